@@ -1,0 +1,95 @@
+// Hot loops of the CPU backend. Every kernel works on contiguous float32 runs; an operand
+// stride of 0 broadcasts a scalar. Each exported function is compiled three times
+// (AVX-512, AVX2, baseline x86-64) and the loader picks the best one for the CPU.
+#ifndef STRATA_KERNELS_H
+#define STRATA_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Unary operations; the numbering matches `UnaryOperation` in Swift.
+typedef enum {
+    STRATA_UNARY_NEG = 0,
+    STRATA_UNARY_ABS,
+    STRATA_UNARY_SIGN,
+    STRATA_UNARY_EXP,
+    STRATA_UNARY_LOG,
+    STRATA_UNARY_LOG1P,
+    STRATA_UNARY_EXPM1,
+    STRATA_UNARY_SQRT,
+    STRATA_UNARY_RSQRT,
+    STRATA_UNARY_SQUARE,
+    STRATA_UNARY_SIN,
+    STRATA_UNARY_COS,
+    STRATA_UNARY_TANH,
+    STRATA_UNARY_SIGMOID,
+    STRATA_UNARY_RELU,
+    STRATA_UNARY_SOFTPLUS,
+    STRATA_UNARY_ERF,
+} strata_unary_op;
+
+/// Binary arithmetic; the numbering matches `BinaryOperation` in Swift.
+typedef enum {
+    STRATA_BINARY_ADD = 0,
+    STRATA_BINARY_SUB,
+    STRATA_BINARY_MUL,
+    STRATA_BINARY_DIV,
+    STRATA_BINARY_POW,
+    STRATA_BINARY_MAXIMUM,
+    STRATA_BINARY_MINIMUM,
+} strata_binary_op;
+
+/// Comparisons producing bytes 0/1; the numbering matches `ComparisonOperation` in Swift.
+typedef enum {
+    STRATA_COMPARE_EQ = 0,
+    STRATA_COMPARE_NE,
+    STRATA_COMPARE_LT,
+    STRATA_COMPARE_LE,
+    STRATA_COMPARE_GT,
+    STRATA_COMPARE_GE,
+} strata_compare_op;
+
+/// Reductions; the numbering matches `ReductionOperation` in Swift.
+typedef enum {
+    STRATA_REDUCE_SUM = 0,
+    STRATA_REDUCE_MAX,
+    STRATA_REDUCE_MIN,
+} strata_reduce_op;
+
+/// y[i] = op(x[i]) for i in [0, n).
+void strata_unary_f32(int op, const float *x, float *y, long n);
+
+/// y[i] = op(a[i * a_stride], b[i * b_stride]) with strides 0 or 1.
+void strata_binary_f32(int op, const float *a, long a_stride, const float *b, long b_stride, float *y, long n);
+
+/// y[i] = a[i * a_stride] op b[i * b_stride] ? 1 : 0 with strides 0 or 1.
+void strata_compare_f32(int op, const float *a, long a_stride, const float *b, long b_stride, uint8_t *y, long n);
+
+/// y[i] = c[i * c_stride] ? a[i * a_stride] : b[i * b_stride] with strides 0 or 1.
+void strata_select_f32(const uint8_t *c, long c_stride, const float *a, long a_stride,
+                       const float *b, long b_stride, float *y, long n);
+
+/// out[r] = reduce(x[r * cols ..< (r + 1) * cols]) for r in [0, rows).
+void strata_reduce_rows_f32(int op, const float *x, long rows, long cols, float *out);
+
+/// out[c] = reduce over r of x[r * cols + c], for c in [0, cols).
+void strata_reduce_columns_f32(int op, const float *x, long rows, long cols, float *out);
+
+/// out[r] = index of the first maximum (is_max != 0) or minimum of row r.
+void strata_arg_reduce_rows_f32(int is_max, const float *x, long rows, long cols, int64_t *out);
+
+/// y[i] = x[i] converted between float32 and float64.
+void strata_f32_to_f64(const float *x, double *y, long n);
+void strata_f64_to_f32(const double *x, float *y, long n);
+
+/// Strided copy of a float32 block: dst[i * ds] = src[i * ss] for one innermost run.
+void strata_copy_strided_f32(const float *src, long src_stride, float *dst, long n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

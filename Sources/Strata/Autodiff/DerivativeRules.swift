@@ -1,0 +1,103 @@
+/// The vector-Jacobian product of every primitive, side by side. Each rule receives the
+/// gradient `g` of the primitive's result and returns one gradient per differentiable input
+/// (nil where an input needs none). Rules are written with ops, so they run on any backend;
+/// `Backpropagation` runs them with recording switched off.
+enum DerivativeRules {
+    static func identity(_ g: Tensor) -> [Tensor?] { [g] }
+
+    static func unary(_ op: UnaryOperation, x: Tensor, y: Tensor) -> GradientNode.Pullback {
+        { g in
+            let dx: Tensor = switch op {
+            case .negate: -g
+            case .abs: g * sign(x)
+            case .sign: g.zerosLike()
+            case .exp: g * y
+            case .log: g / x
+            case .log1p: g / (x + 1)
+            case .expm1: g * (y + 1)
+            case .sqrt: g * 0.5 / y
+            case .rsqrt: g * -0.5 * y / x
+            case .square: g * x * 2
+            case .sin: g * cos(x)
+            case .cos: -g * sin(x)
+            case .tanh: g * (1 - y * y)
+            case .sigmoid: g * y * (1 - y)
+            case .relu: Strata.select(x .> 0, g, g.zerosLike())
+            case .softplus: g * sigmoid(x)
+            case .erf: g * (2 / Double.pi.squareRoot()) * exp(-(x * x))
+            }
+            return [dx]
+        }
+    }
+
+    static func binary(_ op: BinaryOperation, lhs a: Tensor, rhs b: Tensor, y: Tensor) -> GradientNode.Pullback {
+        { g in
+            switch op {
+            case .add: return [g, g]
+            case .subtract: return [g, -g]
+            case .multiply: return [g * b, g * a]
+            case .divide: return [g / b, -g * y / b]
+            case .pow:
+                // d/da a^b = b a^(b-1); d/db a^b = a^b log a, taken as 0 where a == 0 (as PyTorch).
+                let da = g * b * pow(a, b - 1)
+                let db = Strata.select(a .== 0, g.zerosLike(), g * y * log(a))
+                return [da, db]
+            case .maximum, .minimum:
+                // The larger (smaller) input takes the gradient; a tie splits it evenly, as in PyTorch.
+                let aWins = op == .maximum ? a .> b : a .< b
+                let tie = a .== b
+                let half = g * 0.5
+                let zero = g.zerosLike()
+                return [Strata.select(aWins, g, Strata.select(tie, half, zero)), Strata.select(aWins .|| tie, Strata.select(tie, half, zero), g)]
+            }
+        }
+    }
+
+    static func selection(_ condition: Tensor) -> GradientNode.Pullback {
+        { g in
+            let zero = g.zerosLike()
+            return [Strata.select(condition, g, zero), Strata.select(condition, zero, g)]
+        }
+    }
+
+    static func reduce(_ op: ReductionOperation, x: Tensor, y: Tensor) -> GradientNode.Pullback {
+        { g in
+            switch op {
+            case .sum:
+                return [g.expanded(to: x.shape)]
+            case .max, .min:
+                // Spread evenly over the elements that attain the extreme value (PyTorch's amax).
+                let attains = (x .== y.expanded(to: x.shape)).cast(to: x.dtype)
+                let count = attains.sum(alongAxes: Array(0..<x.rank).filter { y.shape[$0] == 1 && x.shape[$0] != 1 }, keepDims: true)
+                return [attains * (g / count).expanded(to: x.shape)]
+            }
+        }
+    }
+
+    static func cast(from dtype: DType) -> GradientNode.Pullback {
+        { g in [g.cast(to: dtype)] }
+    }
+
+    static func assemble(_ regions: [Region], partShapes: [[Int]]) -> GradientNode.Pullback {
+        { g in
+            let dense = g.contiguous()
+            return zip(regions, partShapes).map { region, shape in region.view(of: dense, shape: shape) }
+        }
+    }
+
+    static func gather(shape: [Int], axis: Int, index: Tensor) -> GradientNode.Pullback {
+        { g in [Tensor.zeros(shape, dtype: g.dtype).scatterAdding(along: axis, index: index, source: g)] }
+    }
+
+    static func scatterAdd(axis: Int, index: Tensor) -> GradientNode.Pullback {
+        { g in [g, g.gathering(along: axis, index: index)] }
+    }
+
+    static func matmul(lhs: Tensor, rhs: Tensor) -> GradientNode.Pullback {
+        let (needLeft, needRight) = (lhs.node != nil, rhs.node != nil)
+        return { g in
+            [needLeft ? Tensor.matmulPrimitive(g, rhs.transposed()) : nil,
+             needRight ? Tensor.matmulPrimitive(lhs.transposed(), g) : nil]
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// One recorded operation of the gradient graph: its inputs' nodes and the rule that maps the
+/// gradient of its result to gradients of its inputs (a vector-Jacobian product).
+///
+/// The graph is immutable once built; the tensors a rule needs are captured by its closure and
+/// freed with the graph when the result tensor goes away.
+final class GradientNode: @unchecked Sendable {
+    /// Maps the gradient of this node's value to one gradient per input (nil: no contribution).
+    typealias Pullback = (Tensor) -> [Tensor?]
+
+    let inputs: [GradientNode?]
+    let pullback: Pullback?
+    let shape: [Int]
+    let dtype: DType
+
+    /// A node computed from `inputs` by an op whose derivative rule is `pullback`.
+    init(inputs: [GradientNode?], shape: [Int], dtype: DType, pullback: @escaping Pullback) {
+        self.inputs = inputs
+        self.pullback = pullback
+        self.shape = shape
+        self.dtype = dtype
+    }
+
+    /// A leaf: a value the gradient is taken with respect to.
+    init(leafShape shape: [Int], dtype: DType) {
+        inputs = []
+        pullback = nil
+        self.shape = shape
+        self.dtype = dtype
+    }
+}
+
+/// Task-local switches of the autodiff recorder.
+public enum GradientRecording {
+    /// Whether operations in this task record the graph for tensors that are being tracked.
+    @TaskLocal public static var isEnabled = true
+}
+
+/// Runs `body` without recording gradients: results are plain values even when inputs are
+/// tracked (PyTorch's `torch.no_grad()`). Scoped to the current task, never global.
+public func withoutGradients<Result>(_ body: () throws -> Result) rethrows -> Result {
+    try GradientRecording.$isEnabled.withValue(false, operation: body)
+}
+
+extension Tensor {
+    /// Attaches a graph node to `result` when any input is tracked and recording is on.
+    ///
+    /// `pullback` receives the gradient of `result` and returns gradients for `inputs`, in order.
+    static func recording(_ result: Tensor, inputs: [Tensor], _ pullback: @escaping GradientNode.Pullback) -> Tensor {
+        guard inputs.contains(where: { $0.node != nil }), GradientRecording.isEnabled else { return result }
+        var tracked = result
+        tracked.node = GradientNode(inputs: inputs.map(\.node), shape: result.shape, dtype: result.dtype, pullback: pullback)
+        return tracked
+    }
+}

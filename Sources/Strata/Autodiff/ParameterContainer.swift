@@ -1,0 +1,86 @@
+/// A structure of tensors that can be walked by path: the form models take for gradients,
+/// optimizers and checkpoints. StrataNN's `Module` refines it.
+public protocol ParameterContainer {
+    /// Presents every stored tensor and child container to `visitor`, one line per field.
+    mutating func visitParameters(_ visitor: inout ParameterVisitor)
+}
+
+/// Whether a visited tensor is trained or only saved (like BatchNorm's running statistics).
+public enum ParameterKind: Sendable {
+    case parameter, buffer
+}
+
+/// Walks a `ParameterContainer`, building PyTorch-style dotted paths (`layers.0.weight`) and
+/// letting the caller read or replace each tensor in place.
+public struct ParameterVisitor {
+    /// The dotted path of the container being visited ("" at the root).
+    public private(set) var path: String
+    private let body: (String, inout Tensor, ParameterKind) -> Void
+
+    init(path: String, body: @escaping (String, inout Tensor, ParameterKind) -> Void) {
+        self.path = path
+        self.body = body
+    }
+
+    private func childPath(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+
+    /// Visits a tensor field.
+    public mutating func visit(_ name: String, _ tensor: inout Tensor, kind: ParameterKind = .parameter) {
+        body(childPath(name), &tensor, kind)
+    }
+
+    /// Visits an optional tensor field (such as a bias that may be absent).
+    public mutating func visit(_ name: String, _ tensor: inout Tensor?, kind: ParameterKind = .parameter) {
+        guard var value = tensor else { return }
+        body(childPath(name), &value, kind)
+        tensor = value
+    }
+
+    /// Visits a child container under `name`.
+    public mutating func visit<Child: ParameterContainer>(_ name: String, _ child: inout Child) {
+        let saved = path
+        path = childPath(name)
+        child.visitParameters(&self)
+        path = saved
+    }
+
+    /// Visits an array of children as `name.0`, `name.1`, ... (or `0`, `1`, ... when `name` is empty).
+    public mutating func visit<Child: ParameterContainer>(_ name: String, _ children: inout [Child]) {
+        let saved = path
+        let base = name.isEmpty ? path : childPath(name)
+        for index in children.indices {
+            path = base.isEmpty ? "\(index)" : "\(base).\(index)"
+            children[index].visitParameters(&self)
+        }
+        path = saved
+    }
+}
+
+extension ParameterContainer {
+    /// Calls `body(path, &tensor, kind)` for every tensor, depth first, in field order.
+    public mutating func visitParameters(path: String = "", _ body: (String, inout Tensor, ParameterKind) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var visitor = ParameterVisitor(path: path, body: body)
+            visitParameters(&visitor)
+        }
+    }
+
+    /// Every parameter (not buffers), keyed by path.
+    public var parameters: [String: Tensor] {
+        var copy = self
+        var result: [String: Tensor] = [:]
+        copy.visitParameters { path, tensor, kind in
+            if kind == .parameter { result[path] = tensor }
+        }
+        return result
+    }
+}
+
+/// A flat dictionary of tensors is the simplest parameter structure: paths are its keys.
+extension Dictionary: ParameterContainer where Key == String, Value == Tensor {
+    public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
+        for key in keys.sorted() {
+            visitor.visit(key, &self[key]!)
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import COpenBLAS
+import CStrataKernels
+
+/// The fast backend: float32 elementwise and reduction kernels in C (AVX-512/AVX2 picked at run
+/// time), matrix products through OpenBLAS, and the shared `ThreadPool` for large tensors.
+/// Every case without a fast path is delegated to `ReferenceBackend`, so results always agree
+/// with the specification.
+public struct CPUBackend: Backend {
+    /// The process-wide instance.
+    public static let shared = CPUBackend()
+
+    /// Elements below which elementwise kernels stay on one thread: waking a worker costs a few
+    /// microseconds, about what one core needs for 16K float32 additions.
+    static let parallelGrain = 32_768
+
+    private let reference = ReferenceBackend()
+    private let pool = ThreadPool.shared
+
+    private init() {
+        // One BLAS thread: matmul splits work across Strata's own pool instead (see ThreadPool).
+        openblas_set_num_threads(1)
+    }
+
+    public var name: String { "cpu" }
+
+    public func copy(_ source: Tensor, into destination: Tensor) {
+        let bytes = source.dtype.byteSize
+        let loop = StridedLoop(shape: source.shape, strides: [source.strides, destination.strides])
+        guard loop.innerStrides[1] == 1 else { return reference.copy(source, into: destination) }
+        let (from, to) = (source.rawElementPointer, destination.rawElementPointer)
+        let innerStride = loop.innerStrides[0]
+        runs(loop) { offsets, start, count in
+            let src = from + (offsets[0] + start * innerStride) * bytes
+            let dst = to + (offsets[1] + start) * bytes
+            if innerStride == 1 {
+                dst.copyMemory(from: src, byteCount: count * bytes)
+            } else if bytes == 4 {
+                strata_copy_strided_f32(src.assumingMemoryBound(to: Float.self), innerStride,
+                                        dst.assumingMemoryBound(to: Float.self), count)
+            } else {
+                for element in 0..<count {
+                    (dst + element * bytes).copyMemory(from: src + element * innerStride * bytes, byteCount: bytes)
+                }
+            }
+        }
+    }
+
+    public func full(shape: [Int], value: Double, dtype: DType) -> Tensor {
+        reference.full(shape: shape, value: value, dtype: dtype)
+    }
+
+    public func cast(_ x: Tensor, to dtype: DType) -> Tensor {
+        guard x.isContiguous else { return cast(contiguous(x), to: dtype) }
+        switch (x.dtype, dtype) {
+        case (.float32, .float64):
+            let result = Tensor(uninitializedShape: x.shape, dtype: dtype)
+            strata_f32_to_f64(x.elementPointer(as: Float.self), result.elementPointer(as: Double.self), x.scalarCount)
+            return result
+        case (.float64, .float32):
+            let result = Tensor(uninitializedShape: x.shape, dtype: dtype)
+            strata_f64_to_f32(x.elementPointer(as: Double.self), result.elementPointer(as: Float.self), x.scalarCount)
+            return result
+        default:
+            return reference.cast(x, to: dtype)
+        }
+    }
+
+    public func unary(_ op: UnaryOperation, _ x: Tensor) -> Tensor {
+        guard x.dtype == .float32 else { return reference.unary(op, x) }
+        guard x.isContiguous else { return unary(op, contiguous(x)) }
+        let result = Tensor(uninitializedShape: x.shape, dtype: .float32)
+        let (source, y) = (x.elementPointer(as: Float.self), result.elementPointer(as: Float.self))
+        pool.forEachChunk(of: x.scalarCount, grain: Self.parallelGrain) { chunk in
+            strata_unary_f32(op.rawValue, source + chunk.lowerBound, y + chunk.lowerBound, chunk.count)
+        }
+        return result
+    }
+
+    public func binary(_ op: BinaryOperation, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        guard lhs.dtype == .float32 else { return reference.binary(op, lhs, rhs) }
+        let result = Tensor(uninitializedShape: lhs.shape, dtype: .float32)
+        let done = zipRuns(lhs, rhs, result) { a, sa, b, sb, y, count in
+            strata_binary_f32(op.rawValue, a, sa, b, sb, y.assumingMemoryBound(to: Float.self), count)
+        }
+        return done ? result : reference.binary(op, lhs, rhs)
+    }
+
+    public func compare(_ op: ComparisonOperation, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        guard lhs.dtype == .float32 else { return reference.compare(op, lhs, rhs) }
+        let result = Tensor(uninitializedShape: lhs.shape, dtype: .bool)
+        let done = zipRuns(lhs, rhs, result) { a, sa, b, sb, y, count in
+            strata_compare_f32(op.rawValue, a, sa, b, sb, y.assumingMemoryBound(to: UInt8.self), count)
+        }
+        return done ? result : reference.compare(op, lhs, rhs)
+    }
+
+    public func logical(_ op: LogicalOperation, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        reference.logical(op, lhs, rhs)
+    }
+
+    public func logicalNot(_ x: Tensor) -> Tensor {
+        reference.logicalNot(x)
+    }
+
+    public func select(_ condition: Tensor, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        guard lhs.dtype == .float32 else { return reference.select(condition, lhs, rhs) }
+        let result = Tensor(uninitializedShape: lhs.shape, dtype: .float32)
+        let loop = StridedLoop(shape: lhs.shape, strides: [condition.strides, lhs.strides, rhs.strides, result.strides])
+        guard loop.innerStrides.allSatisfy({ $0 == 0 || $0 == 1 }), loop.innerStrides[3] == 1 else {
+            return reference.select(condition, lhs, rhs)
+        }
+        let c = condition.elementPointer(as: UInt8.self)
+        let (a, b) = (lhs.elementPointer(as: Float.self), rhs.elementPointer(as: Float.self))
+        let y = result.elementPointer(as: Float.self)
+        let s = loop.innerStrides
+        runs(loop) { o, start, count in
+            strata_select_f32(c + o[0] + start * s[0], s[0], a + o[1] + start * s[1], s[1],
+                              b + o[2] + start * s[2], s[2], y + o[3] + start, count)
+        }
+        return result
+    }
+
+    public func reduce(_ op: ReductionOperation, _ x: Tensor, axes: [Int]) -> Tensor {
+        guard x.dtype == .float32, !axes.isEmpty, x.scalarCount > 0 else { return reference.reduce(op, x, axes: axes) }
+        guard x.isContiguous else { return reduce(op, contiguous(x), axes: axes) }
+        // Reduce the last run of consecutive axes, then the rest: each step is [outer, reduced, inner].
+        var block = [axes[axes.count - 1]]
+        while let first = block.first, axes.contains(first - 1) { block.insert(first - 1, at: 0) }
+        let outer = Shape.count(Array(x.shape[..<block[0]]))
+        let reduced = Shape.count(block.map { x.shape[$0] })
+        let inner = Shape.count(Array(x.shape[(block[block.count - 1] + 1)...]))
+        var shape = x.shape
+        for axis in block { shape[axis] = 1 }
+        let result = Tensor(uninitializedShape: shape, dtype: .float32)
+        let (source, y) = (x.elementPointer(as: Float.self), result.elementPointer(as: Float.self))
+        if inner == 1 {
+            pool.forEachChunk(of: outer, grain: max(1, Self.parallelGrain / reduced)) { rows in
+                strata_reduce_rows_f32(op.rawValue, source + rows.lowerBound * reduced, rows.count, reduced, y + rows.lowerBound)
+            }
+        } else {
+            pool.forEachChunk(of: outer, grain: max(1, Self.parallelGrain / (reduced * inner))) { blocks in
+                for index in blocks {
+                    strata_reduce_columns_f32(op.rawValue, source + index * reduced * inner, reduced, inner, y + index * inner)
+                }
+            }
+        }
+        let remaining = axes.filter { !block.contains($0) }
+        return remaining.isEmpty ? result : reduce(op, result, axes: remaining)
+    }
+
+    public func argReduce(maximum: Bool, _ x: Tensor, axis: Int) -> Tensor {
+        guard x.dtype == .float32, axis == x.rank - 1, x.isContiguous, x.shape[axis] > 0 else {
+            return reference.argReduce(maximum: maximum, x, axis: axis)
+        }
+        var shape = x.shape
+        shape[axis] = 1
+        let result = Tensor(uninitializedShape: shape, dtype: .int64)
+        strata_arg_reduce_rows_f32(maximum ? 1 : 0, x.elementPointer(as: Float.self), result.scalarCount,
+                                   x.shape[axis], result.elementPointer(as: Int64.self))
+        return result
+    }
+
+    public func matmul(_ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        guard lhs.dtype.isFloatingPoint else { return reference.matmul(lhs, rhs) }
+        guard let a = BLASOperand(lhs) else { return matmul(contiguous(lhs), rhs) }
+        guard let b = BLASOperand(rhs) else { return matmul(lhs, contiguous(rhs)) }
+        let (batch, m, k, n) = (lhs.shape[0], lhs.shape[1], lhs.shape[2], rhs.shape[2])
+        let result = Tensor(uninitializedShape: [batch, m, n], dtype: lhs.dtype)
+        guard m > 0, n > 0 else { return result }
+        if k == 0 { return full(shape: [batch, m, n], value: 0, dtype: lhs.dtype) }
+        let isDouble = lhs.dtype == .float64
+        let bytes = lhs.dtype.byteSize
+        let (pa, pb, py) = (lhs.rawElementPointer, rhs.rawElementPointer, result.rawElementPointer)
+        // One GEMM call for rows `rows` of matrix `index` of the batch.
+        func gemm(_ index: Int, _ rows: Range<Int>) {
+            let aStart = pa + (index * lhs.strides[0] + rows.lowerBound * a.rowStep) * bytes
+            let bStart = pb + index * rhs.strides[0] * bytes
+            let yStart = py + (index * m * n + rows.lowerBound * n) * bytes
+            if isDouble {
+                cblas_dgemm(CblasRowMajor, a.transpose, b.transpose, Int32(rows.count), Int32(n), Int32(k), 1,
+                            aStart.assumingMemoryBound(to: Double.self), a.leadingDimension,
+                            bStart.assumingMemoryBound(to: Double.self), b.leadingDimension, 0,
+                            yStart.assumingMemoryBound(to: Double.self), Int32(n))
+            } else {
+                cblas_sgemm(CblasRowMajor, a.transpose, b.transpose, Int32(rows.count), Int32(n), Int32(k), 1,
+                            aStart.assumingMemoryBound(to: Float.self), a.leadingDimension,
+                            bStart.assumingMemoryBound(to: Float.self), b.leadingDimension, 0,
+                            yStart.assumingMemoryBound(to: Float.self), Int32(n))
+            }
+        }
+        // Below ~2 MFLOP a second thread costs more than it saves.
+        let flops = 2 * m * n * k
+        if flops * batch < 2_000_000 || pool.threadCount == 1 {
+            for index in 0..<batch { gemm(index, 0..<m) }
+        } else if batch >= pool.threadCount {
+            pool.forEachChunk(of: batch, grain: 1) { matrices in
+                for index in matrices { gemm(index, 0..<m) }
+            }
+        } else {
+            for index in 0..<batch {
+                // Split rows in multiples of 16 so each thread's block stays aligned to the kernel.
+                let blocks = (m + 15) / 16
+                pool.forEachChunk(of: blocks, grain: 1) { chunk in
+                    gemm(index, chunk.lowerBound * 16 ..< min(m, chunk.upperBound * 16))
+                }
+            }
+        }
+        return result
+    }
+
+    public func gather(_ x: Tensor, axis: Int, index: Tensor) -> Tensor {
+        reference.gather(x, axis: axis, index: index)
+    }
+
+    public func scatterAdd(_ base: Tensor, axis: Int, index: Tensor, source: Tensor) -> Tensor {
+        reference.scatterAdd(base, axis: axis, index: index, source: source)
+    }
+
+    // MARK: - Loops
+
+    /// Runs `body(offsets, start, count)` over every innermost run, splitting a single long run
+    /// (or many runs) across the pool when the tensor is large.
+    private func runs(_ loop: StridedLoop, _ body: (UnsafeMutableBufferPointer<Int>, Int, Int) -> Void) {
+        let total = loop.runCount * loop.innerCount
+        if loop.runCount == 1 {
+            var zeros = [Int](repeating: 0, count: loop.innerStrides.count)
+            zeros.withUnsafeMutableBufferPointer { offsets in
+                pool.forEachChunk(of: loop.innerCount, grain: Self.parallelGrain) { chunk in
+                    body(offsets, chunk.lowerBound, chunk.count)
+                }
+            }
+        } else if total < Self.parallelGrain {
+            loop.forEachRun(in: 0..<loop.runCount) { offsets in body(offsets, 0, loop.innerCount) }
+        } else {
+            pool.forEachChunk(of: loop.runCount, grain: max(1, Self.parallelGrain / max(loop.innerCount, 1))) { range in
+                loop.forEachRun(in: range) { offsets in body(offsets, 0, loop.innerCount) }
+            }
+        }
+    }
+
+    /// Drives a float32 kernel `(a, aStride, b, bStride, y, count)` over broadcast operands;
+    /// returns false when an operand's innermost stride is neither 0 nor 1.
+    private func zipRuns(_ lhs: Tensor, _ rhs: Tensor, _ result: Tensor,
+                         _ kernel: (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutableRawPointer, Int) -> Void) -> Bool {
+        let loop = StridedLoop(shape: lhs.shape, strides: [lhs.strides, rhs.strides, result.strides])
+        let s = loop.innerStrides
+        guard s[0] <= 1, s[0] >= 0, s[1] <= 1, s[1] >= 0, s[2] == 1 else { return false }
+        let (a, b) = (lhs.elementPointer(as: Float.self), rhs.elementPointer(as: Float.self))
+        let y = result.rawElementPointer
+        let bytes = result.dtype.byteSize
+        runs(loop) { o, start, count in
+            kernel(a + o[0] + start * s[0], s[0], b + o[1] + start * s[1], s[1], y + (o[2] + start) * bytes, count)
+        }
+        return true
+    }
+}
+
+/// How one batch of matrices is handed to BLAS without copying: row-major or transposed.
+private struct BLASOperand {
+    let transpose: CBLAS_TRANSPOSE
+    let leadingDimension: Int32
+    /// Elements between consecutive rows of the logical matrix.
+    let rowStep: Int
+
+    init?(_ x: Tensor) {
+        let (rows, columns) = (x.shape[1], x.shape[2])
+        let (rowStride, columnStride) = (x.strides[1], x.strides[2])
+        if columnStride == 1 || columns == 1, rowStride >= max(1, columns) || rows == 1 {
+            transpose = CblasNoTrans
+            leadingDimension = Int32(max(rowStride, columns, 1))
+            rowStep = rows == 1 ? 0 : rowStride
+        } else if rowStride == 1 || rows == 1, columnStride >= max(1, rows) || columns == 1 {
+            transpose = CblasTrans
+            leadingDimension = Int32(max(columnStride, rows, 1))
+            rowStep = 1
+        } else {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// The closed set of primitive operations. Each computes its value on the current backend and
+/// records its derivative rule (from `DerivativeRules`) when an input is tracked. Every other
+/// op in Strata is a composite of these and needs no rule of its own.
+extension Tensor {
+    static func unaryPrimitive(_ op: UnaryOperation, _ x: Tensor) -> Tensor {
+        let y = Backends.current.unary(op, x)
+        return recording(y, inputs: [x], DerivativeRules.unary(op, x: x, y: y))
+    }
+
+    /// Elementwise arithmetic on two tensors of one shape and dtype (broadcasting happens before).
+    static func binaryPrimitive(_ op: BinaryOperation, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        let y = Backends.current.binary(op, lhs, rhs)
+        return recording(y, inputs: [lhs, rhs], DerivativeRules.binary(op, lhs: lhs, rhs: rhs, y: y))
+    }
+
+    static func selectPrimitive(_ condition: Tensor, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        let y = Backends.current.select(condition, lhs, rhs)
+        return recording(y, inputs: [lhs, rhs], DerivativeRules.selection(condition))
+    }
+
+    /// Reduction over sorted, distinct axes; the result keeps them with size 1.
+    static func reducePrimitive(_ op: ReductionOperation, _ x: Tensor, axes: [Int]) -> Tensor {
+        let y = Backends.current.reduce(op, x, axes: axes)
+        return recording(y, inputs: [x], DerivativeRules.reduce(op, x: x, y: y))
+    }
+
+    static func castPrimitive(_ x: Tensor, to dtype: DType) -> Tensor {
+        let y = Backends.current.cast(x, to: dtype)
+        guard x.dtype.isFloatingPoint && dtype.isFloatingPoint else { return y }
+        return recording(y, inputs: [x], DerivativeRules.cast(from: x.dtype))
+    }
+
+    static func contiguousPrimitive(_ x: Tensor) -> Tensor {
+        recording(Backends.current.contiguous(x), inputs: [x], DerivativeRules.identity)
+    }
+
+    /// A new view of the same storage: reshape of a contiguous tensor, permute, expand, slice.
+    static func viewPrimitive(_ x: Tensor, shape: [Int], strides: [Int], offset: Int,
+                              _ rule: @escaping GradientNode.Pullback) -> Tensor {
+        let y = Tensor(storage: x.storage, shape: shape, strides: strides, offset: offset, dtype: x.dtype)
+        return recording(y, inputs: [x], rule)
+    }
+
+    /// A tensor of `shape` filled with `value`, with each part copied into its region (a view
+    /// into the result's dense layout): the primitive behind pad, concat and slice gradients.
+    static func assemblePrimitive(shape: [Int], dtype: DType, fill value: Double, parts: [(Tensor, Region)]) -> Tensor {
+        let backend = Backends.current
+        let result = backend.full(shape: shape, value: value, dtype: dtype)
+        for (part, region) in parts where part.scalarCount > 0 {
+            backend.copy(part, into: region.view(of: result, shape: part.shape))
+        }
+        return recording(result, inputs: parts.map(\.0), DerivativeRules.assemble(parts.map(\.1), partShapes: parts.map(\.0.shape)))
+    }
+
+    static func gatherPrimitive(_ x: Tensor, axis: Int, index: Tensor) -> Tensor {
+        let y = Backends.current.gather(x, axis: axis, index: index)
+        return recording(y, inputs: [x], DerivativeRules.gather(shape: x.shape, axis: axis, index: index))
+    }
+
+    static func scatterAddPrimitive(_ base: Tensor, axis: Int, index: Tensor, source: Tensor) -> Tensor {
+        let y = Backends.current.scatterAdd(base, axis: axis, index: index, source: source)
+        return recording(y, inputs: [base, source], DerivativeRules.scatterAdd(axis: axis, index: index))
+    }
+
+    /// `[batch, m, k] x [batch, k, n] -> [batch, m, n]`.
+    static func matmulPrimitive(_ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        let y = Backends.current.matmul(lhs, rhs)
+        return recording(y, inputs: [lhs, rhs], DerivativeRules.matmul(lhs: lhs, rhs: rhs))
+    }
+}
+
+/// A strided region inside a dense tensor: where `assemble` writes a part, and what a slice's
+/// gradient fills.
+struct Region {
+    let offset: Int
+    let strides: [Int]
+
+    func view(of tensor: Tensor, shape: [Int]) -> Tensor {
+        Tensor(storage: tensor.storage, shape: shape, strides: strides, offset: tensor.offset + offset, dtype: tensor.dtype)
+    }
+}
