@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Strata builds and runs with (as root, or with sudo available).
+# Usage: Tools/install-system-packages.sh [extra-package ...]
+# Skips apt entirely when everything is already installed, so repeated runs are fast and offline.
+set -euo pipefail
+
+packages=(pkg-config libopenblas-dev "$@")
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing Debian packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
