@@ -5,6 +5,8 @@ let package = Package(
     name: "Strata",
     products: [
         .library(name: "Strata", targets: ["Strata"]),
+        .library(name: "StrataNN", targets: ["StrataNN"]),
+        .library(name: "StrataData", targets: ["StrataData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -27,8 +29,14 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "StrataNN", dependencies: ["Strata"]),
+        .target(name: "StrataData", dependencies: ["Strata", "CZlib"]),
         .executableTarget(name: "StrataBench", dependencies: ["Strata"], path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
+        .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData"], path: "Examples/MLPFashion"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
+        .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),
+        .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),
     ]
 )

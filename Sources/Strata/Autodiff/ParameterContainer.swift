@@ -15,11 +15,20 @@ public enum ParameterKind: Sendable {
 public struct ParameterVisitor {
     /// The dotted path of the container being visited ("" at the root).
     public private(set) var path: String
+    /// When non-nil, layers that behave differently in training and inference (dropout, batch
+    /// normalization) set their flag to it in `visitTrainingFlag`.
+    public let trainingMode: Bool?
     private let body: (String, inout Tensor, ParameterKind) -> Void
 
-    init(path: String, body: @escaping (String, inout Tensor, ParameterKind) -> Void) {
+    init(path: String, trainingMode: Bool? = nil, body: @escaping (String, inout Tensor, ParameterKind) -> Void) {
         self.path = path
+        self.trainingMode = trainingMode
         self.body = body
+    }
+
+    /// Presents a layer's training/inference flag, so `setTraining(_:)` reaches every layer.
+    public func visitTrainingFlag(_ isTraining: inout Bool) {
+        if let trainingMode { isTraining = trainingMode }
     }
 
     private func childPath(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
@@ -61,6 +70,14 @@ extension ParameterContainer {
     public mutating func visitParameters(path: String = "", _ body: (String, inout Tensor, ParameterKind) -> Void) {
         withoutActuallyEscaping(body) { body in
             var visitor = ParameterVisitor(path: path, body: body)
+            visitParameters(&visitor)
+        }
+    }
+
+    /// Switches every layer inside to training (`true`) or inference (`false`) behaviour.
+    public mutating func setTraining(_ isTraining: Bool) {
+        withoutActuallyEscaping({ (_: String, _: inout Tensor, _: ParameterKind) in }) { body in
+            var visitor = ParameterVisitor(path: "", trainingMode: isTraining, body: body)
             visitParameters(&visitor)
         }
     }

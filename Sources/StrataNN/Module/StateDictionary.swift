@@ -1,0 +1,56 @@
+import Strata
+
+/// Why a state dictionary could not be loaded into a model: every problem at once.
+public struct StateDictionaryError: Error, CustomStringConvertible, Equatable {
+    /// Paths the model has and the dictionary lacks.
+    public var missing: [String]
+    /// Paths the dictionary has and the model lacks.
+    public var unexpected: [String]
+    /// Paths present in both with a different shape or dtype, described for humans.
+    public var mismatched: [String]
+
+    public var description: String {
+        var lines = ["state dictionary does not match the model:"]
+        if !missing.isEmpty { lines.append("  missing: \(missing.joined(separator: ", "))") }
+        if !unexpected.isEmpty { lines.append("  unexpected: \(unexpected.joined(separator: ", "))") }
+        if !mismatched.isEmpty { lines.append("  mismatched: \(mismatched.joined(separator: "; "))") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension ParameterContainer {
+    /// Every tensor, parameters and buffers, keyed by PyTorch-style path: what a checkpoint or a
+    /// safetensors file holds.
+    public func stateDictionary() -> [String: Tensor] {
+        var copy = self
+        var result: [String: Tensor] = [:]
+        copy.visitParameters { path, tensor, _ in result[path] = tensor.detached }
+        return result
+    }
+
+    /// Replaces every tensor with the one at its path in `state`.
+    ///
+    /// With `strict` (the default) the keys must match exactly; in every mode each shared path
+    /// must agree in shape and dtype. On any problem nothing is changed and the thrown
+    /// `StateDictionaryError` lists all missing, unexpected and mismatched paths.
+    public mutating func loadStateDictionary(_ state: [String: Tensor], strict: Bool = true) throws {
+        let current = stateDictionary()
+        var error = StateDictionaryError(missing: [], unexpected: [], mismatched: [])
+        for (path, tensor) in current.sorted(by: { $0.key < $1.key }) {
+            guard let replacement = state[path] else {
+                error.missing.append(path)
+                continue
+            }
+            if replacement.shape != tensor.shape || replacement.dtype != tensor.dtype {
+                error.mismatched.append("\(path): model \(tensor.shape) \(tensor.dtype), file \(replacement.shape) \(replacement.dtype)")
+            }
+        }
+        error.unexpected = state.keys.filter { current[$0] == nil }.sorted()
+        if !error.mismatched.isEmpty || (strict && !(error.missing.isEmpty && error.unexpected.isEmpty)) {
+            throw error
+        }
+        visitParameters { path, tensor, _ in
+            if let replacement = state[path] { tensor = replacement.detached }
+        }
+    }
+}
