@@ -95,9 +95,23 @@ enum DerivativeRules {
 
     static func matmul(lhs: Tensor, rhs: Tensor) -> GradientNode.Pullback {
         let (needLeft, needRight) = (lhs.node != nil, rhs.node != nil)
+        // Each gradient is produced in its input's memory order: for a transposed view (a
+        // Linear weight used as W^T) the transposed product is computed, so the gradient that
+        // reaches the weight is dense rather than a strided view.
+        let (leftTransposed, rightTransposed) = (isColumnMajor(lhs), isColumnMajor(rhs))
         return { g in
-            [needLeft ? Tensor.matmulPrimitive(g, rhs.transposed()) : nil,
-             needRight ? Tensor.matmulPrimitive(lhs.transposed(), g) : nil]
+            let dLeft = !needLeft ? nil
+                : leftTransposed ? Tensor.matmulPrimitive(rhs, g.transposed()).transposed()
+                : Tensor.matmulPrimitive(g, rhs.transposed())
+            let dRight = !needRight ? nil
+                : rightTransposed ? Tensor.matmulPrimitive(g.transposed(), lhs).transposed()
+                : Tensor.matmulPrimitive(lhs.transposed(), g)
+            return [dLeft, dRight]
         }
+    }
+
+    /// Whether each matrix of a `[batch, rows, columns]` tensor is stored column by column.
+    private static func isColumnMajor(_ x: Tensor) -> Bool {
+        x.shape[1] > 1 && x.shape[2] > 1 && x.strides[1] == 1 && x.strides[2] >= x.shape[1]
     }
 }

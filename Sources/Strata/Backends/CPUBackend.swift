@@ -82,7 +82,9 @@ public struct CPUBackend: Backend {
         let done = zipRuns(lhs, rhs, result) { a, sa, b, sb, y, count in
             strata_binary_f32(op.rawValue, a, sa, b, sb, y.assumingMemoryBound(to: Float.self), count)
         }
-        return done ? result : reference.binary(op, lhs, rhs)
+        // An operand strided along its last axis (a transposed view): one dense copy is still
+        // far cheaper than the element-by-element reference loop.
+        return done ? result : binary(op, densifiedForRuns(lhs), densifiedForRuns(rhs))
     }
 
     public func compare(_ op: ComparisonOperation, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
@@ -91,7 +93,7 @@ public struct CPUBackend: Backend {
         let done = zipRuns(lhs, rhs, result) { a, sa, b, sb, y, count in
             strata_compare_f32(op.rawValue, a, sa, b, sb, y.assumingMemoryBound(to: UInt8.self), count)
         }
-        return done ? result : reference.compare(op, lhs, rhs)
+        return done ? result : compare(op, densifiedForRuns(lhs), densifiedForRuns(rhs))
     }
 
     public func logical(_ op: LogicalOperation, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
@@ -217,6 +219,13 @@ public struct CPUBackend: Backend {
     }
 
     // MARK: - Loops
+
+    /// `x` itself when its innermost non-trivial stride is 0 or 1, else a dense copy (whose
+    /// innermost stride is 1), so the run-based kernels apply.
+    private func densifiedForRuns(_ x: Tensor) -> Tensor {
+        let inner = StridedLoop(shape: x.shape, strides: [x.strides]).innerStrides[0]
+        return inner == 0 || inner == 1 ? x : contiguous(x)
+    }
 
     /// Runs `body(offsets, start, count)` over every innermost run, splitting a single long run
     /// (or many runs) across the pool when the tensor is large.

@@ -11,9 +11,12 @@ extension Tensor {
     public func reshaped(to newShape: [Int]) -> Tensor {
         let shape = inferShape(newShape)
         if shape == self.shape { return self }
-        let source = contiguous()
         let original = self.shape
-        return Tensor.viewPrimitive(source, shape: shape, strides: Shape.contiguousStrides(shape), offset: source.offset) { g in
+        // A view whenever the merged or split dimensions are laid out compatibly (a transposed
+        // matrix can still gain or lose size-1 axes); otherwise a dense copy first.
+        let source = Shape.viewStrides(from: self.shape, strides, to: shape) != nil ? self : contiguous()
+        let newStrides = Shape.viewStrides(from: source.shape, source.strides, to: shape)!
+        return Tensor.viewPrimitive(source, shape: shape, strides: newStrides, offset: source.offset) { g in
             [g.reshaped(to: original)]
         }
     }
@@ -117,5 +120,42 @@ extension Tensor {
         }
         let summed = axes.isEmpty ? self : sum(alongAxes: axes, keepDims: true)
         return summed.reshaped(to: target)
+    }
+}
+
+extension Shape {
+    /// Strides that let a view of `shape`/`strides` take `newShape` without moving data, or nil
+    /// when the elements would have to be copied (NumPy's no-copy reshape): each group of old
+    /// dimensions that merges into (or splits from) new ones must be contiguous within itself.
+    static func viewStrides(from shape: [Int], _ strides: [Int], to newShape: [Int]) -> [Int]? {
+        if count(shape) == 0 { return contiguousStrides(newShape) }
+        let kept = shape.indices.filter { shape[$0] != 1 }
+        let oldSizes = kept.map { shape[$0] }, oldStrides = kept.map { strides[$0] }
+        var newStrides = [Int](repeating: 0, count: newShape.count)
+        var (oldStart, oldEnd, newStart, newEnd) = (0, 1, 0, 1)
+        while newStart < newShape.count && oldStart < oldSizes.count {
+            var newProduct = newShape[newStart], oldProduct = oldSizes[oldStart]
+            while newProduct != oldProduct {
+                if newProduct < oldProduct {
+                    newProduct *= newShape[newEnd]
+                    newEnd += 1
+                } else {
+                    oldProduct *= oldSizes[oldEnd]
+                    oldEnd += 1
+                }
+            }
+            for axis in oldStart..<(oldEnd - 1) where oldStrides[axis] != oldSizes[axis + 1] * oldStrides[axis + 1] {
+                return nil
+            }
+            newStrides[newEnd - 1] = oldStrides[oldEnd - 1]
+            for axis in stride(from: newEnd - 1, to: newStart, by: -1) {
+                newStrides[axis - 1] = newStrides[axis] * newShape[axis]
+            }
+            (newStart, newEnd) = (newEnd, newEnd + 1)
+            (oldStart, oldEnd) = (oldEnd, oldEnd + 1)
+        }
+        // Trailing size-1 dimensions: any stride will do.
+        for axis in newStart..<newShape.count { newStrides[axis] = 1 }
+        return newStrides
     }
 }
