@@ -60,6 +60,16 @@ public struct CPUBackend: Backend {
             let result = Tensor(uninitializedShape: x.shape, dtype: dtype)
             strata_f64_to_f32(x.elementPointer(as: Double.self), result.elementPointer(as: Float.self), x.scalarCount)
             return result
+        case (.int32, .float32):
+            return convert(x, Int32.self, to: Float.self) { Float($0) }
+        case (.int64, .float32):
+            return convert(x, Int64.self, to: Float.self) { Float($0) }
+        case (.int32, .int64):
+            return convert(x, Int32.self, to: Int64.self) { Int64($0) }
+        case (.bool, .float32):
+            return convert(x, Bool.self, to: Float.self) { $0 ? 1 : 0 }
+        case (.bool, .int64):
+            return convert(x, Bool.self, to: Int64.self) { $0 ? 1 : 0 }
         default:
             return reference.cast(x, to: dtype)
         }
@@ -211,7 +221,29 @@ public struct CPUBackend: Backend {
     }
 
     public func gather(_ x: Tensor, axis: Int, index: Tensor) -> Tensor {
-        reference.gather(x, axis: axis, index: index)
+        // indexSelect's pattern: whole slices picked along `axis` (the index varies only along
+        // it and covers the trailing dimensions), copied one block at a time.
+        let trailing = Array(x.shape[(axis + 1)...])
+        guard x.isContiguous, Array(index.shape[(axis + 1)...]) == trailing, Array(index.shape[..<axis]) == Array(x.shape[..<axis]),
+              (0..<index.rank).allSatisfy({ $0 == axis || index.strides[$0] == 0 || index.shape[$0] == 1 }) else {
+            return reference.gather(x, axis: axis, index: index)
+        }
+        let result = Tensor(uninitializedShape: index.shape, dtype: x.dtype)
+        let bytes = x.dtype.byteSize
+        let block = Shape.count(trailing) * bytes
+        let outer = Shape.count(Array(index.shape[..<axis]))
+        let (selected, size) = (index.shape[axis], x.shape[axis])
+        let indices = index.elementPointer(as: Int64.self)
+        let (source, target) = (x.rawElementPointer, result.rawElementPointer)
+        pool.forEachChunk(of: selected, grain: max(1, Self.parallelGrain * 4 / max(block * outer, 1))) { rows in
+            for row in rows {
+                let position = ReferenceBackend.checkedIndex(indices[row * index.strides[axis]], size: size, op: "gather")
+                for o in 0..<outer {
+                    (target + ((o * selected + row) * block)).copyMemory(from: source + (o * size + position) * block, byteCount: block)
+                }
+            }
+        }
+        return result
     }
 
     public func scatterAdd(_ base: Tensor, axis: Int, index: Tensor, source: Tensor) -> Tensor {
@@ -219,6 +251,14 @@ public struct CPUBackend: Backend {
     }
 
     // MARK: - Loops
+
+    /// A dense elementwise conversion loop, specialized per pair of types.
+    private func convert<From, To: TensorScalar>(_ x: Tensor, _: From.Type, to: To.Type, _ f: (From) -> To) -> Tensor {
+        let result = Tensor(uninitializedShape: x.shape, dtype: To.dtype)
+        let (source, target) = (x.elementPointer(as: From.self), result.elementPointer(as: To.self))
+        for index in 0..<x.scalarCount { target[index] = f(source[index]) }
+        return result
+    }
 
     /// `x` itself when its innermost non-trivial stride is 0 or 1, else a dense copy (whose
     /// innermost stride is 1), so the run-based kernels apply.
