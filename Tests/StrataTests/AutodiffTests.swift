@@ -313,6 +313,19 @@ func tensor(_ values: [Double], shape: [Int]? = nil, dtype: DType) -> Tensor {
         #expect(slope.scalars(as: Double.self) == [1, 1])
     }
 
+    @Test func veryDeepGraphIsFreedWithoutRecursion() {
+        // Freeing a 100,000-node chain: before GradientNode's iterative deinit, ARC released the
+        // graph one nested call per node and overflowed the test thread's stack near 50,000
+        // (a segmentation fault after backpropagation had already finished).
+        let x = Tensor([1.0])
+        let slope = gradient(at: x) { x in
+            var y = x
+            for _ in 0..<100_000 { y = y + 1 }
+            return y.sum()
+        }
+        #expect(slope.scalars(as: Double.self) == [1])
+    }
+
     @Test func deepChainThatReusesTheInputAtEveryStep() {
         // y_k = y_{k-1} + x for 10,000 steps: x is used 10,001 times, so dy/dx = 10,001.
         let x = Tensor([0.5] as [Float])
