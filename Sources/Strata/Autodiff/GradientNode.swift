@@ -7,8 +7,9 @@ final class GradientNode: @unchecked Sendable {
     /// Maps the gradient of this node's value to one gradient per input (nil: no contribution).
     typealias Pullback = (Tensor) -> [Tensor?]
 
-    let inputs: [GradientNode?]
-    let pullback: Pullback?
+    // Variables only so that `deinit` can take them apart; nothing else writes them.
+    private(set) var inputs: [GradientNode?]
+    private(set) var pullback: Pullback?
     let shape: [Int]
     let dtype: DType
 
@@ -26,6 +27,27 @@ final class GradientNode: @unchecked Sendable {
         pullback = nil
         self.shape = shape
         self.dtype = dtype
+    }
+
+    /// Frees the part of the graph only this node kept alive, iteratively.
+    ///
+    /// Left to ARC, freeing the result of an n-op chain recurses n levels deep (each node's
+    /// `inputs` and pullback captures release the next node), which overflows a thread's stack
+    /// near 50,000 nodes. Instead, each input that this node holds the last reference to is
+    /// stripped of its own inputs and pullback before it goes, so no release recurses.
+    deinit {
+        guard !inputs.isEmpty else { return }
+        var pending = inputs.compactMap { $0 }
+        inputs = []
+        // Pullbacks capture their input tensors (and with them the same nodes as `inputs`);
+        // `pending` keeps those nodes alive while the closure is released.
+        pullback = nil
+        while var node = pending.popLast() {
+            guard isKnownUniquelyReferenced(&node) else { continue }
+            pending.append(contentsOf: node.inputs.compactMap { $0 })
+            node.inputs = []
+            node.pullback = nil
+        }
     }
 }
 
