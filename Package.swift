@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Strata", targets: ["Strata"]),
         .library(name: "StrataNN", targets: ["StrataNN"]),
         .library(name: "StrataData", targets: ["StrataData"]),
+        .library(name: "StrataOptimizers", targets: ["StrataOptimizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -32,11 +33,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "StrataNN", dependencies: ["Strata"]),
         .target(name: "StrataData", dependencies: ["Strata", "CZlib"]),
+        .target(name: "StrataOptimizers", dependencies: ["Strata"]),
         .executableTarget(name: "StrataBench", dependencies: ["Strata"], path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
         .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData"], path: "Examples/MLPFashion"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),
         .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),
+        .testTarget(name: "StrataOptimizersTests", dependencies: ["Strata", "StrataNN", "StrataOptimizers"]),
     ]
 )

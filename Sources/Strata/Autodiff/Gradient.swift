@@ -1,5 +1,7 @@
 // The public differentiation transforms. Gradients are taken of a function's scalar result
 // with respect to its inputs, as values: nothing is stored on the tensors themselves.
+// First-order only: derivative rules run without recording, so a transform nested inside
+// another sees the inner gradient as a constant.
 
 /// The value of `body(x)` (a one-element tensor) and its gradient with respect to `x`.
 ///
@@ -56,6 +58,7 @@ public func valueAndGradient<Parameters: ParameterContainer>(
     }
     let output = GradientRecording.$isEnabled.withValue(true) { body(tracked) }
     precondition(output.scalarCount == 1, "valueAndGradient: the function must return one element, got shape \(output.shape)")
+    precondition(output.dtype.isFloatingPoint, "valueAndGradient: the result must be floating-point, got \(output.dtype)")
     let seed = Tensor.full(output.shape, value: 1, dtype: output.dtype)
     let gradients = Backpropagation.gradients(of: output, seed: seed, leaves: leaves)
     return (output.detached, Dictionary(uniqueKeysWithValues: zip(paths, gradients)))

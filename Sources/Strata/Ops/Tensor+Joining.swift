@@ -28,7 +28,7 @@ extension Tensor {
     public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
         precondition(!tensors.isEmpty, "stack: needs at least one tensor")
         precondition(tensors.allSatisfy { $0.shape == tensors[0].shape }, "stack: shapes \(tensors.map(\.shape)) differ")
-        return concat(tensors.map { $0.unsqueezed(axis: axis) }, axis: axis < 0 ? axis : axis)
+        return concat(tensors.map { $0.unsqueezed(axis: axis) }, axis: axis)
     }
 
     /// Consecutive pieces of the given sizes along `axis` (views); the sizes must add up.

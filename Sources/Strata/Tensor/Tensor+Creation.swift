@@ -103,6 +103,7 @@ extension Tensor {
     /// A copy with the element at `index` set to `value` (copy on write: other views keep theirs).
     public mutating func setScalar<T: TensorScalar>(_ value: T, at index: [Int]) {
         precondition(T.dtype == dtype, "setScalar: a \(T.self) does not fit a \(dtype) tensor")
+        precondition(node == nil, "setScalar: the tensor is tracked by a gradient transform; build the value with select or scatterAdding instead")
         precondition(index.count == rank && zip(index, shape).allSatisfy { $0 >= 0 && $0 < $1 },
                      "setScalar: index \(index) is out of bounds for shape \(shape)")
         makeUniqueAndContiguous()

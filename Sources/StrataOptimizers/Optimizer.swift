@@ -1,0 +1,118 @@
+import Strata
+
+/// A subset of a model's parameters with its own settings (PyTorch's parameter groups).
+public struct ParameterGroup: Sendable {
+    public var name: String
+    /// Which parameter paths belong to the group; the first matching group wins.
+    public var contains: @Sendable (String) -> Bool
+    /// Overrides the optimizer's learning rate for this group.
+    public var learningRate: Double?
+    public var weightDecay: Double?
+    /// A frozen parameter never changes and costs nothing: its gradient is ignored.
+    public var isFrozen: Bool
+
+    public init(_ name: String, learningRate: Double? = nil, weightDecay: Double? = nil, isFrozen: Bool = false,
+                contains: @escaping @Sendable (String) -> Bool) {
+        self.name = name
+        self.contains = contains
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.isFrozen = isFrozen
+    }
+
+    /// The parameters whose path starts with `prefix` (e.g. `"features."` for a backbone).
+    public static func prefix(_ prefix: String, learningRate: Double? = nil, weightDecay: Double? = nil,
+                              isFrozen: Bool = false) -> ParameterGroup {
+        ParameterGroup(prefix, learningRate: learningRate, weightDecay: weightDecay, isFrozen: isFrozen) {
+            $0.hasPrefix(prefix)
+        }
+    }
+}
+
+/// Why saved optimizer state could not be restored.
+public struct OptimizerStateError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Drives an `OptimizerRule` over a model: selects parameters by path, applies groups and L2
+/// weight decay, keeps per-parameter state keyed by path, and counts steps.
+///
+///     var optimizer = Optimizer(Adam(), learningRate: 1e-3)
+///     let (loss, grads) = valueAndGradient(at: model) { model in crossEntropy(logits: model(x), labels: y) }
+///     optimizer.update(&model, along: grads)
+public struct Optimizer: Sendable {
+    public var rule: any OptimizerRule
+    /// The base learning rate; schedules set it between steps.
+    public var learningRate: Double
+    /// L2 weight decay added to gradients (decoupled for AdamW).
+    public var weightDecay: Double
+    public var groups: [ParameterGroup]
+    /// Per-parameter state, keyed by parameter path, then slot name.
+    public private(set) var state: [String: [String: Tensor]] = [:]
+    /// The number of completed `update` calls.
+    public private(set) var stepCount = 0
+
+    public init(_ rule: any OptimizerRule, learningRate: Double, weightDecay: Double = 0, groups: [ParameterGroup] = []) {
+        precondition(learningRate >= 0, "Optimizer: learningRate must not be negative, got \(learningRate)")
+        precondition(weightDecay >= 0, "Optimizer: weightDecay must not be negative, got \(weightDecay)")
+        self.rule = rule
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.groups = groups
+    }
+
+    /// The group settings that apply to `path`.
+    func settings(for path: String) -> (context: UpdateContext, isFrozen: Bool) {
+        let group = groups.first { $0.contains(path) }
+        let context = UpdateContext(learningRate: group?.learningRate ?? learningRate,
+                                    weightDecay: group?.weightDecay ?? weightDecay)
+        return (context, group?.isFrozen ?? false)
+    }
+
+    /// Moves every parameter of `model` that has a gradient one step along it. Parameters without
+    /// a gradient (or frozen) are left untouched.
+    public mutating func update<Model: ParameterContainer>(_ model: inout Model, along gradients: [String: Tensor]) {
+        withoutGradients {
+            model.visitParameters { path, parameter, kind in
+                guard kind == .parameter, let gradient = gradients[path] else { return }
+                let (context, isFrozen) = settings(for: path)
+                guard !isFrozen else { return }
+                precondition(gradient.shape == parameter.shape,
+                             "Optimizer: gradient \(gradient.shape) for \(path) does not match the parameter \(parameter.shape)")
+                var slots = state[path] ?? [:]
+                let effective = context.weightDecay != 0 && !rule.decouplesWeightDecay
+                    ? gradient + parameter.detached * context.weightDecay : gradient
+                parameter = rule.update(parameter.detached, gradient: effective, state: &slots, context: context)
+                state[path] = slots
+            }
+        }
+        stepCount += 1
+    }
+
+    /// The state as a flat dictionary for checkpoints: `state.<path>.<slot>` tensors and the
+    /// step count under `step_count` (int64 scalar).
+    public func exportState() -> [String: Tensor] {
+        var result = ["step_count": Tensor(Int64(stepCount))]
+        for (path, slots) in state {
+            for (slot, tensor) in slots { result["state.\(path).\(slot)"] = tensor }
+        }
+        return result
+    }
+
+    /// Restores state written by `exportState()`; throws, changing nothing, when it is malformed.
+    public mutating func importState(_ saved: [String: Tensor]) throws {
+        guard let count = saved["step_count"], count.dtype == .int64, count.scalarCount == 1 else {
+            throw OptimizerStateError(description: "optimizer state: missing or malformed step_count")
+        }
+        var restored: [String: [String: Tensor]] = [:]
+        for (key, tensor) in saved where key != "step_count" {
+            guard key.hasPrefix("state."), let dot = key.lastIndex(of: "."), dot > key.index(key.startIndex, offsetBy: 6) else {
+                throw OptimizerStateError(description: "optimizer state: unexpected key \(key)")
+            }
+            let path = String(key[key.index(key.startIndex, offsetBy: 6)..<dot])
+            restored[path, default: [:]][String(key[key.index(after: dot)...])] = tensor
+        }
+        state = restored
+        stepCount = Int(count.scalar(as: Int64.self))
+    }
+}

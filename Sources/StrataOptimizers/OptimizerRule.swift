@@ -1,0 +1,37 @@
+import Strata
+
+/// What a rule needs to know about the step it is taking.
+public struct UpdateContext: Sendable {
+    /// The learning rate of the parameter's group, after any schedule.
+    public var learningRate: Double
+    /// The weight decay of the parameter's group.
+    public var weightDecay: Double
+}
+
+/// One optimization algorithm: how a parameter moves given its gradient and its own state.
+///
+/// State is a dictionary of named tensors per parameter, with PyTorch's slot names
+/// (`momentum_buffer`, `exp_avg`, `step`, ...), created by the rule on its first update. The
+/// driver (`Optimizer`) owns traversal, groups, weight decay and state export; a rule is the
+/// maths alone.
+public protocol OptimizerRule: Sendable {
+    /// The parameter after one step. `gradient` already includes L2 weight decay
+    /// (`gradient + weightDecay * parameter`) unless `decouplesWeightDecay`.
+    func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor
+
+    /// Whether the rule applies weight decay itself (AdamW) instead of through the gradient.
+    var decouplesWeightDecay: Bool { get }
+}
+
+extension OptimizerRule {
+    public var decouplesWeightDecay: Bool { false }
+}
+
+extension Dictionary where Key == String, Value == Tensor {
+    /// Increments the int64 scalar slot `step` and returns its new value.
+    mutating func incrementStep() -> Int {
+        let step = (self["step"]?.scalar(as: Int64.self) ?? 0) + 1
+        self["step"] = Tensor(step)
+        return Int(step)
+    }
+}

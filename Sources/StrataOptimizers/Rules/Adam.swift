@@ -1,0 +1,56 @@
+import Foundation
+import Strata
+
+/// Adam (Kingma & Ba, 2015) as PyTorch's `torch.optim.Adam`, with the AMSGrad variant
+/// (Reddi, Kale & Kumar, 2018); `decoupled` gives AdamW (Loshchilov & Hutter, 2019), which
+/// shrinks the weights by `lr * weightDecay` instead of adding decay to the gradient.
+///
+///     m = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g^2          (t counts steps from 1)
+///     v' = amsgrad ? max(v', v) : v
+///     w = w - lr / (1 - b1^t) * m / (sqrt(v') / sqrt(1 - b2^t) + eps)
+///
+/// Defaults (with learning rate 1e-3): betas 0.9 and 0.999, eps 1e-8, no AMSGrad.
+public struct Adam: OptimizerRule {
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public var amsgrad: Bool
+    public var decoupled: Bool
+
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, amsgrad: Bool = false,
+                decoupled: Bool = false) {
+        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas must be in [0, 1), got \(beta1), \(beta2)")
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+        self.decoupled = decoupled
+    }
+
+    public var decouplesWeightDecay: Bool { decoupled }
+
+    public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
+        let step = Double(state.incrementStep())
+        let start = decoupled ? parameter * (1 - context.learningRate * context.weightDecay) : parameter
+        let zeros = { Tensor.zeros(parameter.shape, dtype: parameter.dtype) }
+        let m = (state["exp_avg"] ?? zeros()) * beta1 + gradient * (1 - beta1)
+        let v = (state["exp_avg_sq"] ?? zeros()) * beta2 + gradient * gradient * (1 - beta2)
+        state["exp_avg"] = m
+        state["exp_avg_sq"] = v
+        var second = v
+        if amsgrad {
+            second = maximum(state["max_exp_avg_sq"] ?? zeros(), v)
+            state["max_exp_avg_sq"] = second
+        }
+        let correction1 = 1 - Foundation.pow(beta1, step)
+        let correction2 = 1 - Foundation.pow(beta2, step)
+        let denominator = sqrt(second) / correction2.squareRoot() + epsilon
+        return start - m / denominator * (context.learningRate / correction1)
+    }
+}
+
+/// AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, 2019); use with the optimizer's
+/// weight decay (PyTorch's default for AdamW is 0.01).
+public func AdamW(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, amsgrad: Bool = false) -> Adam {
+    Adam(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, decoupled: true)
+}
