@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "StrataOptimizers", dependencies: ["Strata"]),
         .executableTarget(name: "StrataBench", dependencies: ["Strata"], path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
-        .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData"], path: "Examples/MLPFashion"),
+        .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"], path: "Examples/MLPFashion"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),
         .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),
