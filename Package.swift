@@ -37,6 +37,7 @@ let package = Package(
         .executableTarget(name: "StrataBench", dependencies: ["Strata"], path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
         .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"], path: "Examples/MLPFashion"),
+        .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),
         .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),
