@@ -95,7 +95,8 @@ static inline float strata_tanhf(float x) {
     float small = x + x * x2 * p;
     float big = 1.0f - 2.0f / (strata_expf(2.0f * a) + 1.0f);
     big = x < 0.0f ? -big : big;
-    return a < 0.3f ? small : big;
+    // Zero returns itself: x + x x^2 p would turn -0 into +0.
+    return x == 0.0f ? x : (a < 0.3f ? small : big);
 }
 
 static inline float strata_sigmoidf(float x) { return 1.0f / (1.0f + strata_expf(-x)); }
