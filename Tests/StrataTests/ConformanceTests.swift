@@ -614,3 +614,106 @@ struct ParallelConformanceTests {
         }
     }
 }
+
+@Suite("Conformance: ops under withBackend")
+struct OpConformanceTests {
+    /// Runs an op-level expression with each backend installed. Op results may be views, so
+    /// only their values are compared.
+    private func expectOpsAgree(_ context: @autoclosure () -> String, tolerance: Tolerance,
+                                sourceLocation: SourceLocation = #_sourceLocation, _ body: () -> Tensor) {
+        let actual = withBackend(fast) { body() }
+        let expected = withBackend(reference) { body() }
+        expectMatch(actual, expected, tolerance: tolerance, context(), sourceLocation: sourceLocation)
+    }
+
+    /// float32 composites sum in a different order on each backend and use the C exp and log:
+    /// 1e-5 relative is a few dozen ulp. Float64 runs on the reference except for BLAS and casts.
+    private func tolerance(_ dtype: DType) -> Tolerance {
+        dtype == .float32 ? Tolerance(relative: 1e-5, absolute: 1e-6) : Tolerance(relative: 1e-12, absolute: 1e-12)
+    }
+
+    private func inputs(_ dtype: DType, seed: UInt64) -> (x: Tensor, y: Tensor) {
+        var generator = SeededGenerator(seed: seed)
+        let x = makeInput(shape: [5, 1, 7], dtype: dtype, layout: .stepped, distribution: .uniform(-3...3), using: &generator)
+        let y = makeInput(shape: [3, 7], dtype: dtype, layout: .permuted, distribution: .uniform(-3...3), using: &generator)
+        return (x, y)
+    }
+
+    @Test("elementwise ops with broadcasting agree", arguments: floatingTypes)
+    func elementwise(_ dtype: DType) {
+        let (x, y) = inputs(dtype, seed: 1000)
+        let cases: [(String, () -> Tensor)] = [
+            ("exp", { exp(x) }), ("log", { log(abs(x) + 0.1) }), ("log1p", { log1p(abs(x)) }), ("expm1", { expm1(x) }),
+            ("sqrt", { sqrt(abs(x)) }), ("rsqrt", { rsqrt(abs(x) + 0.5) }), ("tanh", { tanh(x) }), ("sigmoid", { sigmoid(x) }),
+            ("softplus", { softplus(x) }), ("erf", { erf(x) }), ("sin", { sin(x) }), ("cos", { cos(x) }),
+            ("relu", { relu(x) }), ("sign", { sign(x) }), ("square", { square(x) }), ("negate", { -x }),
+            ("x + y", { x + y }), ("x - 2.5", { x - 2.5 }), ("3 / y", { 3 / y }), ("x * y", { x * y }),
+            ("pow", { pow(abs(x) + 0.5, y) }), ("pow(x, 2)", { pow(x, 2) }), ("maximum", { maximum(x, y) }), ("minimum", { minimum(y, x) }),
+            ("select", { select(x .> y, x, y) }), ("compare", { ((x .>= y) .&& .!(x .== 1.0)).cast(to: dtype) }),
+            ("or", { ((x .< 0.0) .|| (y .!= 0.5)).cast(to: dtype) }),
+        ]
+        for (name, body) in cases {
+            expectOpsAgree("\(name) \(dtype)", tolerance: tolerance(dtype), body)
+        }
+    }
+
+    @Test("reductions and their composites agree", arguments: floatingTypes)
+    func reductions(_ dtype: DType) {
+        let (x, y) = inputs(dtype, seed: 1001)
+        let z = x + y  // [5, 3, 7]
+        let cases: [(String, () -> Tensor)] = [
+            ("sum", { z.sum(alongAxes: [0, 2]) }), ("sum all", { z.sum() }), ("mean", { z.mean(alongAxes: [1], keepDims: true) }),
+            ("max", { z.max(alongAxes: [-1]) }), ("min", { z.min() }), ("variance", { z.variance(alongAxes: [0, 1]) }),
+            ("logSumExp", { z.logSumExp(alongAxes: [-1]) }), ("softmax", { exp(z - z.logSumExp(alongAxes: [-1], keepDims: true)) }),
+            ("argmax", { z.argmax(axis: 2) }), ("argmin", { z.argmin() }), ("argmax axis 0", { z.argmax(axis: 0, keepDims: true) }),
+        ]
+        for (name, body) in cases {
+            expectOpsAgree("\(name) \(dtype)", tolerance: tolerance(dtype), body)
+        }
+    }
+
+    @Test("matmul with broadcast batches, vectors, views and k = 0 agrees", arguments: floatingTypes)
+    func matmulShapes(_ dtype: DType) {
+        var generator = SeededGenerator(seed: 1002)
+        func input(_ shape: [Int], _ layout: Layout = .contiguous) -> Tensor {
+            makeInput(shape: shape, dtype: dtype, layout: layout, distribution: .uniform(-1...1), using: &generator)
+        }
+        let (a, b) = (input([2, 1, 3, 4]), input([3, 4, 5], .permuted))
+        let (matrix, vector, other) = (input([4, 3], .stepped), input([3]), input([4]))
+        let (batched, weights) = (input([2, 3, 4]), input([5, 4]))
+        let (emptyInner, emptyRows) = (input([2, 3, 0]), input([0, 4]))
+        let cases: [(String, () -> Tensor)] = [
+            ("broadcast batch", { matmul(a, b) }), ("matrix-vector", { matmul(matrix, vector) }),
+            ("vector-matrix", { matmul(other, matrix) }), ("vector-vector", { matmul(vector, vector) }),
+            ("transposed rhs", { matmul(batched, weights.transposed()) }), ("transposed lhs", { matmul(matrix.transposed(), weights.transposed()) }),
+            ("k = 0", { matmul(emptyInner, emptyRows) }),
+        ]
+        for (name, body) in cases {
+            expectOpsAgree("matmul \(name) \(dtype)", tolerance: tolerance(dtype), body)
+        }
+        // An empty inner dimension sums nothing: zeros of [2, 3, 4].
+        #expect(matmul(emptyInner, emptyRows).scalars(as: Double.self) == [Double](repeating: 0, count: 24))
+    }
+
+    @Test("indexing, joining, slicing and casts agree", arguments: DType.allCases)
+    func structural(_ dtype: DType) {
+        var generator = SeededGenerator(seed: 1003)
+        let x = makeInput(shape: [4, 5, 6], dtype: dtype, layout: .permuted, distribution: .integers(-9...9), using: &generator)
+        let index = makeInput(shape: [4, 3, 6], dtype: .int64, layout: .contiguous, distribution: .integers(0...4), using: &generator)
+        let indices = Tensor([3, 0, 3, 1] as [Int64])
+        let cases: [(String, () -> Tensor)] = [
+            ("gathering", { x.gathering(along: 1, index: index) }), ("indexSelect", { x.indexSelect(axis: 2, indices: indices) }),
+            ("concat", { Tensor.concat([x, x[.all, .range(1..<3)], x], axis: 1) }), ("stack", { Tensor.stack([x, x], axis: -1) }),
+            ("padded", { x.padded([(1, 2), (0, 3)], value: 1) }), ("stepped slice", { x[.range(1, nil, step: 2), .all, .range(0, nil, step: 3)] }),
+            ("reshape of a view", { x.transposed(0, 2).reshaped(to: [6, -1]) }), ("chunk", { x.chunked(3, axis: 2)[2].contiguous() }),
+            ("expand", { x[.all, .range(0..<1)].expanded(to: [4, 5, 6]).contiguous() }),
+        ] + DType.allCases.map { target in ("cast to \(target)", { x.cast(to: target) }) }
+        for (name, body) in cases {
+            expectOpsAgree("\(name) \(dtype)", tolerance: .exact, body)
+        }
+        if dtype != .bool {
+            let source = makeInput(shape: [4, 3, 6], dtype: dtype, layout: .stepped, distribution: .integers(-9...9), using: &generator)
+            expectOpsAgree("scatterAdding \(dtype)", tolerance: .exact) { x.scatterAdding(along: 1, index: index, source: source) }
+        }
+    }
+}
