@@ -23,7 +23,9 @@ static inline float strata_expf(float x) {
     const float ln2_hi = 0.693359375f;          // ln 2 split so n * ln2_hi is exact
     const float ln2_lo = -2.12194440e-4f;
     const float round_magic = 12582912.0f;      // 1.5 * 2^23: adding it rounds to an integer
-    float clamped = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
+    // Between ln(FLT_MIN) and ln(FLT_MAX), so n stays in [-126, 128]; outside, the result is
+    // overwritten below.
+    float clamped = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
     float n = (clamped * log2e + round_magic) - round_magic;
     float r = clamped - n * ln2_hi - n * ln2_lo;
     float p = 1.0f / 5040.0f;
@@ -34,9 +36,11 @@ static inline float strata_expf(float x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    // 2^(n-1) * 2 keeps the exponent field in range for n = 128.
-    float scale = strata_float(((int32_t)n - 1 + 127) << 23);
-    float y = p * scale * 2.0f;
+    // 2^n as 2^(n/2) * 2^(n - n/2), so both exponent fields stay in [1, 254] for every n in
+    // [-126, 128]; a single factor cannot hold both 2^-126 and 2^128.
+    int32_t whole = (int32_t)n;
+    int32_t half = whole >> 1;
+    float y = p * strata_float((half + 127) << 23) * strata_float((whole - half + 127) << 23);
     y = x < -87.33654f ? 0.0f : y;
     y = x > 88.72283f ? __builtin_inff() : y;
     return x != x ? x : y;
@@ -91,7 +95,8 @@ static inline float strata_tanhf(float x) {
     float small = x + x * x2 * p;
     float big = 1.0f - 2.0f / (strata_expf(2.0f * a) + 1.0f);
     big = x < 0.0f ? -big : big;
-    return a < 0.3f ? small : big;
+    // Zero returns itself: x + x x^2 p would turn -0 into +0.
+    return x == 0.0f ? x : (a < 0.3f ? small : big);
 }
 
 static inline float strata_sigmoidf(float x) { return 1.0f / (1.0f + strata_expf(-x)); }

@@ -8,7 +8,7 @@ STRATA_DISPATCH
 void strata_unary_f32(int op, const float *x, float *y, long n) {
     switch ((strata_unary_op)op) {
     case STRATA_UNARY_NEG: STRATA_MAP(-v);
-    case STRATA_UNARY_ABS: STRATA_MAP(v < 0.0f ? -v : v);
+    case STRATA_UNARY_ABS: STRATA_MAP(fabsf(v));  // clears the sign bit: abs(-0) = +0
     case STRATA_UNARY_SIGN: STRATA_MAP(v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v));
     case STRATA_UNARY_EXP: STRATA_MAP(strata_expf(v));
     case STRATA_UNARY_LOG: STRATA_MAP(strata_logf(v));
@@ -21,7 +21,8 @@ void strata_unary_f32(int op, const float *x, float *y, long n) {
     case STRATA_UNARY_COS: STRATA_MAP(cosf(v));
     case STRATA_UNARY_TANH: STRATA_MAP(strata_tanhf(v));
     case STRATA_UNARY_SIGMOID: STRATA_MAP(strata_sigmoidf(v));
-    case STRATA_UNARY_RELU: STRATA_MAP(v > 0.0f ? v : 0.0f);
+    // As the reference: only negatives become 0, so NaN propagates and -0 stays -0.
+    case STRATA_UNARY_RELU: STRATA_MAP(v < 0.0f ? 0.0f : v);
     case STRATA_UNARY_SOFTPLUS: STRATA_MAP(strata_softplusf(v));
     case STRATA_UNARY_ERF: STRATA_MAP(erff(v));
     }

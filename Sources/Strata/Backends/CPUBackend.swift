@@ -174,12 +174,14 @@ public struct CPUBackend: Backend {
 
     public func matmul(_ lhs: Tensor, _ rhs: Tensor) -> Tensor {
         guard lhs.dtype.isFloatingPoint else { return reference.matmul(lhs, rhs) }
+        let (batch, m, k, n) = (lhs.shape[0], lhs.shape[1], lhs.shape[2], rhs.shape[2])
+        // Empty operands first: a dense [m, 0] matrix has row stride 0, which BLASOperand rejects
+        // even after a contiguous copy.
+        if batch == 0 || m == 0 || n == 0 { return Tensor(uninitializedShape: [batch, m, n], dtype: lhs.dtype) }
+        if k == 0 { return full(shape: [batch, m, n], value: 0, dtype: lhs.dtype) }
         guard let a = BLASOperand(lhs) else { return matmul(contiguous(lhs), rhs) }
         guard let b = BLASOperand(rhs) else { return matmul(lhs, contiguous(rhs)) }
-        let (batch, m, k, n) = (lhs.shape[0], lhs.shape[1], lhs.shape[2], rhs.shape[2])
         let result = Tensor(uninitializedShape: [batch, m, n], dtype: lhs.dtype)
-        guard m > 0, n > 0 else { return result }
-        if k == 0 { return full(shape: [batch, m, n], value: 0, dtype: lhs.dtype) }
         let isDouble = lhs.dtype == .float64
         let bytes = lhs.dtype.byteSize
         let (pa, pb, py) = (lhs.rawElementPointer, rhs.rawElementPointer, result.rawElementPointer)

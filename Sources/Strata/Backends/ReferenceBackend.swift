@@ -1,3 +1,4 @@
+import Foundation
 import RealModule
 
 /// Naive, obviously correct loops over strided views, in plain Swift: the executable
@@ -124,10 +125,17 @@ public struct ReferenceBackend: Backend {
         case .subtract: p - q
         case .multiply: p * q
         case .divide: p / q
-        case .pow: T.pow(p, q)
+        case .pow: Self.power(p, q)
         case .maximum: p.isNaN ? p : (q.isNaN ? q : Swift.max(p, q))
         case .minimum: p.isNaN ? p : (q.isNaN ? q : Swift.min(p, q))
         }
+    }
+
+    /// C's `pow` (C99 Annex F, which NumPy and PyTorch follow), evaluated in float64:
+    /// swift-numerics' `pow` is NaN for 0^0 and for every negative base, but `(-2)^3` is -8 and
+    /// `x^0` is 1. Float32 results round once from float64, as precisely as `powf`.
+    static func power<T: BinaryFloatingPoint>(_ p: T, _ q: T) -> T {
+        T(Foundation.pow(Double(p), Double(q)))
     }
 
     static func applyInteger<T: FixedWidthInteger & SignedInteger>(_ op: BinaryOperation, _ p: T, _ q: T) -> T {

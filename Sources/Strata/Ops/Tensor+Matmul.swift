@@ -18,7 +18,8 @@ public func matmul(_ lhs: Tensor, _ rhs: Tensor) -> Tensor {
     let product: Tensor
     if bBatch.isEmpty && !aBatch.isEmpty {
         // [..., m, k] x [k, n]: one GEMM over all rows.
-        let rows = a.reshaped(to: [1, -1, k])
+        // The row count is explicit: -1 cannot be inferred when k = 0 leaves no elements.
+        let rows = a.reshaped(to: [1, Shape.count(aBatch) * m, k])
         product = Tensor.matmulPrimitive(rows, b.unsqueezed(axis: 0)).reshaped(to: batch + [m, n])
     } else {
         let count = Shape.count(batch)
