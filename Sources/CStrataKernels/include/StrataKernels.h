@@ -88,6 +88,23 @@ void strata_f64_to_f32(const double *x, float *y, long n);
 /// Strided copy of a float32 block: dst[i * ds] = src[i * ss] for one innermost run.
 void strata_copy_strided_f32(const float *src, long src_stride, float *dst, long n);
 
+/// Hyperparameters of one fused Adam step, already converted to float32 as the plain rule does.
+typedef struct {
+    float beta1, one_minus_beta1;
+    float beta2, one_minus_beta2;
+    float step_size;              ///< lr / (1 - beta1^t)
+    float bias_correction2_sqrt;  ///< sqrt(1 - beta2^t)
+    float epsilon;
+    float decay_factor;           ///< 1 - lr * weight_decay for AdamW, else 1
+} strata_adam_parameters;
+
+/// One Adam/AdamW step over n elements in a single pass, writing new parameter and moment
+/// buffers. `max_exp_avg_sq`/`max_out` are null unless AMSGrad. Same operation order as the
+/// plain rule written with tensor ops, without contraction into FMA, so results are identical.
+void strata_adam_f32(const float *param, const float *grad, const float *exp_avg, const float *exp_avg_sq,
+                     const float *max_exp_avg_sq, float *param_out, float *exp_avg_out, float *exp_avg_sq_out,
+                     float *max_out, long n, const strata_adam_parameters *h);
+
 #ifdef __cplusplus
 }
 #endif

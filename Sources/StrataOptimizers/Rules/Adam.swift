@@ -1,3 +1,4 @@
+import CStrataKernels
 import Foundation
 import Strata
 
@@ -9,13 +10,16 @@ import Strata
 ///     v' = amsgrad ? max(v', v) : v
 ///     w = w - lr / (1 - b1^t) * m / (sqrt(v') / sqrt(1 - b2^t) + eps)
 ///
-/// Defaults (with learning rate 1e-3): betas 0.9 and 0.999, eps 1e-8, no AMSGrad.
+/// Defaults (with learning rate 1e-3): betas 0.9 and 0.999, eps 1e-8, no AMSGrad. Float32
+/// parameters are updated by one fused C pass (`fused`) that rounds exactly like the tensor ops.
 public struct Adam: OptimizerRule {
     public var beta1: Double
     public var beta2: Double
     public var epsilon: Double
     public var amsgrad: Bool
     public var decoupled: Bool
+    /// Use the single-pass kernel for float32 (on by default; off gives the op-by-op rule).
+    public var fused = true
 
     public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, amsgrad: Bool = false,
                 decoupled: Bool = false) {
@@ -30,6 +34,14 @@ public struct Adam: OptimizerRule {
     public var decouplesWeightDecay: Bool { decoupled }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
+        if fused && parameter.dtype == .float32 && gradient.dtype == .float32 {
+            return fusedUpdate(parameter, gradient: gradient, state: &state, context: context)
+        }
+        return plainUpdate(parameter, gradient: gradient, state: &state, context: context)
+    }
+
+    /// The rule written with tensor ops: the specification the fused kernel is tested against.
+    private func plainUpdate(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         let step = Double(state.incrementStep())
         let start = decoupled ? parameter * (1 - context.learningRate * context.weightDecay) : parameter
         let zeros = { Tensor.zeros(parameter.shape, dtype: parameter.dtype) }
@@ -46,6 +58,35 @@ public struct Adam: OptimizerRule {
         let correction2 = 1 - Foundation.pow(beta2, step)
         let denominator = sqrt(second) / correction2.squareRoot() + epsilon
         return start - m / denominator * (context.learningRate / correction1)
+    }
+
+    /// The same step as `plainUpdate` in one pass over float32 buffers.
+    private func fusedUpdate(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
+        let step = Double(state.incrementStep())
+        let zeros = { Tensor.zeros(parameter.shape, dtype: .float32) }
+        let (m, v) = (state["exp_avg"] ?? zeros(), state["exp_avg_sq"] ?? zeros())
+        let previousMaximum = amsgrad ? (state["max_exp_avg_sq"] ?? zeros()) : nil
+        var settings = strata_adam_parameters(
+            beta1: Float(beta1), one_minus_beta1: Float(1 - beta1), beta2: Float(beta2), one_minus_beta2: Float(1 - beta2),
+            step_size: Float(context.learningRate / (1 - Foundation.pow(beta1, step))),
+            bias_correction2_sqrt: Float((1 - Foundation.pow(beta2, step)).squareRoot()), epsilon: Float(epsilon),
+            decay_factor: Float(decoupled ? 1 - context.learningRate * context.weightDecay : 1))
+        var inputs = [parameter, gradient, m, v]
+        if let previousMaximum { inputs.append(previousMaximum) }
+        var outputs = (0..<(amsgrad ? 4 : 3)).map { _ in Tensor(unsafeUninitializedShape: parameter.shape, dtype: .float32) }
+        Tensor.withUnsafeScalars(of: inputs, as: Float.self) { input in
+            Tensor.withUnsafeMutableScalars(of: &outputs, as: Float.self) { output in
+                strata_adam_f32(input[0].baseAddress, input[1].baseAddress, input[2].baseAddress, input[3].baseAddress,
+                                amsgrad ? input[4].baseAddress : nil, output[0].baseAddress, output[1].baseAddress,
+                                output[2].baseAddress, amsgrad ? output[3].baseAddress : nil, output[0].count, &settings)
+            }
+        }
+        let (result, newM, newV) = (outputs[0], outputs[1], outputs[2])
+        let newMaximum = amsgrad ? outputs[3] : nil
+        state["exp_avg"] = newM
+        state["exp_avg_sq"] = newV
+        if let newMaximum { state["max_exp_avg_sq"] = newMaximum }
+        return result
     }
 }
 
