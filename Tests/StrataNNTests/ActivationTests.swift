@@ -13,3 +13,11 @@ import Testing
     #expect(gradient(at: zero) { elu($0).sum() }.scalars(as: Float.self) == [1])
     #expect(gradient(at: zero) { elu($0, alpha: 0.5).sum() }.scalars(as: Float.self) == [0.5])
 }
+
+@Test func hardtanhPassesNoGradientAtItsBounds() {
+    // PyTorch's hardtanh_backward zeroes the gradient where x <= min or x >= max, so the bounds
+    // themselves get 0; strictly inside, the slope is 1.
+    let x = Tensor([-1, -0.5, 0.5, 1] as [Float])
+    #expect(gradient(at: x) { hardtanh($0).sum() }.scalars(as: Float.self) == [0, 1, 1, 0])
+    #expect(gradient(at: x) { hardtanh($0, minimum: -0.5, maximum: 0.5).sum() }.scalars(as: Float.self) == [0, 0, 0, 0])
+}

@@ -36,9 +36,9 @@ public func gelu(_ x: Tensor, approximate: Bool = false) -> Tensor {
 /// `x * sigmoid(x)` (SiLU / swish, Elfwing et al., 2018).
 public func silu(_ x: Tensor) -> Tensor { x * sigmoid(x) }
 
-/// `x` clamped to `[minimum, maximum]`.
+/// `x` clamped to `[minimum, maximum]`. At the bounds themselves the gradient is 0, as in PyTorch.
 public func hardtanh(_ x: Tensor, minimum low: Double = -1, maximum high: Double = 1) -> Tensor {
-    select(x .< low, x.filled(low), select(x .> high, x.filled(high), x))
+    select(x .<= low, x.filled(low), select(x .>= high, x.filled(high), x))
 }
 
 /// `log(softmax(x))` along `axis`, computed stably as `x - logSumExp(x)`.
