@@ -36,14 +36,16 @@ enum Gzip {
                     status = inflate(&stream, Z_NO_FLUSH)
                     return chunkSize - Int(stream.avail_out)
                 }
+                // With all input consumed and the stream unfinished, zlib answers Z_BUF_ERROR (no
+                // progress possible) or Z_OK with no output: either way the data was cut short.
+                if stream.avail_in == 0 && (status == Z_BUF_ERROR || (status == Z_OK && produced == 0)) {
+                    throw GzipError(message: "truncated stream: the data ends before the compressed stream does")
+                }
                 guard status == Z_OK || status == Z_STREAM_END else {
                     let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
                     throw GzipError(message: "corrupt data (\(reason))")
                 }
                 output.append(contentsOf: chunk[0..<produced])
-                if status == Z_OK && produced == 0 && stream.avail_in == 0 {
-                    throw GzipError(message: "truncated stream: the data ends before the compressed stream does")
-                }
             } while status != Z_STREAM_END
         }
         return output

@@ -11,7 +11,10 @@ public func leakyReLU(_ x: Tensor, negativeSlope: Double = 0.01) -> Tensor {
 /// `x` where positive, `alpha * (exp(x) - 1)` elsewhere (Clevert et al., 2016).
 public func elu(_ x: Tensor, alpha: Double = 1) -> Tensor {
     // expm1 sees only non-positive values, so the unused branch never overflows into a NaN gradient.
-    select(x .> 0, x, expm1(minimum(x, x.zerosLikeScalar())) * alpha)
+    // The clamp is a select, not `minimum(x, 0)`: minimum splits the gradient of a tie, which
+    // would halve the derivative at x == 0 (PyTorch gives alpha there).
+    let nonPositive = select(x .> 0, x.zerosLikeScalar(), x)
+    return select(x .> 0, x, expm1(nonPositive) * alpha)
 }
 
 /// `log(1 + exp(beta x)) / beta`, reverting to `x` where `beta x > threshold` (PyTorch's Softplus).
@@ -33,9 +36,9 @@ public func gelu(_ x: Tensor, approximate: Bool = false) -> Tensor {
 /// `x * sigmoid(x)` (SiLU / swish, Elfwing et al., 2018).
 public func silu(_ x: Tensor) -> Tensor { x * sigmoid(x) }
 
-/// `x` clamped to `[minimum, maximum]`.
+/// `x` clamped to `[minimum, maximum]`. At the bounds themselves the gradient is 0, as in PyTorch.
 public func hardtanh(_ x: Tensor, minimum low: Double = -1, maximum high: Double = 1) -> Tensor {
-    select(x .< low, x.filled(low), select(x .> high, x.filled(high), x))
+    select(x .<= low, x.filled(low), select(x .>= high, x.filled(high), x))
 }
 
 /// `log(softmax(x))` along `axis`, computed stably as `x - logSumExp(x)`.

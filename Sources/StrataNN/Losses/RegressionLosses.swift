@@ -38,8 +38,14 @@ public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, weights: 
                                reduction: LossReduction = .mean) -> Tensor {
     checkShapes("binaryCrossEntropy", probabilities, targets)
     let floor = probabilities.scalarLikeValue(-100)
-    let logP = maximum(log(probabilities), floor)
-    let logNotP = maximum(log(1 - probabilities), floor)
+    // log(0) is replaced before it is taken: its pullback 1/x at 0 would turn the clamp's zero
+    // gradient into 0 * inf = NaN for probabilities of exactly 0 or 1 (a saturated sigmoid).
+    func clampedLog(_ x: Tensor) -> Tensor {
+        let positive = x .> 0
+        return select(positive, maximum(log(select(positive, x, x.filled(1))), floor), floor.expanded(to: x.shape))
+    }
+    let logP = clampedLog(probabilities)
+    let logNotP = clampedLog(1 - probabilities)
     var loss = -(targets * logP + (1 - targets) * logNotP)
     if let weights { loss = loss * weights }
     return loss.reduced(reduction)
