@@ -153,6 +153,10 @@ def plateau_sequences():
                                     min_lr=0.004),
         "reduceLROnPlateauMax": run("max", [-m for m in PLATEAU_METRICS][::-1], factor=0.3, patience=1,
                                     threshold=1e-3),
+        # min_lr 5e-9 below the starting rate: each reduction would be smaller than PyTorch's
+        # eps 1e-8, so the rate never changes.
+        "reduceLROnPlateauTinyReduction": run("min", PLATEAU_METRICS, factor=0.5, patience=0,
+                                              min_lr=0.1 - 5e-9),
     }
 
 

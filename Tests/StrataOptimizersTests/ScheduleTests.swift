@@ -78,3 +78,11 @@ func scheduleMatchesPyTorch(_ testCase: ScheduleCase) {
     let rates = metrics.map { schedule.step(metric: $0) }
     expectRates(rates, OptimizerFixtures.reduceLROnPlateauMax, "max")
 }
+
+@Test func reduceOnPlateauIgnoresReductionsBelowPyTorchsEpsilon() {
+    // ReduceLROnPlateau(mode="min", factor=0.5, patience=0, min_lr=0.1 - 5e-9): every reduction
+    // would be 5e-9 < eps 1e-8, so PyTorch keeps 0.1 throughout.
+    var schedule = ReduceOnPlateau(learningRate: 0.1, factor: 0.5, patience: 0, minimumLearningRate: 0.1 - 5e-9)
+    let rates = OptimizerFixtures.plateauMetrics.map { schedule.step(metric: $0) }
+    expectRates(rates, OptimizerFixtures.reduceLROnPlateauTinyReduction, "tiny reductions")
+}
