@@ -70,15 +70,23 @@ RULES = {
 }
 
 
-def train(make_optimizer, parameters_of):
-    """Trains a fresh model; returns {step: {path: flat float32 values}} at SNAPSHOT_STEPS."""
+def train(make_optimizer, parameters_of, make_scheduler=None, max_norm=None):
+    """Trains a fresh model; returns {step: {path: flat float32 values}} at SNAPSHOT_STEPS.
+
+    With a scheduler, scheduler.step() follows every optimizer step; with max_norm, the
+    gradients go through clip_grad_norm_ before every step."""
     model = make_model()
     optimizer = make_optimizer(parameters_of(model))
+    scheduler = make_scheduler(optimizer) if make_scheduler else None
     snapshots = {}
     for step in range(1, STEPS + 1):
         optimizer.zero_grad()
         loss_of(model).backward()
+        if max_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), max_norm=max_norm)
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         if step in SNAPSHOT_STEPS:
             snapshots[step] = {path: tensor.detach().clone() for path, tensor in model.state_dict().items()}
     return snapshots
@@ -94,6 +102,19 @@ GROUPS = {
     "groupsAdamFrozenSecondLayer": (
         lambda groups: torch.optim.Adam(groups, lr=0.02),
         lambda m: [{"params": m[0].parameters()}]),
+}
+
+
+# Training as a user writes it: name -> (optimizer, scheduler, clip max_norm).
+SCENARIOS = {
+    # Adam whose rate follows CosineAnnealingLR step by step, gradients clipped to norm 0.05.
+    "adamCosineScheduleClipped": (
+        lambda p: torch.optim.Adam(p, lr=0.05),
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20, eta_min=0.001), 0.05),
+    # SGD with Nesterov momentum under OneCycleLR (cycle_momentum=False), no clipping.
+    "sgdNesterovOneCycle": (
+        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+        lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.3, total_steps=STEPS, cycle_momentum=False), None),
 }
 
 
@@ -262,6 +283,10 @@ def main():
         snapshots = train(factory, parameters_of)
         out.append(f"    // {inspect_source(name)}")
         out.append(trajectory_literal(name, snapshots))
+    for name, (factory, make_scheduler, max_norm) in SCENARIOS.items():
+        snapshots = train(factory, lambda m: m.parameters(), make_scheduler, max_norm)
+        out.append(f"    // {inspect_source(name)}, then {scenario_source(name)}")
+        out.append(trajectory_literal(name, snapshots))
     out.append("")
 
     out.append("    // Learning rates in effect during epochs 0..<30 (optimizer lr 0.1 unless the schedule sets its own),")
@@ -281,27 +306,39 @@ def main():
     print(f"wrote {OUTPUT}")
 
 
-def inspect_source(name):
-    """The torch.optim call behind a fixture, for the comment above it."""
-    import inspect
-    table = RULES if name in RULES else GROUPS
-    source = inspect.getsource(table[name][0]).strip()
-    start = source.index("torch.optim")
-    depth, end = 0, start
+def balanced_call(source, marker):
+    """The call expression starting at `marker` in `source`, up to its closing parenthesis."""
+    start = source.index(marker)
+    depth = 0
     for index in range(start, len(source)):
         if source[index] == "(":
             depth += 1
         elif source[index] == ")":
             depth -= 1
             if depth == 0:
-                end = index + 1
-                break
-    call = " ".join(source[start:end].split())
+                return " ".join(source[start:index + 1].split())
+    raise ValueError(f"unbalanced call in {source!r}")
+
+
+def inspect_source(name):
+    """The torch.optim call behind a fixture, for the comment above it."""
+    import inspect
+    table = RULES if name in RULES else GROUPS if name in GROUPS else SCENARIOS
+    call = balanced_call(inspect.getsource(table[name][0]), "torch.optim")
     if name in GROUPS:
         groups = inspect.getsource(table[name][1]).strip()
         groups = " ".join(groups[groups.index("lambda m:"):].split()).rstrip("),")
         call += f" with groups {groups}"
     return call
+
+
+def scenario_source(name):
+    """The scheduler and clipping of a SCENARIOS entry, for the comment above it."""
+    import inspect
+    scheduler = balanced_call(inspect.getsource(SCENARIOS[name][1]), "torch.optim.lr_scheduler.")
+    max_norm = SCENARIOS[name][2]
+    clipping = f" and clip_grad_norm_(max_norm={max_norm}) before each step" if max_norm else ""
+    return f"{scheduler} stepped after each step{clipping}"
 
 
 if __name__ == "__main__":

@@ -206,6 +206,9 @@ func exportImportResumeEqualsUninterruptedTrainingExactly(_ testCase: ResumeCase
     var first = Optimizer(testCase.rule, learningRate: learningRate, weightDecay: testCase.weightDecay)
     train(&resumed, with: &first, steps: 10)
     let saved = first.exportState()
+    // The original keeps training first: the exported tensors must be values it cannot disturb.
+    var continued = resumed
+    train(&continued, with: &first, steps: 10)
     var second = Optimizer(testCase.rule, learningRate: learningRate, weightDecay: testCase.weightDecay)
     try second.importState(saved)
     #expect(second.stepCount == 10)
@@ -213,9 +216,11 @@ func exportImportResumeEqualsUninterruptedTrainingExactly(_ testCase: ResumeCase
 
     #expect(second.stepCount == 20)
     let expected = uninterrupted.stateDictionary()
-    for (path, tensor) in resumed.stateDictionary() {
-        // Bit for bit: the restored state must be the very state an uninterrupted run holds.
-        #expect(tensor.scalars(as: Float.self) == expected[path]!.scalars(as: Float.self), "\(path)")
+    for (name, model) in [("resumed", resumed), ("continued", continued)] {
+        for (path, tensor) in model.stateDictionary() {
+            // Bit for bit: the restored state must be the very state an uninterrupted run holds.
+            #expect(tensor.scalars(as: Float.self) == expected[path]!.scalars(as: Float.self), "\(name) \(path)")
+        }
     }
 }
 
@@ -286,4 +291,36 @@ func importingMalformedStateThrowsAndChangesNothing(_ name: String, _ saved: [St
         // Clamping only selects values (the limit rounds to the same float32), so it is exact.
         #expect(gradients[path]!.scalars(as: Float.self) == expected, "\(path)")
     }
+}
+
+// MARK: - Schedules and clipping driving training
+
+/// Trains like a user loop: rate from `schedule` before each step, gradients clipped first.
+func trainScheduled(_ rule: any OptimizerRule, schedule: any LearningRateSchedule, maxNorm: Double?,
+                    matching trajectory: OptimizerTrajectory, _ what: String,
+                    sourceLocation: SourceLocation = #_sourceLocation) {
+    var model = fixtureModel()
+    var optimizer = Optimizer(rule, learningRate: schedule.learningRate(at: 0))
+    for step in 1...OptimizerFixtures.trainingSteps {
+        // PyTorch's scheduler.step() after step k sets the rate for step k + 1: index k - 1 here.
+        optimizer.learningRate = schedule.learningRate(at: step - 1)
+        var (_, gradients) = fixtureLossAndGradients(model)
+        if let maxNorm { clipGradientNorm(&gradients, maxNorm: maxNorm) }
+        optimizer.update(&model, along: gradients)
+        if let expected = trajectory.snapshots[step] {
+            expectParameters(of: model, match: expected, "\(what) step \(step)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+@Test func adamUnderCosineAnnealingWithClippingMatchesPyTorch() {
+    // Adam(lr=0.05), CosineAnnealingLR(T_max=20, eta_min=0.001), clip_grad_norm_(max_norm=0.05).
+    trainScheduled(Adam(), schedule: CosineAnnealing(baseLearningRate: 0.05, period: 20, minimum: 0.001), maxNorm: 0.05,
+                   matching: OptimizerFixtures.adamCosineScheduleClipped, "Adam cosine clipped")
+}
+
+@Test func nesterovUnderOneCycleMatchesPyTorch() {
+    // SGD(lr=0.1, momentum=0.9, nesterov=True), OneCycleLR(max_lr=0.3, total_steps=20, cycle_momentum=False).
+    trainScheduled(SGD(momentum: 0.9, nesterov: true), schedule: OneCycle(maximum: 0.3, totalSteps: 20), maxNorm: nil,
+                   matching: OptimizerFixtures.sgdNesterovOneCycle, "Nesterov one-cycle")
 }
