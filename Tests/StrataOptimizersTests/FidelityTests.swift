@@ -55,8 +55,8 @@ func expectClose(_ actual: [Float], _ expected: [Float], relative: Double = 1e-5
     }
     var worst: (index: Int, excess: Double)? = nil
     for index in actual.indices {
-        let a = Double(actual[index]), e = Double(expected[index])
-        let excess = abs(a - e) - (relative * abs(e) + absolute)
+        let actualValue = Double(actual[index]), expectedValue = Double(expected[index])
+        let excess = abs(actualValue - expectedValue) - (relative * abs(expectedValue) + absolute)
         if excess > 0 && excess > (worst?.excess ?? 0) { worst = (index, excess) }
     }
     if let worst {

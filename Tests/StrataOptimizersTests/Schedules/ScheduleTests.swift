@@ -10,8 +10,8 @@ import Testing
 func expectRates(_ actual: [Double], _ expected: [Double], _ what: String,
                  sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(actual.count == expected.count, sourceLocation: sourceLocation)
-    for (epoch, (a, e)) in zip(actual, expected).enumerated() where abs(a - e) > 1e-12 * abs(e) {
-        Issue.record("\(what): epoch \(epoch) rate \(a), PyTorch \(e)", sourceLocation: sourceLocation)
+    for (epoch, (rate, reference)) in zip(actual, expected).enumerated() where abs(rate - reference) > 1e-12 * abs(reference) {
+        Issue.record("\(what): epoch \(epoch) rate \(rate), PyTorch \(reference)", sourceLocation: sourceLocation)
     }
 }
 
