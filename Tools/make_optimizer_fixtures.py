@@ -140,7 +140,11 @@ def schedule_sequences():
         "cosineAnnealingLR": run(lambda o: lr.CosineAnnealingLR(o, T_max=12, eta_min=0.001)),
         # Restarts after 3, 3 + 6 and 3 + 6 + 12 epochs.
         "cosineAnnealingWarmRestarts": run(lambda o: lr.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.0005)),
+        "cosineAnnealingWarmRestartsFixedPeriod": run(lambda o: lr.CosineAnnealingWarmRestarts(o, T_0=7)),
         "linearLR": run(lambda o: lr.LinearLR(o, start_factor=0.25, end_factor=1.0, total_iters=8)),
+        "linearLRDecreasing": run(lambda o: lr.LinearLR(o, start_factor=1.0, end_factor=0.2, total_iters=10)),
+        # A repeated milestone applies gamma twice (PyTorch counts milestones).
+        "multiStepLRRepeatedMilestone": run(lambda o: lr.MultiStepLR(o, milestones=[4, 4, 10], gamma=0.5)),
         "sequentialLinearThenCosine": run(lambda o: lr.SequentialLR(
             o, [lr.LinearLR(o, start_factor=0.1, total_iters=5), lr.CosineAnnealingLR(o, T_max=25, eta_min=0.002)],
             milestones=[5])),

@@ -39,6 +39,17 @@ let scheduleCases: [ScheduleCase] = [
     ScheduleCase(name: "CosineAnnealingWarmRestarts",
                  schedule: CosineAnnealing(baseLearningRate: 0.1, period: 3, minimum: 0.0005, restartPeriodMultiplier: 2),
                  expected: OptimizerFixtures.cosineAnnealingWarmRestarts),
+    // CosineAnnealingWarmRestarts(T_0=7): T_mult 1, a restart every 7 epochs.
+    ScheduleCase(name: "CosineAnnealingWarmRestarts fixed period",
+                 schedule: CosineAnnealing(baseLearningRate: 0.1, period: 7, restartPeriodMultiplier: 1),
+                 expected: OptimizerFixtures.cosineAnnealingWarmRestartsFixedPeriod),
+    // MultiStepLR(milestones=[4, 4, 10], gamma=0.5): the repeated milestone halves twice.
+    ScheduleCase(name: "MultiStepLR repeated milestone",
+                 schedule: MultiStepDecay(baseLearningRate: 0.1, milestones: [4, 4, 10], gamma: 0.5),
+                 expected: OptimizerFixtures.multiStepLRRepeatedMilestone),
+    // LinearLR(start_factor=1.0, end_factor=0.2, total_iters=10): a linear decay.
+    ScheduleCase(name: "LinearLR decreasing", schedule: LinearWarmup(baseLearningRate: 0.1, startFactor: 1, endFactor: 0.2, length: 10),
+                 expected: OptimizerFixtures.linearLRDecreasing),
     // LinearLR(start_factor=0.25, end_factor=1.0, total_iters=8)
     ScheduleCase(name: "LinearLR", schedule: LinearWarmup(baseLearningRate: 0.1, startFactor: 0.25, endFactor: 1, length: 8),
                  expected: OptimizerFixtures.linearLR),
