@@ -5,7 +5,9 @@ public struct ParameterGroup: Sendable {
     public var name: String
     /// Which parameter paths belong to the group; the first matching group wins.
     public var contains: @Sendable (String) -> Bool
-    /// Overrides the optimizer's learning rate for this group.
+    /// This group's learning rate in place of the optimizer's. Schedules scale it by the same
+    /// factor as the base rate (the base rate over its initial value), as PyTorch's schedulers
+    /// scale every group.
     public var learningRate: Double?
     public var weightDecay: Double?
     /// A frozen parameter never changes and costs nothing: its gradient is ignored.
@@ -44,6 +46,8 @@ public struct Optimizer: Sendable {
     public var rule: any OptimizerRule
     /// The base learning rate; schedules set it between steps.
     public var learningRate: Double
+    /// The base learning rate the optimizer was created with, against which group rates scale.
+    public let initialLearningRate: Double
     /// L2 weight decay added to gradients (decoupled for AdamW).
     public var weightDecay: Double
     public var groups: [ParameterGroup]
@@ -57,6 +61,7 @@ public struct Optimizer: Sendable {
         precondition(weightDecay >= 0, "Optimizer: weightDecay must not be negative, got \(weightDecay)")
         self.rule = rule
         self.learningRate = learningRate
+        initialLearningRate = learningRate
         self.weightDecay = weightDecay
         self.groups = groups
     }
@@ -64,7 +69,8 @@ public struct Optimizer: Sendable {
     /// The group settings that apply to `path`.
     func settings(for path: String) -> (context: UpdateContext, isFrozen: Bool) {
         let group = groups.first { $0.contains(path) }
-        let context = UpdateContext(learningRate: group?.learningRate ?? learningRate,
+        let scale = initialLearningRate > 0 ? learningRate / initialLearningRate : 1
+        let context = UpdateContext(learningRate: group?.learningRate.map { $0 * scale } ?? learningRate,
                                     weightDecay: group?.weightDecay ?? weightDecay)
         return (context, group?.isFrozen ?? false)
     }
@@ -99,7 +105,30 @@ public struct Optimizer: Sendable {
         return result
     }
 
+    /// Restores state written by `exportState()` after checking it against `model`: every path
+    /// must be one of its parameters and every per-element slot must have that parameter's shape
+    /// and dtype. Throws, changing nothing, otherwise.
+    public mutating func importState<Model: ParameterContainer>(_ saved: [String: Tensor], for model: Model) throws {
+        var candidate = self
+        try candidate.importState(saved)
+        let parameters = model.parameters
+        for (path, slots) in candidate.state {
+            guard let parameter = parameters[path] else {
+                throw OptimizerStateError(description: "optimizer state: \(path) is not a parameter of the model")
+            }
+            for (slot, tensor) in slots where tensor.rank > 0
+                && (tensor.shape != parameter.shape || tensor.dtype != parameter.dtype) {
+                throw OptimizerStateError(description: """
+                    optimizer state: \(path).\(slot) is \(tensor.shape) \(tensor.dtype), \
+                    the parameter is \(parameter.shape) \(parameter.dtype)
+                    """)
+            }
+        }
+        self = candidate
+    }
+
     /// Restores state written by `exportState()`; throws, changing nothing, when it is malformed.
+    /// Prefer `importState(_:for:)`, which also checks the state against the model.
     public mutating func importState(_ saved: [String: Tensor]) throws {
         guard let count = saved["step_count"], count.dtype == .int64, count.scalarCount == 1 else {
             throw OptimizerStateError(description: "optimizer state: missing or malformed step_count")
