@@ -22,10 +22,13 @@ let package = Package(
         ),
         // C hot loops, each compiled for AVX-512, AVX2 and baseline x86-64 and picked at run time.
         .target(name: "CStrataKernels"),
+        // Convolution plans over the C API of oneDNN (Debian's libdnnl-dev).
+        .target(name: "CStrataDNNL", linkerSettings: [.linkedLibrary("dnnl")]),
         .target(
             name: "Strata",
             dependencies: [
                 "CStrataKernels",
+                "CStrataDNNL",
                 "COpenBLAS",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]

@@ -88,6 +88,24 @@ void strata_f64_to_f32(const double *x, float *y, long n);
 /// Strided copy of a float32 block: dst[i * ds] = src[i * ss] for one innermost run.
 void strata_copy_strided_f32(const float *src, long src_stride, float *dst, long n);
 
+/// The geometry of 2-D pooling over `planes` NCHW planes of `height x width` (PyTorch's options).
+typedef struct {
+    long planes, height, width, out_height, out_width;
+    long kernel_height, kernel_width, stride_height, stride_width, pad_height, pad_width;
+    long dilation_height, dilation_width;
+    int count_include_pad;
+} strata_pool_shape;
+
+/// Max pooling: maxima and their positions `row * width + column` within each plane (a larger
+/// value or any NaN takes over, so ties keep the first and the last NaN wins, as PyTorch).
+void strata_max_pool_f32(const float *x, float *y, int64_t *indices, const strata_pool_shape *shape);
+
+/// Average pooling; the divisor is PyTorch's (window clipped to the padded input, or to the input).
+void strata_average_pool_f32(const float *x, float *y, const strata_pool_shape *shape);
+
+/// The gradient of average pooling: dx (zero-filled by the caller) += dy / divisor over each window.
+void strata_average_pool_backward_f32(const float *dy, float *dx, const strata_pool_shape *shape);
+
 /// Hyperparameters of one fused Adam step, already converted to float32 as the plain rule does.
 typedef struct {
     float beta1, one_minus_beta1;

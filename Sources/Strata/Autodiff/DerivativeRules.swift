@@ -110,6 +110,38 @@ enum DerivativeRules {
         }
     }
 
+    static func convolution(x: Tensor, weight: Tensor, geometry: ConvolutionGeometry) -> GradientNode.Pullback {
+        let (needInput, needWeight) = (x.node != nil, weight.node != nil)
+        return { g in
+            [needInput ? Tensor.transposedConvolutionPrimitive(g, weight, outputShape: x.shape, geometry: geometry) : nil,
+             needWeight ? Backends.current.convolutionBackwardWeight(x, g, weightShape: weight.shape, geometry: geometry) : nil]
+        }
+    }
+
+    /// A transposed convolution `y = C_wᵀ x` is linear in x with adjoint `C_w`; as a function of w,
+    /// `<g, C_wᵀ x> = <C_w g, x>` is a convolution of g whose weight gradient is taken against x.
+    static func transposedConvolution(x: Tensor, weight: Tensor, geometry: ConvolutionGeometry) -> GradientNode.Pullback {
+        let (needInput, needWeight) = (x.node != nil, weight.node != nil)
+        return { g in
+            [needInput ? Tensor.convolutionPrimitive(g, weight, geometry: geometry) : nil,
+             needWeight ? Backends.current.convolutionBackwardWeight(g, x, weightShape: weight.shape, geometry: geometry) : nil]
+        }
+    }
+
+    /// Each output's gradient goes to the input position that held its maximum.
+    static func maxPool(inputShape: [Int], indices: Tensor) -> GradientNode.Pullback {
+        { g in
+            let (n, c) = (inputShape[0], inputShape[1])
+            let planes = Tensor.zeros([n, c, inputShape[2] * inputShape[3]], dtype: g.dtype)
+            let scattered = planes.scatterAdding(along: 2, index: indices.reshaped(to: [n, c, -1]), source: g.reshaped(to: [n, c, -1]))
+            return [scattered.reshaped(to: inputShape)]
+        }
+    }
+
+    static func averagePool(inputShape: [Int], geometry: PoolingGeometry) -> GradientNode.Pullback {
+        { g in [Backends.current.averagePoolBackward(g, inputShape: inputShape, geometry: geometry)] }
+    }
+
     /// Whether each matrix of a `[batch, rows, columns]` tensor is stored column by column.
     private static func isColumnMajor(_ x: Tensor) -> Bool {
         x.shape[1] > 1 && x.shape[2] > 1 && x.strides[1] == 1 && x.strides[2] >= x.shape[1]

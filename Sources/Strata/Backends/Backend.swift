@@ -62,6 +62,21 @@ public protocol Backend: Sendable {
     /// A copy of `base` with `base[index[i][j][k]][j][k] += source[i][j][k]` for axis 0, and so on
     /// (PyTorch's scatter_add); `index` is int64 with `source`'s shape.
     func scatterAdd(_ base: Tensor, axis: Int, index: Tensor, source: Tensor) -> Tensor
+    /// 2-D convolution: `x [n, inChannels, h, w]` with `weight [outChannels, inChannels / groups,
+    /// kh, kw]` gives `[n, outChannels, oh, ow]` (cross-correlation, as PyTorch; no bias).
+    func convolution(_ x: Tensor, _ weight: Tensor, geometry: ConvolutionGeometry) -> Tensor
+    /// The gradient of `convolution` with respect to its input of shape `inputShape`: also the
+    /// forward pass of a transposed convolution.
+    func convolutionBackwardInput(_ gradient: Tensor, _ weight: Tensor, inputShape: [Int], geometry: ConvolutionGeometry) -> Tensor
+    /// The gradient of `convolution` with respect to its weight of shape `weightShape`.
+    func convolutionBackwardWeight(_ x: Tensor, _ gradient: Tensor, weightShape: [Int], geometry: ConvolutionGeometry) -> Tensor
+    /// Max pooling of `[n, c, h, w]`: the maxima and, for each, its int64 position `row * w + column`
+    /// within its input plane (the first one on ties; the last NaN, as PyTorch).
+    func maxPool(_ x: Tensor, geometry: PoolingGeometry) -> (values: Tensor, indices: Tensor)
+    /// Average pooling of `[n, c, h, w]`.
+    func averagePool(_ x: Tensor, geometry: PoolingGeometry) -> Tensor
+    /// The gradient of `averagePool` with respect to its input of shape `inputShape`.
+    func averagePoolBackward(_ gradient: Tensor, inputShape: [Int], geometry: PoolingGeometry) -> Tensor
 }
 
 extension Backend {

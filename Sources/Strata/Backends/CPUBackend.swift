@@ -13,8 +13,8 @@ public struct CPUBackend: Backend {
     /// microseconds, about what one core needs for 16K float32 additions.
     static let parallelGrain = 32_768
 
-    private let reference = ReferenceBackend()
-    private let pool = ThreadPool.shared
+    let reference = ReferenceBackend()
+    let pool = ThreadPool.shared
 
     private init() {
         // One BLAS thread: matmul splits work across Strata's own pool instead (see ThreadPool).

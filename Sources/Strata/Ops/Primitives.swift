@@ -69,6 +69,32 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// 2-D convolution `[n, c, h, w] * [o, c / groups, kh, kw] -> [n, o, oh, ow]` (no bias).
+    static func convolutionPrimitive(_ x: Tensor, _ weight: Tensor, geometry: ConvolutionGeometry) -> Tensor {
+        let y = Backends.current.convolution(x, weight, geometry: geometry)
+        return recording(y, inputs: [x, weight], DerivativeRules.convolution(x: x, weight: weight, geometry: geometry))
+    }
+
+    /// The adjoint of `convolutionPrimitive` with respect to its input: a transposed convolution
+    /// from `x` (shaped like a convolution's output) to a tensor of `outputShape`.
+    static func transposedConvolutionPrimitive(_ x: Tensor, _ weight: Tensor, outputShape: [Int],
+                                               geometry: ConvolutionGeometry) -> Tensor {
+        let y = Backends.current.convolutionBackwardInput(x, weight, inputShape: outputShape, geometry: geometry)
+        return recording(y, inputs: [x, weight], DerivativeRules.transposedConvolution(x: x, weight: weight, geometry: geometry))
+    }
+
+    static func maxPoolPrimitive(_ x: Tensor, geometry: PoolingGeometry) -> Tensor {
+        let (values, indices) = Backends.current.maxPool(x, geometry: geometry)
+        return recording(values, inputs: [x], DerivativeRules.maxPool(inputShape: x.shape, indices: indices))
+    }
+
+    static func averagePoolPrimitive(_ x: Tensor, geometry: PoolingGeometry) -> Tensor {
+        let y = Backends.current.averagePool(x, geometry: geometry)
+        return recording(y, inputs: [x], DerivativeRules.averagePool(inputShape: x.shape, geometry: geometry))
+    }
+}
+
 /// A strided region inside a dense tensor: where `assemble` writes a part, and what a slice's
 /// gradient fills.
 struct Region {

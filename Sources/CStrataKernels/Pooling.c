@@ -1,0 +1,84 @@
+#include "StrataKernels.h"
+#include "Dispatch.h"
+
+// Window bounds in input coordinates, and PyTorch's average-pooling divisor.
+typedef struct {
+    long top, left, y_begin, y_end, x_begin, x_end, divisor;
+} strata_window;
+
+static inline strata_window window_at(const strata_pool_shape *s, long oy, long ox) {
+    strata_window w;
+    w.top = oy * s->stride_height - s->pad_height;
+    w.left = ox * s->stride_width - s->pad_width;
+    long bottom = w.top + s->kernel_height, right = w.left + s->kernel_width;
+    long padded_bottom = bottom < s->height + s->pad_height ? bottom : s->height + s->pad_height;
+    long padded_right = right < s->width + s->pad_width ? right : s->width + s->pad_width;
+    long padded_area = (padded_bottom - w.top) * (padded_right - w.left);
+    w.y_begin = w.top > 0 ? w.top : 0;
+    w.x_begin = w.left > 0 ? w.left : 0;
+    w.y_end = bottom < s->height ? bottom : s->height;
+    w.x_end = right < s->width ? right : s->width;
+    w.divisor = s->count_include_pad ? padded_area : (w.y_end - w.y_begin) * (w.x_end - w.x_begin);
+    return w;
+}
+
+STRATA_DISPATCH
+void strata_max_pool_f32(const float *x, float *y, int64_t *indices, const strata_pool_shape *s) {
+    for (long plane = 0; plane < s->planes; plane++) {
+        const float *input = x + plane * s->height * s->width;
+        for (long oy = 0; oy < s->out_height; oy++) {
+            for (long ox = 0; ox < s->out_width; ox++) {
+                long top = oy * s->stride_height - s->pad_height, left = ox * s->stride_width - s->pad_width;
+                long best = -1;
+                float value = 0;
+                for (long ky = 0; ky < s->kernel_height; ky++) {
+                    long row = top + ky * s->dilation_height;
+                    if (row < 0 || row >= s->height) continue;
+                    for (long kx = 0; kx < s->kernel_width; kx++) {
+                        long column = left + kx * s->dilation_width;
+                        if (column < 0 || column >= s->width) continue;
+                        float candidate = input[row * s->width + column];
+                        if (best < 0 || candidate > value || candidate != candidate) {
+                            best = row * s->width + column;
+                            value = candidate;
+                        }
+                    }
+                }
+                long out = (plane * s->out_height + oy) * s->out_width + ox;
+                y[out] = value;
+                indices[out] = best;
+            }
+        }
+    }
+}
+
+STRATA_DISPATCH
+void strata_average_pool_f32(const float *x, float *y, const strata_pool_shape *s) {
+    for (long plane = 0; plane < s->planes; plane++) {
+        const float *input = x + plane * s->height * s->width;
+        for (long oy = 0; oy < s->out_height; oy++) {
+            for (long ox = 0; ox < s->out_width; ox++) {
+                strata_window w = window_at(s, oy, ox);
+                float total = 0;
+                for (long row = w.y_begin; row < w.y_end; row++)
+                    for (long column = w.x_begin; column < w.x_end; column++) total += input[row * s->width + column];
+                y[(plane * s->out_height + oy) * s->out_width + ox] = total / (float)w.divisor;
+            }
+        }
+    }
+}
+
+STRATA_DISPATCH
+void strata_average_pool_backward_f32(const float *dy, float *dx, const strata_pool_shape *s) {
+    for (long plane = 0; plane < s->planes; plane++) {
+        float *input = dx + plane * s->height * s->width;
+        for (long oy = 0; oy < s->out_height; oy++) {
+            for (long ox = 0; ox < s->out_width; ox++) {
+                strata_window w = window_at(s, oy, ox);
+                float share = dy[(plane * s->out_height + oy) * s->out_width + ox] / (float)w.divisor;
+                for (long row = w.y_begin; row < w.y_end; row++)
+                    for (long column = w.x_begin; column < w.x_end; column++) input[row * s->width + column] += share;
+            }
+        }
+    }
+}
