@@ -40,6 +40,8 @@ let package = Package(
         .executableTarget(name: "StrataBench", dependencies: ["Strata"], path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
         .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"], path: "Examples/MLPFashion"),
+        .executableTarget(name: "CNNFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
+                          path: "Examples/CNNFashion"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),

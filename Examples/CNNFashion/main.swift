@@ -1,0 +1,112 @@
+// Trains a convolutional network on the real Fashion-MNIST and reports the test accuracy.
+//
+//     Tools/install-system-packages.sh dataset-fashion-mnist
+//     swift run -c release CNNFashion --model lenet            # 2 epochs, Adam 1e-3, batch 64
+//     swift run -c release CNNFashion --model resnet --epochs 3
+//     swift run -c release CNNFashion --model inception
+import Foundation
+import Strata
+import StrataData
+import StrataNN
+import StrataOptimizers
+
+@MainActor func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\nusage: CNNFashion [--model lenet|resnet|inception] [--epochs N] [--batch-size B] [--lr X] [--limit N]\n".utf8))
+    exit(2)
+}
+
+var modelName = "lenet"
+var epochs: Int?
+var batchSize = 64
+var learningRate = 1e-3
+var limit: Int?
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    func value() -> String {
+        guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
+        return value
+    }
+    switch argument {
+    case "--model":
+        modelName = value()
+        guard ["lenet", "resnet", "inception"].contains(modelName) else { fail("unknown model \(modelName)") }
+    case "--epochs":
+        guard let parsed = Int(value()), parsed > 0 else { fail("--epochs needs a positive integer") }
+        epochs = parsed
+    case "--batch-size":
+        guard let parsed = Int(value()), parsed > 0 else { fail("--batch-size needs a positive integer") }
+        batchSize = parsed
+    case "--lr":
+        guard let parsed = Double(value()), parsed > 0 else { fail("--lr needs a positive number") }
+        learningRate = parsed
+    case "--limit":
+        guard let parsed = Int(value()), parsed > 0 else { fail("--limit needs a positive integer") }
+        limit = parsed
+    default:
+        fail("unknown argument \(argument)")
+    }
+}
+
+var train: TensorDataset, test: TensorDataset
+do {
+    let (mean, std) = (FashionMNIST.mean, FashionMNIST.standardDeviation)
+    train = try FashionMNIST.load(.train).normalized(scale: 255, mean: mean, standardDeviation: std)
+    test = try FashionMNIST.load(.test).normalized(scale: 255, mean: mean, standardDeviation: std)
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
+if let limit {
+    // A quick smoke run on the first `limit` images of each split.
+    train = TensorDataset(inputs: train.inputs[0..<min(limit, train.count)], labels: train.labels[0..<min(limit, train.count)])
+    test = TensorDataset(inputs: test.inputs[0..<min(limit, test.count)], labels: test.labels[0..<min(limit, test.count)])
+}
+print("Fashion-MNIST: \(train.count) training and \(test.count) test images")
+
+/// The fraction of `dataset` that `model` classifies correctly, in inference mode.
+func accuracy<Model: Layer>(of model: Model, on dataset: TensorDataset) -> Double {
+    var model = model
+    model.setTraining(false)
+    return withoutGradients {
+        var correct: Int64 = 0
+        for batch in dataset.batches(size: 500) {
+            correct += (model(batch.inputs).argmax(axis: 1) .== batch.labels).cast(to: .int64).sum().scalar(as: Int64.self)
+        }
+        return Double(correct) / Double(dataset.count)
+    }
+}
+
+/// Trains with Adam, printing the loss every 100 steps and a summary per epoch.
+@MainActor func run<Model: Layer>(_ model: Model, epochs: Int, generator: RandomGenerator) {
+    var model = model
+    var optimizer = Optimizer(Adam(), learningRate: learningRate)
+    print("model \(modelName): \(model.parameterCount) parameters; Adam lr \(learningRate), batch \(batchSize), \(epochs) epochs")
+    for epoch in 1...epochs {
+        model.setTraining(true)
+        let start = Date()
+        var totalLoss = 0.0
+        let batches = train.batches(size: batchSize, shuffle: true, generator: generator)
+        for (step, batch) in batches.enumerated() {
+            let (loss, gradients) = valueAndGradient(at: model) { model in
+                crossEntropy(logits: model(batch.inputs), labels: batch.labels)
+            }
+            optimizer.update(&model, along: gradients)
+            totalLoss += loss.scalar(as: Double.self)
+            if (step + 1) % 100 == 0 {
+                let rate = Double((step + 1) * batchSize) / Date().timeIntervalSince(start)
+                print(String(format: "  epoch %d step %4d/%d  loss %.4f  %.0f samples/s", epoch, step + 1, batches.count,
+                             totalLoss / Double(step + 1), rate))
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "epoch %d  loss %.4f  %.1f s (%.0f samples/s)  test accuracy %.4f", epoch,
+                     totalLoss / Double(batches.count), seconds, Double(train.count) / seconds, accuracy(of: model, on: test)))
+    }
+}
+
+let generator = RandomGenerator(seed: 42)
+switch modelName {
+case "resnet": run(ResNet.small(generator: generator), epochs: epochs ?? 3, generator: generator)
+case "inception": run(SmallGoogLeNet(generator: generator), epochs: epochs ?? 2, generator: generator)
+default: run(LeNet(generator: generator), epochs: epochs ?? 2, generator: generator)
+}
