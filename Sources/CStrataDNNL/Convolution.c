@@ -27,7 +27,17 @@ static void make_engine(void) {
 
 enum { TENSORS = 3 };  // two inputs, one output
 
+/// Temporary buffers of one execution (blocked copies and scratchpad), kept for reuse: fresh
+/// large allocations would page-fault on every call.
+typedef struct workspace {
+    void *temporary[TENSORS];
+    void *scratch;
+    struct workspace *next;
+} workspace;
+
 struct strata_conv_plan {
+    pthread_mutex_t lock;
+    workspace *idle;  // workspaces not in use; concurrent executions each take their own
     dnnl_primitive_desc_t descriptor;
     dnnl_primitive_t primitive;
     int argument[TENSORS];
@@ -93,6 +103,7 @@ strata_conv_plan *strata_conv_plan_create(strata_conv_kind kind, const strata_co
     }
 
     strata_conv_plan *plan = calloc(1, sizeof(strata_conv_plan));
+    pthread_mutex_init(&plan->lock, NULL);
     dnnl_status_t status = dnnl_success;
     if (kind == STRATA_CONV_FORWARD) {
         plan->descriptor = forward_descriptor;
@@ -146,21 +157,55 @@ static void *aligned_buffer(size_t size) {
     return posix_memalign(&pointer, 64, (size + 63) / 64 * 64) == 0 ? pointer : NULL;
 }
 
-int strata_conv_plan_execute(const strata_conv_plan *plan, const float *first, const float *second, float *output) {
+/// A workspace of this plan: an idle one, or a new one.
+static workspace *take_workspace(strata_conv_plan *plan) {
+    pthread_mutex_lock(&plan->lock);
+    workspace *space = plan->idle;
+    if (space) plan->idle = space->next;
+    pthread_mutex_unlock(&plan->lock);
+    if (space) return space;
+    space = calloc(1, sizeof(workspace));
+    if (!space) return NULL;
+    for (int t = 0; t < TENSORS; t++) {
+        if (plan->reorder[t]) space->temporary[t] = aligned_buffer(dnnl_memory_desc_get_size(&plan->chosen[t]));
+    }
+    space->scratch = aligned_buffer(plan->scratchpad_size);
+    return space;
+}
+
+static void return_workspace(strata_conv_plan *plan, workspace *space) {
+    pthread_mutex_lock(&plan->lock);
+    space->next = plan->idle;
+    plan->idle = space;
+    pthread_mutex_unlock(&plan->lock);
+}
+
+static void free_workspace(workspace *space) {
+    for (int t = 0; t < TENSORS; t++) free(space->temporary[t]);
+    free(space->scratch);
+    free(space);
+}
+
+int strata_conv_plan_execute(const strata_conv_plan *constant_plan, const float *first, const float *second, float *output) {
     single_threaded();
+    // The workspace list is the plan's only mutable part, guarded by its mutex.
+    strata_conv_plan *plan = (strata_conv_plan *)constant_plan;
     void *user[TENSORS] = {(void *)first, (void *)second, output};
-    void *temporary[TENSORS] = {NULL, NULL, NULL};
     dnnl_memory_t plain[TENSORS] = {NULL, NULL, NULL}, chosen[TENSORS] = {NULL, NULL, NULL};
     dnnl_memory_t scratch = NULL;
-    void *scratch_buffer = NULL;
     dnnl_stream_t stream = NULL;
     int result = -1;
-    if (dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return -1;
+    workspace *space = take_workspace(plan);
+    if (!space) return -1;
+    if (dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) {
+        return_workspace(plan, space);
+        return -1;
+    }
     for (int t = 0; t < TENSORS; t++) {
         if (dnnl_memory_create(&plain[t], &plan->plain[t], engine, user[t]) != dnnl_success) goto done;
         if (plan->reorder[t]) {
-            temporary[t] = aligned_buffer(dnnl_memory_desc_get_size(&plan->chosen[t]));
-            if (!temporary[t] || dnnl_memory_create(&chosen[t], &plan->chosen[t], engine, temporary[t]) != dnnl_success) goto done;
+            if (!space->temporary[t]
+                || dnnl_memory_create(&chosen[t], &plan->chosen[t], engine, space->temporary[t]) != dnnl_success) goto done;
         } else {
             chosen[t] = plain[t];
         }
@@ -170,8 +215,7 @@ int strata_conv_plan_execute(const strata_conv_plan *plan, const float *first, c
         dnnl_exec_arg_t arguments[2] = {{DNNL_ARG_FROM, plain[t]}, {DNNL_ARG_TO, chosen[t]}};
         if (dnnl_primitive_execute(plan->reorder[t], stream, 2, arguments) != dnnl_success) goto done;
     }
-    scratch_buffer = aligned_buffer(plan->scratchpad_size);
-    if (!scratch_buffer || dnnl_memory_create(&scratch, &plan->scratchpad, engine, scratch_buffer) != dnnl_success) goto done;
+    if (!space->scratch || dnnl_memory_create(&scratch, &plan->scratchpad, engine, space->scratch) != dnnl_success) goto done;
     {
         dnnl_exec_arg_t arguments[TENSORS + 1];
         for (int t = 0; t < TENSORS; t++) arguments[t] = (dnnl_exec_arg_t){plan->argument[t], chosen[t]};
@@ -187,16 +231,21 @@ done:
     for (int t = 0; t < TENSORS; t++) {
         if (chosen[t] && chosen[t] != plain[t]) dnnl_memory_destroy(chosen[t]);
         if (plain[t]) dnnl_memory_destroy(plain[t]);
-        free(temporary[t]);
     }
     if (scratch) dnnl_memory_destroy(scratch);
-    free(scratch_buffer);
     dnnl_stream_destroy(stream);
+    return_workspace(plan, space);
     return result;
 }
 
 void strata_conv_plan_destroy(strata_conv_plan *plan) {
     if (!plan) return;
+    while (plan->idle) {
+        workspace *next = plan->idle->next;
+        free_workspace(plan->idle);
+        plan->idle = next;
+    }
+    pthread_mutex_destroy(&plan->lock);
     for (int t = 0; t < TENSORS; t++) {
         if (plan->reorder[t]) dnnl_primitive_destroy(plan->reorder[t]);
     }

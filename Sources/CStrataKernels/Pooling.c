@@ -22,8 +22,39 @@ static inline strata_window window_at(const strata_pool_shape *s, long oy, long 
     return w;
 }
 
+/// The common 2x2, stride-2, unpadded case: four loads per output and no bounds checks.
+static void max_pool_2x2(const float *x, float *y, int64_t *indices, const strata_pool_shape *s) {
+    for (long plane = 0; plane < s->planes; plane++) {
+        const float *input = x + plane * s->height * s->width;
+        float *values = y + plane * s->out_height * s->out_width;
+        int64_t *positions = indices + plane * s->out_height * s->out_width;
+        for (long oy = 0; oy < s->out_height; oy++) {
+            const float *top = input + 2 * oy * s->width, *bottom = top + s->width;
+            for (long ox = 0; ox < s->out_width; ox++) {
+                long column = 2 * ox;
+                // Candidates in PyTorch's scan order; a larger value or a NaN takes over.
+                float best = top[column];
+                long where = 2 * oy * s->width + column;
+                float candidates[3] = {top[column + 1], bottom[column], bottom[column + 1]};
+                long offsets[3] = {where + 1, where + s->width, where + s->width + 1};
+                for (int k = 0; k < 3; k++) {
+                    if (candidates[k] > best || candidates[k] != candidates[k]) { best = candidates[k]; where = offsets[k]; }
+                }
+                values[oy * s->out_width + ox] = best;
+                positions[oy * s->out_width + ox] = where;
+            }
+        }
+    }
+}
+
 STRATA_DISPATCH
 void strata_max_pool_f32(const float *x, float *y, int64_t *indices, const strata_pool_shape *s) {
+    if (s->kernel_height == 2 && s->kernel_width == 2 && s->stride_height == 2 && s->stride_width == 2 && s->pad_height == 0
+        && s->pad_width == 0 && s->dilation_height == 1 && s->dilation_width == 1 && 2 * s->out_height <= s->height
+        && 2 * s->out_width <= s->width) {
+        max_pool_2x2(x, y, indices, s);
+        return;
+    }
     for (long plane = 0; plane < s->planes; plane++) {
         const float *input = x + plane * s->height * s->width;
         for (long oy = 0; oy < s->out_height; oy++) {

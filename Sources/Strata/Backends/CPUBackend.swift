@@ -249,7 +249,26 @@ public struct CPUBackend: Backend {
     }
 
     public func scatterAdd(_ base: Tensor, axis: Int, index: Tensor, source: Tensor) -> Tensor {
-        reference.scatterAdd(base, axis: axis, index: index, source: source)
+        // Dense float32 along the last axis (max-pool gradients, embedding gradients through
+        // gather): one pass over the source, rows in parallel.
+        guard base.dtype == .float32, axis == base.rank - 1, index.isContiguous, source.isContiguous,
+              Array(index.shape.dropLast()) == Array(base.shape.dropLast()) else {
+            return reference.scatterAdd(base, axis: axis, index: index, source: source)
+        }
+        let result = contiguous(base)
+        let rows = Shape.count(Array(base.shape.dropLast()))
+        let (width, sourceWidth) = (base.shape[axis], index.shape[axis])
+        let (y, s, indices) = (result.elementPointer(as: Float.self), source.elementPointer(as: Float.self),
+                               index.elementPointer(as: Int64.self))
+        pool.forEachChunk(of: rows, grain: max(1, Self.parallelGrain / max(sourceWidth, 1))) { chunk in
+            for row in chunk {
+                for column in 0..<sourceWidth {
+                    let position = ReferenceBackend.checkedIndex(indices[row * sourceWidth + column], size: width, op: "scatterAdd")
+                    y[row * width + position] += s[row * sourceWidth + column]
+                }
+            }
+        }
+        return result
     }
 
     // MARK: - Loops
