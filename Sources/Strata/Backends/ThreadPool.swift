@@ -82,3 +82,10 @@ final class ThreadPool: @unchecked Sendable {
         }
     }
 }
+
+/// Runs `body` on contiguous chunks of `0..<count` spread over Strata's thread pool, none
+/// smaller than `minimumChunk` (so small jobs stay on the calling thread). For kernels outside
+/// the core, such as fused optimizer updates, so that every module shares the one pool.
+public func parallelChunks(of count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
+    ThreadPool.shared.forEachChunk(of: count, grain: minimumChunk, body)
+}

@@ -66,7 +66,7 @@ public struct Adam: OptimizerRule {
         let zeros = { Tensor.zeros(parameter.shape, dtype: .float32) }
         let (m, v) = (state["exp_avg"] ?? zeros(), state["exp_avg_sq"] ?? zeros())
         let previousMaximum = amsgrad ? (state["max_exp_avg_sq"] ?? zeros()) : nil
-        var settings = strata_adam_parameters(
+        let settings = strata_adam_parameters(
             beta1: Float(beta1), one_minus_beta1: Float(1 - beta1), beta2: Float(beta2), one_minus_beta2: Float(1 - beta2),
             step_size: Float(context.learningRate / (1 - Foundation.pow(beta1, step))),
             bias_correction2_sqrt: Float((1 - Foundation.pow(beta2, step)).squareRoot()), epsilon: Float(epsilon),
@@ -76,9 +76,14 @@ public struct Adam: OptimizerRule {
         var outputs = (0..<(amsgrad ? 4 : 3)).map { _ in Tensor(unsafeUninitializedShape: parameter.shape, dtype: .float32) }
         Tensor.withUnsafeScalars(of: inputs, as: Float.self) { input in
             Tensor.withUnsafeMutableScalars(of: &outputs, as: Float.self) { output in
-                strata_adam_f32(input[0].baseAddress, input[1].baseAddress, input[2].baseAddress, input[3].baseAddress,
-                                amsgrad ? input[4].baseAddress : nil, output[0].baseAddress, output[1].baseAddress,
-                                output[2].baseAddress, amsgrad ? output[3].baseAddress : nil, output[0].count, &settings)
+                // Elementwise, so any split gives the same bits; 64K elements keep a chunk worth a wake-up.
+                parallelChunks(of: output[0].count, minimumChunk: 65_536) { chunk in
+                    let (start, count) = (chunk.lowerBound, chunk.count)
+                    strata_adam_f32(input[0].baseAddress! + start, input[1].baseAddress! + start, input[2].baseAddress! + start,
+                                    input[3].baseAddress! + start, amsgrad ? input[4].baseAddress! + start : nil,
+                                    output[0].baseAddress! + start, output[1].baseAddress! + start, output[2].baseAddress! + start,
+                                    amsgrad ? output[3].baseAddress! + start : nil, count, [settings])
+                }
             }
         }
         let (result, newM, newV) = (outputs[0], outputs[1], outputs[2])
