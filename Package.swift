@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "StrataNN", targets: ["StrataNN"]),
         .library(name: "StrataData", targets: ["StrataData"]),
         .library(name: "StrataOptimizers", targets: ["StrataOptimizers"]),
+        .library(name: "StrataIO", targets: ["StrataIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -37,15 +38,19 @@ let package = Package(
         .target(name: "StrataNN", dependencies: ["Strata"]),
         .target(name: "StrataData", dependencies: ["Strata", "CZlib"]),
         .target(name: "StrataOptimizers", dependencies: ["Strata", "CStrataKernels"]),
+        .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
         .executableTarget(name: "StrataBench", dependencies: ["Strata"], path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
         .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"], path: "Examples/MLPFashion"),
         .executableTarget(name: "CNNFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
                           path: "Examples/CNNFashion"),
+        .executableTarget(name: "Autoencoder", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"],
+                          path: "Examples/Autoencoder"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),
         .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),
+        .testTarget(name: "StrataIOTests", dependencies: ["Strata", "StrataIO", "CZlib"]),
         .testTarget(name: "StrataOptimizersTests", dependencies: ["Strata", "StrataNN", "StrataOptimizers"]),
     ]
 )

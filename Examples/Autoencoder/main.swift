@@ -1,0 +1,105 @@
+// Trains a convolutional autoencoder, and a denoising one, on the real Fashion-MNIST; prints the
+// reconstruction error and writes a PNG grid of inputs, noisy inputs and reconstructions.
+//
+//     Tools/install-system-packages.sh dataset-fashion-mnist && swift run -c release Autoencoder [--epochs N] [--output DIR]
+import Foundation
+import Strata
+import StrataData
+import StrataIO
+import StrataNN
+import StrataOptimizers
+
+@MainActor func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\nusage: Autoencoder [--epochs N] [--output DIR]\n".utf8))
+    exit(2)
+}
+
+var epochs = 2
+var output = URL(fileURLWithPath: "autoencoder-output")
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--epochs":
+        guard let value = arguments.popFirst().flatMap(Int.init), value > 0 else { fail("--epochs needs a positive integer") }
+        epochs = value
+    case "--output":
+        guard let value = arguments.popFirst() else { fail("--output needs a directory") }
+        output = URL(fileURLWithPath: value)
+    default:
+        fail("unknown argument \(argument)")
+    }
+}
+
+let train: TensorDataset, test: TensorDataset
+do {
+    // Pixels in [0, 1]: the decoder ends in a sigmoid.
+    train = try FashionMNIST.load(.train).normalized(scale: 255)
+    test = try FashionMNIST.load(.test).normalized(scale: 255)
+    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
+
+let noiseLevel = 0.3
+let generator = RandomGenerator(seed: 7)
+
+/// Gaussian noise of standard deviation `noiseLevel`, clamped back into [0, 1].
+func noisy(_ images: Tensor) -> Tensor {
+    let noise = Tensor.normal(images.shape, standardDeviation: noiseLevel, generator: generator)
+    return minimum(maximum(images + noise, Tensor(0, dtype: .float32)), Tensor(1, dtype: .float32))
+}
+
+/// Mean squared reconstruction error on the test set, from clean or noisy inputs.
+func testError(_ model: ConvolutionalAutoencoder, denoising: Bool) -> Double {
+    withoutGradients {
+        var total = 0.0
+        let batches = test.batches(size: 1000)
+        for batch in batches {
+            let input = denoising ? noisy(batch.inputs) : batch.inputs
+            total += meanSquaredError(model(input), batch.inputs).scalar(as: Double.self)
+        }
+        return total / Double(batches.count)
+    }
+}
+
+@MainActor func trainAutoencoder(denoising: Bool) -> ConvolutionalAutoencoder {
+    var model = ConvolutionalAutoencoder(generator: generator)
+    var optimizer = Optimizer(Adam(), learningRate: 2e-3)
+    let name = denoising ? "denoising autoencoder" : "autoencoder"
+    print("\(name): \(model.parameterCount) parameters, \(epochs) epochs, Adam lr 2e-3, batch 128")
+    for epoch in 1...epochs {
+        let start = Date()
+        var totalLoss = 0.0
+        let batches = train.batches(size: 128, shuffle: true, generator: generator)
+        for batch in batches {
+            let input = denoising ? noisy(batch.inputs) : batch.inputs
+            let (loss, gradients) = valueAndGradient(at: model) { model in meanSquaredError(model(input), batch.inputs) }
+            optimizer.update(&model, along: gradients)
+            totalLoss += loss.scalar(as: Double.self)
+        }
+        print(String(format: "  epoch %d  train MSE %.5f  test MSE %.5f  %.1f s", epoch, totalLoss / Double(batches.count),
+                     testError(model, denoising: denoising), Date().timeIntervalSince(start)))
+    }
+    return model
+}
+
+let plain = trainAutoencoder(denoising: false)
+let denoiser = trainAutoencoder(denoising: true)
+
+// The grid: rows of 10 test images: originals, plain reconstructions, noisy inputs, denoised.
+let samples = test.inputs[0..<10]
+let noisySamples = withoutGradients { noisy(samples) }
+let rows = withoutGradients { [samples, plain(samples), noisySamples, denoiser(noisySamples)] }
+let grid = Tensor.concat(rows.map { row in
+    // [10, 1, 28, 28] -> [28, 10 * 28] with a 2-pixel white gap around each image.
+    Tensor.concat((0..<10).map { (index: Int) in row[.index(index), 0].padded([(1, 1), (1, 1)], value: 1) }, axis: 1)
+}, axis: 0)
+let path = output.appendingPathComponent("reconstructions.png")
+do {
+    try PNG.writeGrayscale(grid, to: path)
+    print("wrote \(path.path): rows are originals, reconstructions, noisy inputs, denoised")
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
