@@ -10,7 +10,7 @@ import StrataNN
 import StrataOptimizers
 
 // Line-buffered output, so progress shows up live when piped to a file or another program.
-setvbuf(stdout, nil, _IOLBF, 0)
+StandardOutput.useLineBuffering()
 
 @MainActor func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("error: \(message)\nusage: Autoencoder [--epochs N] [--output DIR]\n".utf8))

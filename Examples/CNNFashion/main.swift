@@ -11,7 +11,7 @@ import StrataNN
 import StrataOptimizers
 
 // Line-buffered output, so progress shows up live when piped to a file or another program.
-setvbuf(stdout, nil, _IOLBF, 0)
+StandardOutput.useLineBuffering()
 
 @MainActor func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("error: \(message)\nusage: CNNFashion [--model lenet|resnet|inception] [--epochs N] [--batch-size B] [--lr X] [--limit N]\n".utf8))

@@ -6,7 +6,7 @@ import Foundation
 import Strata
 
 // Line-buffered output, so progress shows up live when piped to a file or another program.
-setvbuf(stdout, nil, _IOLBF, 0)
+StandardOutput.useLineBuffering()
 
 let generator = RandomGenerator(seed: 7)
 let sampleCount = 256

@@ -8,7 +8,7 @@ import Strata
 import StrataOptimizers
 
 // Line-buffered output, so progress shows up live when piped to a file or another program.
-setvbuf(stdout, nil, _IOLBF, 0)
+StandardOutput.useLineBuffering()
 
 let (samples, features, informative) = (150, 200, 10)
 let alpha = 0.05

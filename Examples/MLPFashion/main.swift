@@ -10,7 +10,7 @@ import StrataNN
 import StrataOptimizers
 
 // Line-buffered output, so progress shows up live when piped to a file or another program.
-setvbuf(stdout, nil, _IOLBF, 0)
+StandardOutput.useLineBuffering()
 
 /// The optimizers this example knows, with learning rates that suit this model at batch 64.
 let optimizers: [(name: String, learningRate: Double, make: () -> any OptimizerRule)] = [

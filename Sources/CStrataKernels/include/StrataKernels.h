@@ -106,6 +106,9 @@ void strata_average_pool_f32(const float *x, float *y, const strata_pool_shape *
 /// The gradient of average pooling: dx (zero-filled by the caller) += dy / divisor over each window.
 void strata_average_pool_backward_f32(const float *dy, float *dx, const strata_pool_shape *shape);
 
+/// Makes the C standard output line-buffered (Swift 6 cannot name the `stdout` global safely).
+void strata_line_buffer_stdout(void);
+
 /// Hyperparameters of one fused Adam step, already converted to float32 as the plain rule does.
 typedef struct {
     float beta1, one_minus_beta1;
