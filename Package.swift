@@ -46,6 +46,8 @@ let package = Package(
                           path: "Examples/CNNFashion"),
         .executableTarget(name: "Autoencoder", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"],
                           path: "Examples/Autoencoder"),
+        .executableTarget(name: "CharLM", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
+                          path: "Examples/CharLM"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),
