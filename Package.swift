@@ -48,6 +48,8 @@ let package = Package(
                           path: "Examples/Autoencoder"),
         .executableTarget(name: "CharLM", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
                           path: "Examples/CharLM"),
+        .executableTarget(name: "TemporalOrder", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],
+                          path: "Examples/TemporalOrder"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),
