@@ -9,6 +9,9 @@ import Testing
 // and audit of the parameters, float64 gradients against finite differences, dropout between
 // layers in training, and traps on misuse.
 
+/// Every test of this file, for `swift test --filter RNNFidelityTests`.
+@Suite struct RNNFidelityTests {}
+
 /// 1e-5 relative, as for the other float32 fixtures (FidelityTests.swift); the absolute part
 /// covers gradients that float32 cancellation leaves at a few 1e-8 instead of near zero.
 private let relativeTolerance = 1e-5
@@ -162,32 +165,34 @@ private func reproduce<Wrapped: RecurrentLayerUnderTest>(_ fixture: Fixture, _ l
     return results
 }
 
-@Test(arguments: RNNFixtures.all)
-func strataRecurrentLayersReproducePyTorch(_ fixture: Fixture) throws {
-    let layer = try #require(layersUnderTest()[fixture.name], "no Strata layer for fixture \(fixture.name)")
-    let results = try reproduce(fixture, layer)
-    let expectedKeys = fixture.tensors.keys
-        .filter { $0 == "output" || $0.hasPrefix("final_") || $0.hasPrefix("gradient.") }
-        .sorted()
-    // At least the output, h_n, the input's gradient and the four (or two) tensors of one layer.
-    #expect(expectedKeys.count >= 5)
-    for key in expectedKeys {
-        guard let actual = results[key] else {
-            Issue.record("\(fixture.name) (\(fixture.torchCode)): Strata computed no \(key); it computed \(results.keys.sorted())")
-            continue
+extension RNNFidelityTests {
+    @Test(arguments: RNNFixtures.all)
+    func strataRecurrentLayersReproducePyTorch(_ fixture: Fixture) throws {
+        let layer = try #require(layersUnderTest()[fixture.name], "no Strata layer for fixture \(fixture.name)")
+        let results = try reproduce(fixture, layer)
+        let expectedKeys = fixture.tensors.keys
+            .filter { $0 == "output" || $0.hasPrefix("final_") || $0.hasPrefix("gradient.") }
+            .sorted()
+        // At least the output, h_n, the input's gradient and the four (or two) tensors of one layer.
+        #expect(expectedKeys.count >= 5)
+        for key in expectedKeys {
+            guard let actual = results[key] else {
+                Issue.record("\(fixture.name) (\(fixture.torchCode)): Strata computed no \(key); it computed \(results.keys.sorted())")
+                continue
+            }
+            expectMatches(actual, fixture[key], "\(fixture.name) (\(fixture.torchCode)) \(key)")
         }
-        expectMatches(actual, fixture[key], "\(fixture.name) (\(fixture.torchCode)) \(key)")
+        // A value or gradient PyTorch did not record would be one the fixture does not cover.
+        for key in results.keys where !fixture.has(key) {
+            Issue.record("\(fixture.name): Strata has \(key), which PyTorch did not record")
+        }
     }
-    // A value or gradient PyTorch did not record would be one the fixture does not cover.
-    for key in results.keys where !fixture.has(key) {
-        Issue.record("\(fixture.name): Strata has \(key), which PyTorch did not record")
-    }
-}
 
-@Test func everyRecurrentFixtureHasItsLayer() {
-    let fixtureNames = Set(RNNFixtures.all.map(\.name))
-    #expect(Set(layersUnderTest().keys) == fixtureNames)
-    #expect(Set(RNNFixtures.stateKeys.keys) == fixtureNames)
+    @Test func everyRecurrentFixtureHasItsLayer() {
+        let fixtureNames = Set(RNNFixtures.all.map(\.name))
+        #expect(Set(layersUnderTest().keys) == fixtureNames)
+        #expect(Set(RNNFixtures.stateKeys.keys) == fixtureNames)
+    }
 }
 
 // MARK: - Parameters
@@ -200,14 +205,16 @@ private func visitOrder<M: Module>(_ module: M) -> [String] {
     return paths
 }
 
-@Test(arguments: RNNFixtures.all)
-func recurrentParametersFollowPyTorchsStateDictionary(_ fixture: Fixture) throws {
-    let layer = try #require(layersUnderTest()[fixture.name])
-    #expect(auditParameterVisits(layer) == [], "\(fixture.name)")
-    // Same names in the same order as `state_dict()`: PyTorch's flat parameter lists (and any
-    // optimizer state keyed by position) line up with Strata's.
-    #expect(visitOrder(layer) == RNNFixtures.stateKeys[fixture.name], "\(fixture.name)")
-    #expect(layer.stateDictionary().keys.sorted() == fixture.stateDictionary.keys.sorted(), "\(fixture.name)")
+extension RNNFidelityTests {
+    @Test(arguments: RNNFixtures.all)
+    func recurrentParametersFollowPyTorchsStateDictionary(_ fixture: Fixture) throws {
+        let layer = try #require(layersUnderTest()[fixture.name])
+        #expect(auditParameterVisits(layer) == [], "\(fixture.name)")
+        // Same names in the same order as `state_dict()`: PyTorch's flat parameter lists (and any
+        // optimizer state keyed by position) line up with Strata's.
+        #expect(visitOrder(layer) == RNNFixtures.stateKeys[fixture.name], "\(fixture.name)")
+        #expect(layer.stateDictionary().keys.sorted() == fixture.stateDictionary.keys.sorted(), "\(fixture.name)")
+    }
 }
 
 // MARK: - Gradients against finite differences
@@ -250,9 +257,9 @@ private func expectGradientsMatchFiniteDifferences<Point: ParameterContainer>(
             if ratio > (worst?.ratio ?? 1) || ratio.isNaN { worst = (ratio, index, computed[index], numeric) }
         }
         if let worst {
-            Issue.record("\(path) \(tensor.shape): flat element \(worst.index): analytic \(worst.analytic), "
-                         + "finite difference \(worst.numeric) (\(worst.ratio)x the tolerance)",
-                         sourceLocation: sourceLocation)
+            let message = "\(path) \(tensor.shape): flat element \(worst.index): analytic \(worst.analytic), "
+                + "finite difference \(worst.numeric) (\(worst.ratio)x the tolerance)"
+            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         }
     }
 }
@@ -278,19 +285,21 @@ private func finiteDifferenceWeights(_ name: String, shape: [Int]) -> Tensor {
 
 private let smallConfiguration = RecurrentConfiguration(inputSize: 2, hiddenSize: 2, layers: 2, bidirectional: true)
 
-@Test func lstmGradientsMatchFiniteDifferencesInFloat64() {
-    let lstm = LSTM(smallConfiguration, dtype: .float64, generator: RandomGenerator(seed: 10))
-    expectGradientsMatchFiniteDifferences(at: finiteDifferenceCall(lstm, withCell: true)) { call in
-        let values = call.results(lengths: finiteDifferenceLengths)
-        return weightedTotal(values) { finiteDifferenceWeights($0, shape: values[$0]!.shape) }
+extension RNNFidelityTests {
+    @Test func lstmGradientsMatchFiniteDifferencesInFloat64() {
+        let lstm = LSTM(smallConfiguration, dtype: .float64, generator: RandomGenerator(seed: 10))
+        expectGradientsMatchFiniteDifferences(at: finiteDifferenceCall(lstm, withCell: true)) { call in
+            let values = call.results(lengths: finiteDifferenceLengths)
+            return weightedTotal(values) { finiteDifferenceWeights($0, shape: values[$0]!.shape) }
+        }
     }
-}
 
-@Test func gruGradientsMatchFiniteDifferencesInFloat64() {
-    let gru = GRU(smallConfiguration, dtype: .float64, generator: RandomGenerator(seed: 10))
-    expectGradientsMatchFiniteDifferences(at: finiteDifferenceCall(gru, withCell: false)) { call in
-        let values = call.results(lengths: finiteDifferenceLengths)
-        return weightedTotal(values) { finiteDifferenceWeights($0, shape: values[$0]!.shape) }
+    @Test func gruGradientsMatchFiniteDifferencesInFloat64() {
+        let gru = GRU(smallConfiguration, dtype: .float64, generator: RandomGenerator(seed: 10))
+        expectGradientsMatchFiniteDifferences(at: finiteDifferenceCall(gru, withCell: false)) { call in
+            let values = call.results(lengths: finiteDifferenceLengths)
+            return weightedTotal(values) { finiteDifferenceWeights($0, shape: values[$0]!.shape) }
+        }
     }
 }
 
@@ -323,41 +332,45 @@ private func checkDropoutBetweenLayers<Wrapped: RecurrentLayerUnderTest>(_ layer
     #expect(values(layer, "final_hidden") == values(withoutDropout, "final_hidden"), sourceLocation: sourceLocation)
 }
 
-@Test func dropoutBetweenLayersActsInTrainingOnly() {
-    let configuration = fixtureConfiguration(layers: 2, dropout: 0.5)
-    let generator = RandomGenerator(seed: 1)
-    checkDropoutBetweenLayers(LSTM(configuration, generator: generator))
-    checkDropoutBetweenLayers(GRU(configuration, generator: generator))
-    checkDropoutBetweenLayers(RNN(configuration, nonlinearity: .tanh, generator: generator))
-}
+extension RNNFidelityTests {
+    @Test func dropoutBetweenLayersActsInTrainingOnly() {
+        let configuration = fixtureConfiguration(layers: 2, dropout: 0.5)
+        let generator = RandomGenerator(seed: 1)
+        checkDropoutBetweenLayers(LSTM(configuration, generator: generator))
+        checkDropoutBetweenLayers(GRU(configuration, generator: generator))
+        checkDropoutBetweenLayers(RNN(configuration, nonlinearity: .tanh, generator: generator))
+    }
 
-@Test func dropoutNeverTouchesTheLastLayersOutput() {
-    // As in PyTorch, dropout goes between layers: a one-layer network is the same in training.
-    var lstm = LSTM(fixtureConfiguration(dropout: 0.5), generator: RandomGenerator(seed: 1))
-    lstm.dropoutGenerator = RandomGenerator(seed: 2)
-    let input = Tensor.normal([5, 3, 4], generator: RandomGenerator(seed: 3))
-    let training = lstm(input).scalars(as: Float.self)
-    lstm.setTraining(false)
-    #expect(lstm(input).scalars(as: Float.self) == training)
+    @Test func dropoutNeverTouchesTheLastLayersOutput() {
+        // As in PyTorch, dropout goes between layers: a one-layer network is the same in training.
+        var lstm = LSTM(fixtureConfiguration(dropout: 0.5), generator: RandomGenerator(seed: 1))
+        lstm.dropoutGenerator = RandomGenerator(seed: 2)
+        let input = Tensor.normal([5, 3, 4], generator: RandomGenerator(seed: 3))
+        let training = lstm(input).scalars(as: Float.self)
+        lstm.setTraining(false)
+        #expect(lstm(input).scalars(as: Float.self) == training)
+    }
 }
 
 // MARK: - Misuse
 
-@Test func recurrentLayersTrapOnBadShapesAndLengths() async {
-    // Features 2 where the layer expects 4.
-    await #expect(processExitsWith: .failure) {
-        _ = LSTM(inputSize: 4, hiddenSize: 3)(Tensor.zeros([5, 3, 2]))
-    }
-    // A rank-2 input: one sequence without its batch axis.
-    await #expect(processExitsWith: .failure) {
-        _ = GRU(inputSize: 4, hiddenSize: 3)(Tensor.zeros([5, 4]))
-    }
-    // An initial state for one direction of a bidirectional layer.
-    await #expect(processExitsWith: .failure) {
-        _ = RNN(inputSize: 4, hiddenSize: 3, bidirectional: true)(Tensor.zeros([5, 3, 4]), hidden: Tensor.zeros([1, 3, 3]))
-    }
-    // A length longer than the padded time axis.
-    await #expect(processExitsWith: .failure) {
-        _ = LSTM(inputSize: 4, hiddenSize: 3)(Tensor.zeros([5, 3, 4]), lengths: [5, 6, 1])
+extension RNNFidelityTests {
+    @Test func recurrentLayersTrapOnBadShapesAndLengths() async {
+        // Features 2 where the layer expects 4.
+        await #expect(processExitsWith: .failure) {
+            _ = LSTM(inputSize: 4, hiddenSize: 3)(Tensor.zeros([5, 3, 2]))
+        }
+        // A rank-2 input: one sequence without its batch axis.
+        await #expect(processExitsWith: .failure) {
+            _ = GRU(inputSize: 4, hiddenSize: 3)(Tensor.zeros([5, 4]))
+        }
+        // An initial state for one direction of a bidirectional layer.
+        await #expect(processExitsWith: .failure) {
+            _ = RNN(inputSize: 4, hiddenSize: 3, bidirectional: true)(Tensor.zeros([5, 3, 4]), hidden: Tensor.zeros([1, 3, 3]))
+        }
+        // A length longer than the padded time axis.
+        await #expect(processExitsWith: .failure) {
+            _ = LSTM(inputSize: 4, hiddenSize: 3)(Tensor.zeros([5, 3, 4]), lengths: [5, 6, 1])
+        }
     }
 }
