@@ -177,7 +177,8 @@ extension RNNFidelityTests {
         #expect(expectedKeys.count >= 5)
         for key in expectedKeys {
             guard let actual = results[key] else {
-                Issue.record("\(fixture.name) (\(fixture.torchCode)): Strata computed no \(key); it computed \(results.keys.sorted())")
+                let computed = results.keys.sorted()
+                Issue.record("\(fixture.name) (\(fixture.torchCode)): Strata computed no \(key); it computed \(computed)")
                 continue
             }
             expectMatches(actual, fixture[key], "\(fixture.name) (\(fixture.torchCode)) \(key)")
