@@ -25,7 +25,7 @@ struct FixtureTensor: Sendable {
 }
 
 /// One PyTorch computation: its inputs, state, outputs and gradients by name (the naming scheme
-/// is in the header of `TorchFixtures.swift`).
+/// is in the header of `TorchFixtures.swift`, or of `RNNFixtures.swift` for the recurrent layers).
 struct Fixture: Sendable, CustomStringConvertible {
     let name: String
     /// The PyTorch call that produced the values.
