@@ -147,6 +147,9 @@ pool_fixture("maxPool2x2", "F.max_pool2d(input, 2)", lambda x: F.max_pool2d(x, 2
 pool_fixture("maxPool2x2OddSize", "F.max_pool2d(input, 2) on 7x5", lambda x: F.max_pool2d(x, 2), normal(2, 3, 7, 5))
 pool_fixture("maxPoolPadding", "F.max_pool2d(input, 3, stride=2, padding=1)",
              lambda x: F.max_pool2d(x, 3, stride=2, padding=1), normal(2, 2, 7, 8))
+# All values negative: padding must count as -infinity, never as a zero that wins the window.
+pool_fixture("maxPoolPaddingNegativeInput", "F.max_pool2d(input, 3, stride=2, padding=1) on values below -1",
+             lambda x: F.max_pool2d(x, 3, stride=2, padding=1), -1 - normal(1, 2, 6, 5).abs())
 pool_fixture("maxPoolOverlappingStride", "F.max_pool2d(input, (3, 2), stride=(1, 2))",
              lambda x: F.max_pool2d(x, (3, 2), stride=(1, 2)), normal(1, 2, 5, 6))
 pool_fixture("maxPoolCeilMode", "F.max_pool2d(input, 3, stride=2, ceil_mode=True) on 8x7",

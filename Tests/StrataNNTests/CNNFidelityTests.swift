@@ -116,6 +116,7 @@ private let poolingReproductions: [String: Reproduction] = [
     "maxPool2x2": reproducePooling { maxPool2d($0, kernelSize: (2, 2)) },
     "maxPool2x2OddSize": reproducePooling { maxPool2d($0, kernelSize: (2, 2)) },
     "maxPoolPadding": reproducePooling { maxPool2d($0, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1)) },
+    "maxPoolPaddingNegativeInput": reproducePooling { maxPool2d($0, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1)) },
     "maxPoolOverlappingStride": reproducePooling { maxPool2d($0, kernelSize: (3, 2), stride: (1, 2)) },
     "maxPoolCeilMode": reproducePooling { maxPool2d($0, kernelSize: (3, 3), stride: (2, 2), ceilMode: true) },
     "maxPoolCeilModeDropsPaddingWindow": reproducePooling {

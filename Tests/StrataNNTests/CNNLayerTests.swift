@@ -199,6 +199,36 @@ private func trainingFlags(_ value: Any) -> [Bool] {
     #expect(ResNet.small().parameterCount == CNNFixtures.benchResNetParameterCount)
 }
 
+// MARK: - Backends
+
+@Test func poolingSplitAcrossThreadsAgreesWithTheReferenceBackend() {
+    // The CPU backend splits pooling into chunks of 32768 / (8 * 8) = 512 planes; 2 * 300 planes
+    // make two chunks, which the PyTorch fixtures (a few planes each) never reach. The reference
+    // loops are the specification, so outputs and gradients must agree to float32 rounding.
+    let input = Tensor.normal([2, 300, 8, 8], generator: RandomGenerator(seed: 31))
+    let pools: [(String, (Tensor) -> Tensor)] = [
+        ("maxPool2d", { maxPool2d($0, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1)) }),
+        ("avgPool2d", { avgPool2d($0, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), countIncludePad: false) }),
+    ]
+    for (name, pool) in pools {
+        func run(_ backend: any Backend) -> (Tensor, Tensor) {
+            withBackend(backend) {
+                var output = input
+                let gradient = gradient(at: input) { x in
+                    output = pool(x)
+                    return (output * output).sum()
+                }
+                return (output.detached, gradient)
+            }
+        }
+        let (fast, fastGradient) = run(CPUBackend.shared)
+        let (reference, referenceGradient) = run(ReferenceBackend())
+        #expect(fast.maximumMismatch(from: reference, relativeTolerance: 1e-6, absoluteTolerance: 1e-7) == nil, "\(name)")
+        #expect(fastGradient.maximumMismatch(from: referenceGradient, relativeTolerance: 1e-6, absoluteTolerance: 1e-7) == nil,
+                "\(name) gradient")
+    }
+}
+
 // MARK: - Layer forms and checkpoints
 
 @Test func convolutionLayersEqualTheirOpsOnPyTorchFixtures() throws {
