@@ -7,9 +7,9 @@ to float32 (see `module_fixture` for why).
 
 Op fixtures hold the inputs (drawn from one seeded torch.Generator), the output, a random
 "upstream" weighting w and the gradients (prefix "gradient.") of sum(output * w) with respect to
-each differentiable input. Tiny ResNet fixtures hold the module's state_dict before the call
-(prefix "state."), its buffers after it (prefix "after.") and the gradients of its parameters,
-like Tools/make_nn_fixtures.py.
+each differentiable input. Module fixtures (tiny ResNets, an Inception module, the convolutional
+autoencoder) hold the module's state_dict before the call (prefix "state."), its buffers after
+it (prefix "after.") and the gradients of its parameters, like Tools/make_nn_fixtures.py.
 
 Models too large to export (torchvision's resnet18, the benchmarks' LeNet and small ResNet) are
 given weights that both sides compute from the parameter's name with SplitMix64 (see
@@ -199,12 +199,13 @@ pool_fixture("adaptiveAvgPoolEnlarging", "F.adaptive_avg_pool2d(input, (4, 3)) o
 # ---------------------------------------------------------------- models
 
 
-def load_torchvision_resnet():
-    """torchvision.models.resnet, imported without torchvision's package __init__ when its
-    compiled ops do not load against this torch (see the header)."""
+def load_torchvision_models():
+    """torchvision.models.resnet and .googlenet, imported without torchvision's package __init__
+    when its compiled ops do not load against this torch (see the header)."""
     try:
+        import torchvision.models.googlenet as googlenet
         import torchvision.models.resnet as resnet
-        return resnet
+        return resnet, googlenet
     except (ImportError, RuntimeError):
         for name in [n for n in sys.modules if n == "torchvision" or n.startswith("torchvision.")]:
             del sys.modules[name]
@@ -214,11 +215,12 @@ def load_torchvision_resnet():
             package = types.ModuleType(name)
             package.__path__ = [path]
             sys.modules[name] = package
+        import torchvision.models.googlenet as googlenet
         import torchvision.models.resnet as resnet
-        return resnet
+        return resnet, googlenet
 
 
-resnet = load_torchvision_resnet()
+resnet, googlenet = load_torchvision_models()
 torchvision_version = getattr(sys.modules.get("torchvision.version"), "__version__", None)
 if torchvision_version is None:
     spec = importlib.util.find_spec("torchvision.version")
@@ -313,6 +315,48 @@ module_fixture("tinyResNetBottleneckTraining", bottleneck_code + " in training o
                randomise(TinyResNet(resnet.Bottleneck, [2, 1], [4, 8], "small", 2, 3)).train(), normal(2, 2, 8, 8))
 module_fixture("tinyResNetBottleneckEvaluation", bottleneck_code + " in evaluation on [2, 2, 8, 8]",
                randomise(TinyResNet(resnet.Bottleneck, [2, 1], [4, 8], "small", 2, 3)).eval(), normal(2, 2, 8, 8))
+
+
+
+class InceptionModule(nn.Module):
+    """Strata's `InceptionModule`: torchvision's GoogLeNet `Inception` with its own BasicConv2d
+    units (bias-free convolution, batch norm with eps 0.001, ReLU), but a 5x5 third branch as in
+    Szegedy et al. (2015), where torchvision keeps a 3x3 for its pretrained weights."""
+
+    def __init__(self, in_channels, c1, reduce3, c3, reduce5, c5, pool):
+        super().__init__()
+        unit = googlenet.BasicConv2d
+        self.branch1 = unit(in_channels, c1, kernel_size=1)
+        self.branch2 = nn.Sequential(unit(in_channels, reduce3, kernel_size=1), unit(reduce3, c3, kernel_size=3, padding=1))
+        self.branch3 = nn.Sequential(unit(in_channels, reduce5, kernel_size=1), unit(reduce5, c5, kernel_size=5, padding=2))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), unit(in_channels, pool, kernel_size=1))
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
+
+
+inception_code = "InceptionModule(inChannels: 4, c1: 2, reduce3: 2, c3: 3, reduce5: 2, c5: 2, pool: 2)"
+module_fixture("inceptionModuleTraining", inception_code + " in training on [2, 4, 5, 5]",
+               randomise(InceptionModule(4, 2, 2, 3, 2, 2, 2)).train(), normal(2, 4, 5, 5))
+
+
+class ConvolutionalAutoencoder(nn.Module):
+    """Strata's `ConvolutionalAutoencoder(channels:)`, layer for layer."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(channels, 16, 3, stride=2, padding=1), nn.ReLU(),
+                                     nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU())
+        self.decoder = nn.Sequential(nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+                                     nn.ConvTranspose2d(16, channels, 3, stride=2, padding=1, output_padding=1),
+                                     nn.Sigmoid())
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
+
+
+module_fixture("convolutionalAutoencoder", "ConvolutionalAutoencoder(channels: 1) on [2, 1, 8, 8]",
+               randomise(ConvolutionalAutoencoder(1)), uniform(2, 1, 8, 8))
 
 # ---------------------------------------------------------------- generated weights
 

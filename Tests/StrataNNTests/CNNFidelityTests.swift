@@ -197,6 +197,11 @@ private let exportedModelReproductions: [String: Reproduction] = [
     "tinyResNetBasicEvaluation": { try reproduceLayer($0, tinyBasicResNet(), training: false) },
     "tinyResNetBottleneckTraining": { try reproduceLayer($0, tinyBottleneckResNet(), training: true) },
     "tinyResNetBottleneckEvaluation": { try reproduceLayer($0, tinyBottleneckResNet(), training: false) },
+    "inceptionModuleTraining": {
+        try reproduceLayer($0, InceptionModule(inChannels: 4, c1: 2, reduce3: 2, c3: 3, reduce5: 2, c5: 2, pool: 2),
+                           training: true)
+    },
+    "convolutionalAutoencoder": { try reproduceLayer($0, ConvolutionalAutoencoder(channels: 1), training: true) },
 ]
 
 // MARK: - Models with generated weights
