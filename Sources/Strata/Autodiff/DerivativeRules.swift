@@ -123,8 +123,14 @@ enum DerivativeRules {
     static func transposedConvolution(x: Tensor, weight: Tensor, geometry: ConvolutionGeometry) -> GradientNode.Pullback {
         let (needInput, needWeight) = (x.node != nil, weight.node != nil)
         return { g in
-            [needInput ? Tensor.convolutionPrimitive(g, weight, geometry: geometry) : nil,
-             needWeight ? Backends.current.convolutionBackwardWeight(g, x, weightShape: weight.shape, geometry: geometry) : nil]
+            var dx: Tensor? = needInput ? Tensor.convolutionPrimitive(g, weight, geometry: geometry) : nil
+            // Output padding at or past the stride (allowed below the dilation) adds rows and columns
+            // that no input reaches; convolving g over them yields positions past the input's end.
+            if let full = dx, full.shape != x.shape {
+                dx = full.sliced(axis: 2, start: 0, end: x.shape[2]).sliced(axis: 3, start: 0, end: x.shape[3])
+            }
+            return [dx,
+                    needWeight ? Backends.current.convolutionBackwardWeight(g, x, weightShape: weight.shape, geometry: geometry) : nil]
         }
     }
 
