@@ -9,7 +9,17 @@ import Foundation
 /// machine. A loop started while the pool is busy (from a worker, or from a second thread)
 /// runs on the calling thread.
 final class ThreadPool: @unchecked Sendable {
-    static let shared = ThreadPool(threadCount: ProcessInfo.processInfo.activeProcessorCount)
+    /// Sized by `STRATA_NUM_THREADS` when set (read once, at first use), else one thread per core.
+    /// The variable exists for benchmarks and for sharing a machine: `STRATA_NUM_THREADS=1`
+    /// measures the per-core rate, as `OMP_NUM_THREADS` does for OpenMP libraries.
+    static let shared = ThreadPool(threadCount: configuredThreadCount())
+
+    static func configuredThreadCount() -> Int {
+        if let value = ProcessInfo.processInfo.environment["STRATA_NUM_THREADS"], let count = Int(value), count > 0 {
+            return count
+        }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
 
     /// Threads a parallel loop may use, the caller included.
     let threadCount: Int
