@@ -47,6 +47,7 @@ extension Tensor {
     /// `pullback` receives the gradient of `result` and returns gradients for `inputs`, in order.
     /// It is an autoclosure so that untracked ops (most of them) never build the rule's closure
     /// and its captures.
+    @inline(__always)  // lets the optimizer keep the inputs array off the heap
     static func recording(_ result: Tensor, inputs: [Tensor], _ pullback: @autoclosure () -> GradientNode.Pullback) -> Tensor {
         guard inputs.contains(where: { $0.node != nil }), GradientRecording.isEnabled else { return result }
         var tracked = result
