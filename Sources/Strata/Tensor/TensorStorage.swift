@@ -20,7 +20,9 @@ final class TensorStorage: @unchecked Sendable {
 
     init(byteCount: Int) {
         self.byteCount = byteCount
-        if byteCount >= Self.hugePageThreshold {
+        if byteCount >= Self.hugePageThreshold, let cached = LargeBufferCache.shared.take(byteCount: byteCount) {
+            pointer = cached
+        } else if byteCount >= Self.hugePageThreshold {
             pointer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: Self.hugePageSize)
             #if os(Linux)
             // Advice only: a kernel without huge pages ignores it and the buffer works as before.
@@ -39,6 +41,10 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        pointer.deallocate()
+        if byteCount >= Self.hugePageThreshold {
+            LargeBufferCache.shared.give(pointer, byteCount: byteCount)
+        } else {
+            pointer.deallocate()
+        }
     }
 }
