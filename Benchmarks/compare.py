@@ -31,8 +31,10 @@ NUMPY_ONLY = ["copy_16M", "membw_copy_512MiB"]
 METRICS = ("gflops", "gb_per_s", "elements_per_s", "ns_per_op")
 
 
-def child_env(threads, framework):
+def child_env(threads, framework, args):
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env["PEERS_QUIET_WAIT_S"] = str(args.quiet_wait)
+    env["PEERS_MAX_ATTEMPTS"] = str(args.max_attempts)
     if framework == "numpy":
         env["OPENBLAS_NUM_THREADS"] = str(threads)
     else:
@@ -50,7 +52,7 @@ def run(framework, threads, workloads, args, log):
         cmd = [BENCH, "--threads", str(threads)]
     cmd += ["--workloads", ",".join(workloads), "--window", str(args.window), "--windows", str(args.windows),
             "--warmup", str(args.warmup), "--run-id", args.run_id]
-    proc = subprocess.run(cmd, env=child_env(threads, framework), capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=child_env(threads, framework, args), capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(f"{framework} t{threads} failed ({proc.returncode}): {proc.stderr[-2000:]}\n")
     records = []
@@ -78,6 +80,8 @@ def main():
     p.add_argument("--window", type=float, default=0.3)
     p.add_argument("--windows", type=int, default=5)
     p.add_argument("--warmup", type=float, default=0.5)
+    p.add_argument("--quiet-wait", type=float, default=15, help="max seconds to wait for a quiet machine per try")
+    p.add_argument("--max-attempts", type=int, default=3, help="tries when other processes disturb the windows")
     p.add_argument("--out", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "strata-compare"))
     args = p.parse_args()
     if not os.path.exists(BENCH):
@@ -116,8 +120,9 @@ def main():
 
     print(f"\nStrata vs numpy, median of {args.rounds} alternating rounds (each round: median of "
           f"{args.windows} windows of {args.window} s); raw lines: {raw_path}")
-    print("speed ratio = Strata speed / numpy speed (>1: Strata faster; for ns_per_op, numpy ns / Strata ns)\n")
-    print(f"{'workload':<18} {'thr':>3} {'metric':<15} {'strata':>14} {'numpy':>14} {'ratio':>7}  per-round ratios")
+    print("speed ratio = Strata speed / numpy speed (>1: Strata faster; for ns_per_op, numpy ns / Strata ns)")
+    print("busy% = the most CPU other processes used during a row's windows (50 = a whole core of two)\n")
+    print(f"{'workload':<18} {'thr':>3} {'metric':<15} {'strata':>14} {'numpy':>14} {'ratio':>7} {'busy%':>6}  per-round ratios")
     for t in threads:
         for w in wanted:
             s, n = med("strata", t, w), med("numpy", t, w)
@@ -131,7 +136,9 @@ def main():
                 pairs = zip((v for v, _ in results[("strata", t, w)]), (v for v, _ in results[("numpy", t, w)]))
                 rounds = " ".join(f"{(b / a if m == 'ns_per_op' else a / b):.2f}" for a, b in pairs)
             fmt = (lambda x: "-" if x is None else (f"{x / 1e9:.3f} G" if m == "elements_per_s" else f"{x:.2f}"))
-            print(f"{w:<18} {t:>3} {m:<15} {fmt(s):>14} {fmt(n):>14} {ratio:>7}  {rounds}")
+            # The most CPU other processes took during any of this row's timed windows.
+            busy = max(r.get("foreign_cpu_pct", 0) for f in ("strata", "numpy") for _, r in results.get((f, t, w), []))
+            print(f"{w:<18} {t:>3} {m:<15} {fmt(s):>14} {fmt(n):>14} {ratio:>7} {busy:>6.1f}  {rounds}")
     print("\nOpenBLAS in use:")
     for (framework, t), b in sorted(blas.items()):
         print(f"  {framework} t{t}: {json.dumps(b)}")
