@@ -14,6 +14,8 @@ enum Metric {
     case elementsPerSecond
     /// Nanoseconds per operation (lower is better); windows hold ns/op too.
     case nanosecondsPerOp
+    /// Training or inference samples per second.
+    case samplesPerSecond
 
     var key: String {
         switch self {
@@ -21,6 +23,7 @@ enum Metric {
         case .gigabytesPerSecond: "gb_per_s"
         case .elementsPerSecond: "elements_per_s"
         case .nanosecondsPerOp: "ns_per_op"
+        case .samplesPerSecond: "samples_per_s"
         }
     }
 
@@ -28,7 +31,7 @@ enum Metric {
     func value(fromRate rate: Double) -> Double {
         switch self {
         case .gigaflops, .gigabytesPerSecond: rate / 1e9
-        case .elementsPerSecond: rate
+        case .elementsPerSecond, .samplesPerSecond: rate
         case .nanosecondsPerOp: 1e9 / rate
         }
     }
@@ -122,5 +125,5 @@ var allWorkloads: [Workload] {
         transcendental("tanh_16M") { tanh($0) },
         tinyAdd(),
         tinyAddGrad(),
-    ]
+    ] + trainingWorkloads
 }

@@ -67,10 +67,13 @@ extension Tensor {
     /// Attaches a graph node to `result` when any input is tracked and recording is on.
     ///
     /// `pullback` receives the gradient of `result` and returns gradients for `inputs`, in order.
-    static func recording(_ result: Tensor, inputs: [Tensor], _ pullback: @escaping GradientNode.Pullback) -> Tensor {
+    /// It is an autoclosure so that untracked ops (most of them) never build the rule's closure
+    /// and its captures.
+    @inline(__always)  // lets the optimizer keep the inputs array off the heap
+    static func recording(_ result: Tensor, inputs: [Tensor], _ pullback: @autoclosure () -> GradientNode.Pullback) -> Tensor {
         guard inputs.contains(where: { $0.node != nil }), GradientRecording.isEnabled else { return result }
         var tracked = result
-        tracked.node = GradientNode(inputs: inputs.map(\.node), shape: result.shape, dtype: result.dtype, pullback: pullback)
+        tracked.node = GradientNode(inputs: inputs.map(\.node), shape: result.shape, dtype: result.dtype, pullback: pullback())
         return tracked
     }
 }

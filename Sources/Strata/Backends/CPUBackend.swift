@@ -312,12 +312,20 @@ public struct CPUBackend: Backend {
     /// returns false when an operand's innermost stride is neither 0 nor 1.
     private func zipRuns(_ lhs: Tensor, _ rhs: Tensor, _ result: Tensor,
                          _ kernel: (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutableRawPointer, Int) -> Void) -> Bool {
-        let loop = StridedLoop(shape: lhs.shape, strides: [lhs.strides, rhs.strides, result.strides])
-        let s = loop.innerStrides
-        guard s[0] <= 1, s[0] >= 0, s[1] <= 1, s[1] >= 0, s[2] == 1 else { return false }
         let (a, b) = (lhs.elementPointer(as: Float.self), rhs.elementPointer(as: Float.self))
         let y = result.rawElementPointer
         let bytes = result.dtype.byteSize
+        // Dense operands of one shape (the common case) are one run: skip building the loop,
+        // whose arrays cost more than the arithmetic on small tensors.
+        if lhs.isContiguous && rhs.isContiguous {
+            pool.forEachChunk(of: result.scalarCount, grain: Self.parallelGrain) { chunk in
+                kernel(a + chunk.lowerBound, 1, b + chunk.lowerBound, 1, y + chunk.lowerBound * bytes, chunk.count)
+            }
+            return true
+        }
+        let loop = StridedLoop(shape: lhs.shape, strides: [lhs.strides, rhs.strides, result.strides])
+        let s = loop.innerStrides
+        guard s[0] <= 1, s[0] >= 0, s[1] <= 1, s[1] >= 0, s[2] == 1 else { return false }
         runs(loop) { o, start, count in
             kernel(a + o[0] + start * s[0], s[0], b + o[1] + start * s[1], s[1], y + (o[2] + start) * bytes, count)
         }

@@ -4,12 +4,18 @@
 extension Tensor {
     static func unaryPrimitive(_ op: UnaryOperation, _ x: Tensor) -> Tensor {
         let y = Backends.current.unary(op, x)
+        guard x.node != nil else { return y }
         return recording(y, inputs: [x], DerivativeRules.unary(op, x: x, y: y))
     }
 
     /// Elementwise arithmetic on two tensors of one shape and dtype (broadcasting happens before).
+    ///
+    /// Unary and binary primitives test for tracked inputs before `recording`: building its
+    /// `inputs` array (and retaining each tensor's buffers) costs as much as the rest of a small
+    /// op, and most elementwise ops run untracked.
     static func binaryPrimitive(_ op: BinaryOperation, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
         let y = Backends.current.binary(op, lhs, rhs)
+        guard lhs.node != nil || rhs.node != nil else { return y }
         return recording(y, inputs: [lhs, rhs], DerivativeRules.binary(op, lhs: lhs, rhs: rhs, y: y))
     }
 

@@ -3,12 +3,15 @@
 
 extension Tensor {
     /// Both operands expanded to their common broadcast shape (views, no copies).
-    static func broadcast(_ lhs: Tensor, _ rhs: Tensor, op: String) -> (Tensor, Tensor) {
+    ///
+    /// `op` names the operation in messages; it is an autoclosure because describing an enum
+    /// goes through reflection and would cost more than a whole small op if done every call.
+    static func broadcast(_ lhs: Tensor, _ rhs: Tensor, op: @autoclosure () -> String) -> (Tensor, Tensor) {
         precondition(lhs.dtype == rhs.dtype,
-                     "\(op): dtypes differ: lhs \(lhs.shape) \(lhs.dtype), rhs \(rhs.shape) \(rhs.dtype); cast one first")
+                     "\(op()): dtypes differ: lhs \(lhs.shape) \(lhs.dtype), rhs \(rhs.shape) \(rhs.dtype); cast one first")
         if lhs.shape == rhs.shape { return (lhs, rhs) }
         guard let shape = Shape.broadcast(lhs.shape, rhs.shape) else {
-            preconditionFailure("\(op): shapes \(lhs.shape) and \(rhs.shape) cannot be broadcast together")
+            preconditionFailure("\(op()): shapes \(lhs.shape) and \(rhs.shape) cannot be broadcast together")
         }
         return (lhs.expanded(to: shape), rhs.expanded(to: shape))
     }

@@ -1,19 +1,44 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The buffer behind one or more tensors: 64-byte aligned, returned to `BufferCache` when the
+/// The buffer behind one or more tensors: 64-byte aligned, handed to a cache for reuse when the
 /// last view goes away.
 ///
 /// Tensors are values: views share a storage, and any write path copies it first unless the
-/// storage is uniquely referenced (copy on write).
+/// storage is uniquely referenced (copy on write). Two size classes are recycled, because a
+/// training step allocates the same sizes step after step and fresh large blocks come from
+/// `mmap`, faulting in and zeroing every page on first touch: medium blocks (64 KiB to 4 MiB)
+/// in `BufferCache`, large ones (4 MiB and up, on huge pages) in `LargeBufferCache`.
 final class TensorStorage: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
 
+    /// Buffers from this size up are backed by 2 MiB transparent huge pages where the kernel
+    /// offers them on request (`/sys/kernel/mm/transparent_hugepage/enabled` = madvise, the
+    /// Debian default). With 4 KiB pages the faults halve the speed of `a + b` on 16M floats
+    /// (11.6 GB/s against 31 GB/s for numpy, which uses the same 4 MiB threshold).
+    static let hugePageThreshold = 4 << 20
+    static let hugePageSize = 2 << 20
+
     init(byteCount: Int) {
         self.byteCount = byteCount
-        // At least one byte, so that empty tensors still own a valid pointer.
-        pointer = BufferCache.shared.take(byteCount: byteCount)
-            ?? UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        if byteCount >= Self.hugePageThreshold {
+            if let cached = LargeBufferCache.shared.take(byteCount: byteCount) {
+                pointer = cached
+            } else {
+                pointer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: Self.hugePageSize)
+                #if os(Linux)
+                // Advice only: a kernel without huge pages ignores it and the buffer works as before.
+                _ = madvise(pointer, byteCount, MADV_HUGEPAGE)
+                #endif
+            }
+        } else {
+            // At least one byte, so that empty tensors still own a valid pointer.
+            pointer = BufferCache.shared.take(byteCount: byteCount)
+                ?? UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        }
     }
 
     /// A zero-filled buffer.
@@ -23,17 +48,17 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if !BufferCache.shared.keep(pointer, byteCount: byteCount) {
+        if byteCount >= Self.hugePageThreshold {
+            LargeBufferCache.shared.give(pointer, byteCount: byteCount)
+        } else if !BufferCache.shared.keep(pointer, byteCount: byteCount) {
             pointer.deallocate()
         }
     }
 }
 
-/// Recycles large freed buffers by exact size.
-///
-/// A training step allocates the same activation and gradient sizes every time; large blocks
-/// come from mmap, so without reuse each one costs page faults on first touch (measured: ~5% of
-/// an MLP training step). Small blocks are left to malloc, which is fast for them.
+/// Recycles medium freed buffers (64 KiB up to the huge-page threshold) by exact size, up to
+/// 256 MiB in all. Measured: page faults were about 5% of an MLP training step without it.
+/// Smaller blocks are left to malloc, which serves them fast.
 final class BufferCache: @unchecked Sendable {
     static let shared = BufferCache()
 
