@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "StrataOptimizers", dependencies: ["Strata", "CStrataKernels"]),
         .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
         .executableTarget(name: "StrataBench", dependencies: ["Strata"], path: "Benchmarks/StrataBench"),
+        .executableTarget(name: "LSTMTrain", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],
+                          path: "Benchmarks/LSTMTrain"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
         .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"], path: "Examples/MLPFashion"),
         .executableTarget(name: "CNNFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
