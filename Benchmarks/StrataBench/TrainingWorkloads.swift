@@ -39,6 +39,7 @@ var trainingWorkloads: [Workload] {
                          batch: 64, inputShape: [1, 28, 28], rule: SGD(momentum: 0.9), learningRate: 0.01) { generator in
             LeNet(generator: generator)
         },
+        lstmTraining(),
         trainingWorkload("resnet_train", note: "small ResNet (16/32/64, 2 basic blocks per stage, BN), SGD momentum 0.9 lr 0.01, batch 64",
                          batch: 64, inputShape: [1, 28, 28], rule: SGD(momentum: 0.9), learningRate: 0.01) { generator in
             ResNet.small(generator: generator)
@@ -50,4 +51,45 @@ var trainingWorkloads: [Workload] {
             return measure(settings, unitsPerStep: 256) { _ = withoutGradients { model(x) } }
         },
     ]
+}
+
+/// The character model of the `lstm_train` workload: embedding 65 -> 128, one LSTM layer of
+/// 256 (batch first), a linear head back to 65 (names as bench_torch.py's CharLSTM).
+struct CharacterLSTM: Layer {
+    var embedding: Embedding
+    var lstm: LSTM
+    var head: Linear
+
+    init(generator: RandomGenerator) {
+        embedding = Embedding(count: 65, embeddingSize: 128, generator: generator)
+        lstm = LSTM(inputSize: 128, hiddenSize: 256, batchFirst: true, generator: generator)
+        head = Linear(inputSize: 256, outputSize: 65, generator: generator)
+    }
+
+    mutating func visitParameters(_ visitor: inout ParameterVisitor) {
+        visitor.visit("emb", &embedding)
+        visitor.visit("lstm", &lstm)
+        visitor.visit("fc", &head)
+    }
+
+    /// codes `[batch, time]` -> logits `[batch * time, 65]`.
+    func callAsFunction(_ codes: Tensor) -> Tensor {
+        head(lstm(embedding(codes))).reshaped(to: [-1, 65])
+    }
+}
+
+/// lstm_train: 32 sequences of 64 random codes, cross-entropy over all 2048 positions, Adam 1e-3.
+func lstmTraining() -> Workload {
+    Workload(name: "lstm_train", metric: .samplesPerSecond,
+             note: "char LSTM: embedding 65->128, LSTM 256, seq 64, linear 256->65, CE over all steps, Adam lr 1e-3, batch 32") { settings in
+        let generator = RandomGenerator(seed: 0)
+        var model = CharacterLSTM(generator: generator)
+        var optimizer = Optimizer(Adam(), learningRate: 1e-3)
+        let inputs = Tensor.uniform([32, 64], high: 65, generator: generator).cast(to: .int64)
+        let targets = Tensor.uniform([32 * 64], high: 65, generator: generator).cast(to: .int64)
+        return measure(settings, unitsPerStep: 32) {
+            let (_, gradients) = valueAndGradient(at: model) { model in crossEntropy(logits: model(inputs), labels: targets) }
+            optimizer.update(&model, along: gradients)
+        }
+    }
 }

@@ -1,4 +1,5 @@
 #include "StrataDNNL.h"
+#include "Threading.h"
 
 #include <dlfcn.h>
 #include <oneapi/dnnl/dnnl.h>
@@ -6,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-// oneDNN's OpenMP team would spin between calls and fight Strata's pool and OpenBLAS for the
-// cores, so every oneDNN call runs on one OpenMP thread. omp_set_num_threads is looked up at run
-// time because libgomp comes in only as a dependency of libdnnl.
-static void single_threaded(void) {
+// omp_set_num_threads is looked up at run time because libgomp comes in only as a dependency of
+// libdnnl.
+void strata_dnnl_single_threaded(void) {
     static void (*set_threads)(int) = NULL;
     static int looked_up = 0;
     if (!looked_up) {
@@ -70,7 +70,7 @@ static int make_reorder(dnnl_primitive_t *reorder, const dnnl_memory_desc_t *fro
 strata_conv_plan *strata_conv_plan_create(strata_conv_kind kind, const strata_conv_shape *s) {
     pthread_once(&engine_once, make_engine);
     if (!engine) return NULL;
-    single_threaded();
+    strata_dnnl_single_threaded();
     const int grouped = s->groups > 1;
     dnnl_dims_t src_dims = {s->batch, s->in_channels, s->in_height, s->in_width};
     dnnl_dims_t dst_dims = {s->batch, s->out_channels, s->out_height, s->out_width};
@@ -187,7 +187,7 @@ static void free_workspace(workspace *space) {
 }
 
 int strata_conv_plan_execute(const strata_conv_plan *constant_plan, const float *first, const float *second, float *output) {
-    single_threaded();
+    strata_dnnl_single_threaded();
     // The workspace list is the plan's only mutable part, guarded by its mutex.
     strata_conv_plan *plan = (strata_conv_plan *)constant_plan;
     void *user[TENSORS] = {(void *)first, (void *)second, output};

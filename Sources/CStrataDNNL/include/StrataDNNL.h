@@ -40,6 +40,13 @@ void strata_conv_plan_destroy(strata_conv_plan *plan);
 /// The implementation oneDNN chose (e.g. "jit:avx512_core"), for benchmarks and logs.
 const char *strata_conv_plan_implementation(const strata_conv_plan *plan);
 
+/// Row-major float32 `c = alpha op(a) op(b) + beta c` (op transposes when asked; op(a) is m x k,
+/// op(b) k x n) through oneDNN's JIT GEMM on the calling thread only. oneDNN picks its kernels
+/// from the CPU's features, so it runs AVX-512 on CPUs that Debian's OpenBLAS 0.3.21 serves
+/// with its Haswell (AVX2) kernels, such as AMD Zen 5. Returns 0, or oneDNN's error status.
+int strata_dnnl_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+                      const float *b, long ldb, float beta, float *c, long ldc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -126,6 +126,21 @@ void strata_adam_f32(const float *param, const float *grad, const float *exp_avg
                      const float *max_exp_avg_sq, float *param_out, float *exp_avg_out, float *exp_avg_sq_out,
                      float *max_out, long n, const strata_adam_parameters *h);
 
+/// One LSTM step's gate nonlinearities and cell update for hidden units [start, end) of every
+/// batch row. `gates` [batch, 4 * hidden] holds the pre-activations (gate order i, f, g, o) and
+/// is overwritten with σ(i), σ(f), tanh(g), σ(o); writes c = f c_prev + i g and h = o tanh(c)
+/// ([batch, hidden] each).
+void strata_lstm_cell_forward_f32(float *gates, const float *c_prev, float *c, float *h,
+                                  long batch, long hidden, long start, long end);
+
+/// The backward of one LSTM step for hidden units [start, end): from the activated `gates`, the
+/// cell states `c_prev` and `c`, and the hidden gradient `dh_out + dh_next` ([batch, hidden]),
+/// writes the pre-activation gradients `dgates` [batch, 4 * hidden] and replaces the carried
+/// cell gradient `dc` (that of c on entry) with that of c_prev.
+void strata_lstm_cell_backward_f32(const float *gates, const float *c_prev, const float *c,
+                                   const float *dh_out, const float *dh_next, float *dc,
+                                   float *dgates, long batch, long hidden, long start, long end);
+
 #ifdef __cplusplus
 }
 #endif

@@ -148,6 +148,20 @@ enum DerivativeRules {
         { g in [Backends.current.averagePoolBackward(g, inputShape: inputShape, geometry: geometry)] }
     }
 
+    /// The gradient of the packed `[time + 1, batch, hidden]` result (hidden states, then the
+    /// final cell state) goes through the backend's fused backward pass in one call. Like the
+    /// convolution's weight gradient it is a kernel, not ops, so it has no second derivative.
+    static func lstmSequence(hidden: Tensor, cell: Tensor, hiddenWeight: Tensor, forward: LSTMSequence,
+                             reverse: Bool) -> GradientNode.Pullback {
+        { g in
+            let time = forward.hiddens.shape[0]
+            let gradients = Backends.current.lstmSequenceBackward(
+                hiddensGradient: g.sliced(axis: 0, start: 0, end: time), cellGradient: g[.index(time)], hidden: hidden, cell: cell,
+                hiddenWeight: hiddenWeight, forward: forward, reverse: reverse)
+            return [gradients.projected, gradients.hidden, gradients.cell, gradients.hiddenWeight]
+        }
+    }
+
     /// Whether each matrix of a `[batch, rows, columns]` tensor is stored column by column.
     private static func isColumnMajor(_ x: Tensor) -> Bool {
         x.shape[1] > 1 && x.shape[2] > 1 && x.strides[1] == 1 && x.strides[2] >= x.shape[1]

@@ -77,6 +77,50 @@ public protocol Backend: Sendable {
     func averagePool(_ x: Tensor, geometry: PoolingGeometry) -> Tensor
     /// The gradient of `averagePool` with respect to its input of shape `inputShape`.
     func averagePoolBackward(_ gradient: Tensor, inputShape: [Int], geometry: PoolingGeometry) -> Tensor
+    /// The LSTM recurrence over a whole float sequence (PyTorch's equations, gates i, f, g, o):
+    /// `projected [time, batch, 4 * hidden]` (input projection and both biases), initial states
+    /// `hidden` and `cell` `[batch, hidden]`, `hiddenWeight [4 * hidden, hidden]`. `reverse` runs
+    /// from the last step to the first; results stay at their own time positions.
+    func lstmSequence(projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor, reverse: Bool) -> LSTMSequence
+    /// The gradients of `lstmSequence` given those of its hidden states `[time, batch, hidden]`
+    /// and of its final cell state `[batch, hidden]`; `forward` is what the forward pass returned.
+    func lstmSequenceBackward(hiddensGradient: Tensor, cellGradient: Tensor, hidden: Tensor, cell: Tensor,
+                              hiddenWeight: Tensor, forward: LSTMSequence, reverse: Bool) -> LSTMSequenceGradients
+}
+
+/// The result of `Backend.lstmSequence`, kept whole for its gradient.
+public struct LSTMSequence: @unchecked Sendable {
+    /// `[time, batch, hidden]`: the hidden state after each step.
+    public var hiddens: Tensor
+    /// `[time, batch, hidden]`: the cell state after each step.
+    public var cells: Tensor
+    /// `[time, batch, 4 * hidden]`: the activated gates σ(i), σ(f), tanh(g), σ(o) of each step.
+    public var gates: Tensor
+
+    public init(hiddens: Tensor, cells: Tensor, gates: Tensor) {
+        self.hiddens = hiddens
+        self.cells = cells
+        self.gates = gates
+    }
+}
+
+/// The gradients `Backend.lstmSequenceBackward` returns, one per input of `lstmSequence`.
+public struct LSTMSequenceGradients: @unchecked Sendable {
+    /// `[time, batch, 4 * hidden]`: also the gradient of the gates' pre-activations.
+    public var projected: Tensor
+    /// `[batch, hidden]`: of the initial hidden state.
+    public var hidden: Tensor
+    /// `[batch, hidden]`: of the initial cell state.
+    public var cell: Tensor
+    /// `[4 * hidden, hidden]`: the sum over steps of the gates' gradient times the previous hidden state.
+    public var hiddenWeight: Tensor
+
+    public init(projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor) {
+        self.projected = projected
+        self.hidden = hidden
+        self.cell = cell
+        self.hiddenWeight = hiddenWeight
+    }
 }
 
 extension Backend {

@@ -101,6 +101,27 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The LSTM recurrence over a whole sequence (`Backend.lstmSequence`), packed into one result
+    /// `[time + 1, batch, hidden]`: the hidden states of steps 0..<time, then the final cell
+    /// state, so that the gradients of both reach one derivative rule.
+    static func lstmSequencePrimitive(_ projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor,
+                                      reverse: Bool) -> Tensor {
+        let backend = Backends.current
+        let forward = backend.lstmSequence(projected: projected, hidden: hidden, cell: cell, hiddenWeight: hiddenWeight,
+                                           reverse: reverse)
+        let (time, batch, size) = (forward.hiddens.shape[0], forward.hiddens.shape[1], forward.hiddens.shape[2])
+        let packed = Tensor(uninitializedShape: [time + 1, batch, size], dtype: projected.dtype)
+        let last = reverse ? 0 : time - 1
+        backend.copy(forward.hiddens, into: Region(offset: 0, strides: packed.strides).view(of: packed, shape: forward.hiddens.shape))
+        backend.copy(forward.cells[.index(last)],
+                     into: Region(offset: time * batch * size, strides: [size, 1]).view(of: packed, shape: [batch, size]))
+        return recording(packed, inputs: [projected, hidden, cell, hiddenWeight],
+                         DerivativeRules.lstmSequence(hidden: hidden, cell: cell, hiddenWeight: hiddenWeight, forward: forward,
+                                                      reverse: reverse))
+    }
+}
+
 /// A strided region inside a dense tensor: where `assemble` writes a part, and what a slice's
 /// gradient fills.
 struct Region {

@@ -14,6 +14,11 @@ public struct LSTM: Layer {
     public var weights: [RecurrentWeights]
     public var isTraining = true
     public var dropoutGenerator: RandomGenerator?
+    /// Whether a call without `lengths` runs each layer and direction as one fused
+    /// `lstmSequence` op (the default: one graph node per sequence, and its backward does the
+    /// recurrent weight's gradient as one matrix product). `false` runs the per-step composite
+    /// of core ops, the specification the fused op is tested against.
+    public var fusesSequence = true
 
     public init(_ configuration: RecurrentConfiguration, dtype: DType = .float32, generator: RandomGenerator = .current) {
         self.configuration = configuration
@@ -53,6 +58,12 @@ public struct LSTM: Layer {
                 let outputGate = activated.sliced(axis: 1, start: 3 * size, end: 4 * size)
                 let newCell = forgetGate * state.cell! + inputGate * candidate
                 return RecurrentState(hidden: outputGate * tanh(newCell), cell: newCell)
+            },
+            sequence: !fusesSequence ? nil : { weights, projected, state, reverse in
+                let (hiddens, cell) = lstmSequence(projected: projected, hidden: state.hidden, cell: state.cell!,
+                                                   hiddenWeight: weights.hiddenWeight, reverse: reverse)
+                let last = reverse ? 0 : hiddens.shape[0] - 1
+                return (hiddens, RecurrentState(hidden: hiddens[.index(last)], cell: cell))
             })
         return (output, Tensor.stack(finals.map(\.hidden), axis: 0), Tensor.stack(finals.map { $0.cell! }, axis: 0))
     }

@@ -17,10 +17,14 @@ struct RecurrentRunner {
     let dropoutGenerator: RandomGenerator?
 
     /// `step(weights, projectedInput_t, state) -> state`, where the input projection of all time
-    /// steps was computed up front by `project(weights, input)`.
+    /// steps was computed up front by `project(weights, input)`. Without `lengths`, a given
+    /// `sequence(weights, projectedInputs, initialState, reverse) -> (outputs, finalState)` runs
+    /// each layer and direction in one call instead of step by step.
     func run(_ input: Tensor, weights: [RecurrentWeights], initial: [RecurrentState], lengths: [Int]?,
              project: (RecurrentWeights, Tensor) -> Tensor,
-             step: (RecurrentWeights, Tensor, RecurrentState) -> RecurrentState) -> (output: Tensor, final: [RecurrentState]) {
+             step: (RecurrentWeights, Tensor, RecurrentState) -> RecurrentState,
+             sequence: ((RecurrentWeights, Tensor, RecurrentState, Bool) -> (outputs: Tensor, final: RecurrentState))? = nil)
+        -> (output: Tensor, final: [RecurrentState]) {
         let c = configuration
         var layerInput = c.batchFirst ? input.transposed(0, 1) : input
         let (time, batch) = (layerInput.shape[0], layerInput.shape[1])
@@ -38,6 +42,12 @@ struct RecurrentRunner {
                 let index = layer * c.directions + direction
                 let layerWeights = weights[index]
                 let projected = project(layerWeights, layerInput)
+                if lengths == nil, let sequence {
+                    let (outputs, final) = sequence(layerWeights, projected, initial[index], direction == 1)
+                    finals.append(final)
+                    directionOutputs.append(outputs)
+                    continue
+                }
                 var state = initial[index]
                 var outputs = [Tensor?](repeating: nil, count: time)
                 let order = direction == 0 ? Array(0..<time) : Array((0..<time).reversed())

@@ -1,0 +1,100 @@
+import Strata
+import StrataNN
+import Testing
+
+// The fused LSTM path (one `lstmSequence` op per layer and direction) against the per-step
+// composite of core ops (`fusesSequence = false`, the specification): outputs, final states and
+// the gradients of every parameter, of the input and of the initial states, for one and several
+// layers, both directions, batch-first inputs and given initial states. float32 runs the CPU
+// backend's kernels; float64 runs both paths on the reference backend.
+
+@Suite struct LSTMFusionTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        var layers = 1
+        var bidirectional = false
+        var batchFirst = false
+        var givenStates = false
+        var time = 5
+        var batch = 3
+        var inputSize = 4
+        var hiddenSize = 6
+        var testDescription: String { name }
+
+        static let all = [
+            Case(name: "one layer"),
+            Case(name: "two layers, bidirectional, given states", layers: 2, bidirectional: true, givenStates: true),
+            Case(name: "batch first, given states", batchFirst: true, givenStates: true),
+            Case(name: "three layers", layers: 3),
+            // Large enough for the CPU kernels to split each step's hidden units across threads.
+            Case(name: "bidirectional, split across threads", bidirectional: true, givenStates: true,
+                 time: 3, batch: 16, inputSize: 8, hiddenSize: 136),
+        ]
+    }
+
+    /// Every result of one path: output, final states, then the gradients, keyed by name.
+    static func results(_ test: Case, dtype: DType, fused: Bool) -> [String: Tensor] {
+        let generator = RandomGenerator(seed: 3)
+        var lstm = LSTM(RecurrentConfiguration(inputSize: test.inputSize, hiddenSize: test.hiddenSize, layers: test.layers,
+                                               batchFirst: test.batchFirst, bidirectional: test.bidirectional),
+                        dtype: dtype, generator: generator)
+        lstm.fusesSequence = fused
+        let states = test.layers * (test.bidirectional ? 2 : 1)
+        let input = Tensor.uniform(test.batchFirst ? [test.batch, test.time, test.inputSize] : [test.time, test.batch, test.inputSize],
+                                   low: -1, high: 1, dtype: dtype, generator: generator)
+        let hidden = Tensor.uniform([states, test.batch, test.hiddenSize], low: -1, high: 1, dtype: dtype, generator: generator)
+        let cell = Tensor.uniform([states, test.batch, test.hiddenSize], low: -1, high: 1, dtype: dtype, generator: generator)
+        // A weighted sum with distinct coefficients, so a swapped or dropped element shows.
+        func loss(_ lstm: LSTM, _ input: Tensor, _ hidden: Tensor?, _ cell: Tensor?) -> Tensor {
+            let result = lstm(input, hidden: hidden, cell: cell)
+            return [result.output, result.hidden, result.cell].enumerated().map { index, value in
+                let weights = Tensor.uniform(value.shape, low: 0.5, high: 1.5, dtype: dtype, generator: RandomGenerator(seed: UInt64(index)))
+                return (value * weights).sum()
+            }.reduce(Tensor.zeros([], dtype: dtype)) { $0 + $1 }
+        }
+        let (given, givenCell) = test.givenStates ? (hidden, cell) : (nil, nil)
+        let result = lstm(input, hidden: given, cell: givenCell)
+        var all = ["output": result.output, "hidden": result.hidden, "cell": result.cell]
+        let (_, parameterGradients) = valueAndGradient(at: lstm) { loss($0, input, given, givenCell) }
+        for (name, gradient) in parameterGradients { all["d \(name)"] = gradient }
+        if test.givenStates {
+            let (_, gradients) = valueAndGradient(at: [input, hidden, cell]) { loss(lstm, $0[0], $0[1], $0[2]) }
+            (all["d input"], all["d initial hidden"], all["d initial cell"]) = (gradients[0], gradients[1], gradients[2])
+        } else {
+            all["d input"] = valueAndGradient(at: input) { loss(lstm, $0, nil, nil) }.gradient
+        }
+        return all
+    }
+
+    static func expectSame(_ fused: [String: Tensor], _ composite: [String: Tensor], relative: Double, absolute: Double,
+                           _ test: Case, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(Set(fused.keys) == Set(composite.keys), sourceLocation: sourceLocation)
+        for (name, expected) in composite.sorted(by: { $0.key < $1.key }) {
+            guard let actual = fused[name] else { continue }
+            #expect(actual.shape == expected.shape, "\(test.name): \(name)", sourceLocation: sourceLocation)
+            if let mismatch = actual.maximumMismatch(from: expected, relativeTolerance: relative, absoluteTolerance: absolute) {
+                let message = "\(test.name): \(name) element \(mismatch.index) is \(mismatch.value) fused, "
+                    + "\(mismatch.expected) step by step"
+                Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    /// float32 on the CPU backend: 1e-5 relative (the absolute part covers gradients that
+    /// cancellation leaves near zero, as in RNNFidelityTests).
+    @Test(arguments: Case.all)
+    func float32MatchesComposite(_ test: Case) {
+        Self.expectSame(Self.results(test, dtype: .float32, fused: true), Self.results(test, dtype: .float32, fused: false),
+                        relative: 1e-5, absolute: 1e-6, test)
+    }
+
+    /// float64 on the reference backend: equal up to the order of the sums (dW_hh is summed over
+    /// steps in one product instead of step by step).
+    @Test(arguments: Case.all)
+    func float64MatchesComposite(_ test: Case) {
+        withBackend(ReferenceBackend()) {
+            Self.expectSame(Self.results(test, dtype: .float64, fused: true), Self.results(test, dtype: .float64, fused: false),
+                            relative: 1e-12, absolute: 1e-13, test)
+        }
+    }
+}
