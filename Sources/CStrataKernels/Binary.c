@@ -47,8 +47,19 @@ void strata_compare_f32(int op, const float *a, long a_stride, const float *b, l
 STRATA_DISPATCH
 void strata_select_f32(const uint8_t *c, long c_stride, const float *a, long a_stride,
                        const float *b, long b_stride, float *y, long n) {
-    for (long i = 0; i < n; i++) {
-        y[i] = c[i * c_stride] ? a[i * a_stride] : b[i * b_stride];
+    // The common patterns get loops without stride multiplications, which vectorize: a dense
+    // condition choosing between dense values and a broadcast scalar (relu's gradient picks
+    // between g and 0) or between two dense tensors.
+    if (c_stride == 1 && a_stride == 1 && b_stride == 0) {
+        const float q = b[0];
+        for (long i = 0; i < n; i++) y[i] = c[i] ? a[i] : q;
+    } else if (c_stride == 1 && a_stride == 0 && b_stride == 1) {
+        const float p = a[0];
+        for (long i = 0; i < n; i++) y[i] = c[i] ? p : b[i];
+    } else if (c_stride == 1 && a_stride == 1 && b_stride == 1) {
+        for (long i = 0; i < n; i++) y[i] = c[i] ? a[i] : b[i];
+    } else {
+        for (long i = 0; i < n; i++) y[i] = c[i * c_stride] ? a[i * a_stride] : b[i * b_stride];
     }
 }
 
