@@ -106,6 +106,9 @@ void strata_average_pool_f32(const float *x, float *y, const strata_pool_shape *
 /// The gradient of average pooling: dx (zero-filled by the caller) += dy / divisor over each window.
 void strata_average_pool_backward_f32(const float *dy, float *dx, const strata_pool_shape *shape);
 
+/// A CPU hint for spin-wait loops (x86 `pause`): lets the sibling hyperthread run and saves power.
+void strata_spin_pause(void);
+
 /// Makes the C standard output line-buffered (Swift 6 cannot name the `stdout` global safely).
 void strata_line_buffer_stdout(void);
 

@@ -1,13 +1,17 @@
+import CStrataKernels
 import Foundation
+import Synchronization
 
 /// The framework's one pool of worker threads, sized to the machine's cores.
 ///
 /// `DispatchQueue.concurrentPerform` with two iterations often leaves the second core idle, so
-/// Strata keeps persistent workers that sleep on a semaphore and wake for each parallel loop.
-/// OpenBLAS is pinned to one thread (see `CPUBackend`) and large matrix products are split
-/// across this pool instead, so two thread pools never spin against each other on a small
-/// machine. A loop started while the pool is busy (from a worker, or from a second thread)
-/// runs on the calling thread.
+/// Strata keeps persistent workers. Between parallel loops a worker spins briefly (about 50 µs)
+/// on a generation counter, because a training step runs hundreds of short parallel ops back to
+/// back and a futex wake-up per op costs as much as a small op; after that it sleeps on a
+/// semaphore. OpenBLAS and oneDNN are pinned to one thread (see `CPUBackend`) and large matrix
+/// products and convolutions are split across this pool instead, so no other pool spins beside
+/// it. A loop started while the pool is busy (from a worker, or from a second thread) runs on
+/// the calling thread.
 final class ThreadPool: @unchecked Sendable {
     /// Sized by `STRATA_NUM_THREADS` when set (read once, at first use), else one thread per core.
     /// The variable exists for benchmarks and for sharing a machine: `STRATA_NUM_THREADS=1`
@@ -21,27 +25,60 @@ final class ThreadPool: @unchecked Sendable {
         return ProcessInfo.processInfo.activeProcessorCount
     }
 
+    /// Spin iterations (each a CPU pause hint) before an idle worker goes to sleep.
+    static let spinLimit = 20_000
+
+    /// One worker thread's wake-up channel.
+    private final class Worker: Sendable {
+        let wakeup = DispatchSemaphore(value: 0)
+        /// True while the worker sleeps on `wakeup` (or is about to).
+        let sleeping = Atomic<Bool>(false)
+    }
+
     /// Threads a parallel loop may use, the caller included.
     let threadCount: Int
     private let lock = NSLock()
-    private var wakeups: [DispatchSemaphore] = []
-    private let finished = DispatchSemaphore(value: 0)
+    private var workers: [Worker] = []
+    /// Incremented once per parallel loop; workers run the job of each new generation.
+    private let generation = Atomic<Int>(0)
+    /// Workers still running the current job.
+    private let pending = Atomic<Int>(0)
     private var job: ((Int) -> Void)?
 
     init(threadCount: Int) {
         self.threadCount = max(1, threadCount)
-        for worker in 1..<self.threadCount {
-            let wakeup = DispatchSemaphore(value: 0)
-            wakeups.append(wakeup)
-            let thread = Thread { [unowned self] in
-                while true {
-                    wakeup.wait()
-                    self.job?(worker)
-                    self.finished.signal()
-                }
-            }
-            thread.name = "strata-worker-\(worker)"
+        for index in 1..<self.threadCount {
+            let worker = Worker()
+            workers.append(worker)
+            let thread = Thread { [unowned self] in self.work(index: index, worker: worker) }
+            thread.name = "strata-worker-\(index)"
             thread.start()
+        }
+    }
+
+    private func work(index: Int, worker: Worker) {
+        var seen = 0
+        while true {
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen {
+                spins += 1
+                if spins < Self.spinLimit {
+                    strata_spin_pause()
+                    continue
+                }
+                // Announce sleep, then look again: a dispatcher that published a job after our
+                // last look sees the flag and signals; one that published before, we see now.
+                worker.sleeping.store(true, ordering: .sequentiallyConsistent)
+                if generation.load(ordering: .sequentiallyConsistent) == seen {
+                    worker.wakeup.wait()
+                } else if !worker.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                    worker.wakeup.wait()  // the dispatcher took the flag: consume its signal
+                }
+                break
+            }
+            seen = generation.load(ordering: .acquiring)
+            job?(index)
+            pending.subtract(1, ordering: .releasing)
         }
     }
 
@@ -54,7 +91,7 @@ final class ThreadPool: @unchecked Sendable {
         }
         defer { lock.unlock() }
         withoutActuallyEscaping(body) { body in
-            let threads = min(threadCount, parts)
+            let threads = threadCount
             job = { thread in
                 var part = thread
                 while part < parts {
@@ -62,9 +99,17 @@ final class ThreadPool: @unchecked Sendable {
                     part += threads
                 }
             }
-            for worker in 1..<threads { wakeups[worker - 1].signal() }
+            pending.store(threads - 1, ordering: .sequentiallyConsistent)
+            generation.add(1, ordering: .sequentiallyConsistent)
+            for worker in workers where worker.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                worker.wakeup.signal()
+            }
             job?(0)
-            for _ in 1..<threads { finished.wait() }
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins < Self.spinLimit { strata_spin_pause() } else { sched_yield() }
+            }
             job = nil
         }
     }
