@@ -3,7 +3,7 @@
 // their order (XX, XY, YX or YY). The answer depends on information far back in the sequence,
 // which LSTM and GRU carry and a plain tanh RNN struggles to. Prints the accuracy table.
 //
-//     swift run -c release TemporalOrder [--length 60] [--steps 1500]
+//     swift run -c release TemporalOrder [--length 100] [--steps 1500]
 import Foundation
 import Strata
 import StrataNN
@@ -16,7 +16,7 @@ StandardOutput.useLineBuffering()
     exit(2)
 }
 
-var length = 60
+var length = 100
 var steps = 1500
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
