@@ -144,6 +144,19 @@ void strata_lstm_cell_backward_f32(const float *gates, const float *c_prev, cons
                                    const float *dh_out, const float *dh_next, float *dc,
                                    float *dgates, long batch, long hidden, long start, long end);
 
+/// Batch normalization in training of channels [start, end) of a dense [batch, channels, inner]
+/// `x`: writes each channel's mean, biased variance and 1 / sqrt(variance + epsilon), and
+/// y = (x - mean) inverse_std weight + bias (a null weight is 1, a null bias 0).
+void strata_batch_norm_forward_f32(const float *x, const float *weight, const float *bias, float *y, float *mean,
+                                   float *variance, float *inverse_std, long batch, long channels, long inner,
+                                   double epsilon, long start, long end);
+
+/// The gradient of `strata_batch_norm_forward_f32` for channels [start, end): dx (x's shape) and
+/// the per-channel dweight = Σ g x̂ and dbias = Σ g, from the forward pass's mean and inverse_std.
+void strata_batch_norm_backward_f32(const float *g, const float *x, const float *mean, const float *inverse_std,
+                                    const float *weight, float *dx, float *dweight, float *dbias, long batch,
+                                    long channels, long inner, long start, long end);
+
 #ifdef __cplusplus
 }
 #endif

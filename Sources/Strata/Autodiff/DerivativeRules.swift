@@ -162,6 +162,17 @@ enum DerivativeRules {
         }
     }
 
+    /// One fused backward kernel gives the gradients of x, weight and bias (those present, in
+    /// that order) from the forward pass's mean and inverse standard deviation. A kernel, not
+    /// ops: no second derivative.
+    static func batchNormalization(x: Tensor, weight: Tensor?, bias: Tensor?, forward: BatchNormalization) -> GradientNode.Pullback {
+        { g in
+            let gradients = Backends.current.batchNormalizationBackward(
+                g, x, mean: forward.mean, inverseStandardDeviation: forward.inverseStandardDeviation, weight: weight)
+            return [gradients.input] + (weight == nil ? [] : [gradients.weight]) + (bias == nil ? [] : [gradients.bias])
+        }
+    }
+
     /// Whether each matrix of a `[batch, rows, columns]` tensor is stored column by column.
     private static func isColumnMajor(_ x: Tensor) -> Bool {
         x.shape[1] > 1 && x.shape[2] > 1 && x.strides[1] == 1 && x.strides[2] >= x.shape[1]

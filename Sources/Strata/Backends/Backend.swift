@@ -77,6 +77,17 @@ public protocol Backend: Sendable {
     func averagePool(_ x: Tensor, geometry: PoolingGeometry) -> Tensor
     /// The gradient of `averagePool` with respect to its input of shape `inputShape`.
     func averagePoolBackward(_ gradient: Tensor, inputShape: [Int], geometry: PoolingGeometry) -> Tensor
+    /// Batch normalization in training of a float `x [n, c, ...]` over every axis but 1: the
+    /// per-channel mean, biased variance and `1 / sqrt(variance + epsilon)`, and the output
+    /// `(x - mean) * inverseStandardDeviation * weight + bias` with `x`'s shape (no weight: 1, no
+    /// bias: 0). `weight` and `bias` are `[c]`; the statistics are `[c]` in `x`'s dtype.
+    func batchNormalization(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) -> BatchNormalization
+    /// The gradients of `batchNormalization`'s output with respect to `x`, `weight` and `bias`,
+    /// from its saved `mean` and `inverseStandardDeviation` (x̂ = (x - mean) * inverseStandardDeviation,
+    /// sums and means per channel): `dx = weight * inverseStandardDeviation * (g - mean(g) - x̂ mean(g x̂))`,
+    /// `dweight = Σ g x̂`, `dbias = Σ g`.
+    func batchNormalizationBackward(_ gradient: Tensor, _ x: Tensor, mean: Tensor, inverseStandardDeviation: Tensor,
+                                    weight: Tensor?) -> (input: Tensor, weight: Tensor, bias: Tensor)
     /// The LSTM recurrence over a whole float sequence (PyTorch's equations, gates i, f, g, o):
     /// `projected [time, batch, 4 * hidden]` (input projection and both biases), initial states
     /// `hidden` and `cell` `[batch, hidden]`, `hiddenWeight [4 * hidden, hidden]`. `reverse` runs
@@ -143,4 +154,21 @@ public enum Backends {
 ///     let expected = withBackend(ReferenceBackend()) { exp(x) }
 public func withBackend<Result>(_ backend: any Backend, _ body: () throws -> Result) rethrows -> Result {
     try Backends.$current.withValue(backend, operation: body)
+}
+
+/// The result of `Backend.batchNormalization`: the output and the per-channel statistics `[c]`.
+public struct BatchNormalization: @unchecked Sendable {
+    public var output: Tensor
+    public var mean: Tensor
+    /// Biased (divided by the count per channel).
+    public var variance: Tensor
+    /// `1 / sqrt(variance + epsilon)`.
+    public var inverseStandardDeviation: Tensor
+
+    public init(output: Tensor, mean: Tensor, variance: Tensor, inverseStandardDeviation: Tensor) {
+        self.output = output
+        self.mean = mean
+        self.variance = variance
+        self.inverseStandardDeviation = inverseStandardDeviation
+    }
 }

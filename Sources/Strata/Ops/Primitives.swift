@@ -122,6 +122,19 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// Batch normalization in training (`Backend.batchNormalization`): the output is recorded
+    /// against `x` and the present `weight` and `bias`, in that order; the statistics carry no
+    /// gradient.
+    static func batchNormalizationPrimitive(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) -> BatchNormalization {
+        var result = Backends.current.batchNormalization(x, weight: weight, bias: bias, epsilon: epsilon)
+        let inputs = [x] + [weight, bias].compactMap { $0 }
+        result.output = recording(result.output, inputs: inputs,
+                                  DerivativeRules.batchNormalization(x: x, weight: weight, bias: bias, forward: result))
+        return result
+    }
+}
+
 /// A strided region inside a dense tensor: where `assemble` writes a part, and what a slice's
 /// gradient fills.
 struct Region {

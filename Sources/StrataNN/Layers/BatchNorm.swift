@@ -31,6 +31,10 @@ public struct BatchNorm: Layer {
     public var momentum: Double?
     public var epsilon: Double
     public var isTraining = true
+    /// Whether training runs the fused `batchNormTraining` op (one kernel each way); false runs
+    /// the composite of reductions and elementwise ops, the specification the fused op is tested
+    /// against. Inference always runs the composite.
+    public var isFused = true
     /// Accepted input ranks, for the error message of a wrong input.
     let ranks: ClosedRange<Int>
     let name: String
@@ -70,6 +74,11 @@ public struct BatchNorm: Layer {
                      "\(name): input \(input.shape) must have rank \(ranks) and \(features) features on axis 1")
         var broadcastShape = [Int](repeating: 1, count: input.rank)
         broadcastShape[1] = features
+        if isTraining && isFused {
+            let (output, mean, variance) = batchNormTraining(input, weight: weight, bias: bias, epsilon: epsilon)
+            updateStatistics(mean: mean, variance: variance, count: input.scalarCount / features)
+            return output
+        }
         let axes = (0..<input.rank).filter { $0 != 1 }
         let mean: Tensor, variance: Tensor
         if isTraining {
