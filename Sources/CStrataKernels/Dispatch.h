@@ -83,7 +83,28 @@ static inline float strata_log1pf(float u) {
     return w == __builtin_inff() ? strata_logf(u) : y;
 }
 
+/// exp(v) for 0 <= v <= 88 only (no range or NaN handling): the core of `strata_expf` for callers
+/// that bound the argument themselves, such as tanh.
+static inline float strata_exp_bounded(float v) {
+    const float log2e = 1.44269504088896341f;
+    const float ln2_hi = 0.693359375f;
+    const float ln2_lo = -2.12194440e-4f;
+    const float round_magic = 12582912.0f;
+    float n = (v * log2e + round_magic) - round_magic;
+    float r = v - n * ln2_hi - n * ln2_lo;
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    return p * strata_float(((int32_t)n + 127) << 23);
+}
+
 /// tanh(x): an odd Taylor polynomial for |x| < 0.3 (error < 1e-9), 1 - 2/(exp(2|x|) + 1) beyond.
+/// exp's argument is capped at 88: past |x| = 44 the fraction is below float's resolution of 1.
 static inline float strata_tanhf(float x) {
     float a = x < 0.0f ? -x : x;
     float x2 = x * x;
@@ -93,10 +114,11 @@ static inline float strata_tanhf(float x) {
     p = p * x2 + 2.0f / 15.0f;
     p = p * x2 - 1.0f / 3.0f;
     float small = x + x * x2 * p;
-    float big = 1.0f - 2.0f / (strata_expf(2.0f * a) + 1.0f);
+    float twice = 2.0f * a;
+    float big = 1.0f - 2.0f / (strata_exp_bounded(twice < 88.0f ? twice : 88.0f) + 1.0f);
     big = x < 0.0f ? -big : big;
-    // Zero returns itself: x + x x^2 p would turn -0 into +0.
-    return x == 0.0f ? x : (a < 0.3f ? small : big);
+    // Zero returns itself (x + x x^2 p would turn -0 into +0); NaN returns itself.
+    return (x == 0.0f || x != x) ? x : (a < 0.3f ? small : big);
 }
 
 static inline float strata_sigmoidf(float x) { return 1.0f / (1.0f + strata_expf(-x)); }
