@@ -251,6 +251,7 @@ public struct CPUBackend: Backend {
     public func scatterAdd(_ base: Tensor, axis: Int, index: Tensor, source: Tensor) -> Tensor {
         // Dense float32 along the last axis (max-pool gradients, embedding gradients through
         // gather): one pass over the source, rows in parallel.
+        if let rows = scatterAddRows(base, axis: axis, index: index, source: source) { return rows }
         guard base.dtype == .float32, axis == base.rank - 1, index.isContiguous, source.isContiguous,
               Array(index.shape.dropLast()) == Array(base.shape.dropLast()) else {
             return reference.scatterAdd(base, axis: axis, index: index, source: source)
@@ -266,6 +267,30 @@ public struct CPUBackend: Backend {
                     let position = ReferenceBackend.checkedIndex(indices[row * sourceWidth + column], size: width, op: "scatterAdd")
                     y[row * width + position] += s[row * sourceWidth + column]
                 }
+            }
+        }
+        return result
+    }
+
+    /// The adjoint of `gather`'s indexSelect fast path (embedding gradients): the index varies only
+    /// along `axis` and covers the trailing dimensions, so whole slices are added one row at a
+    /// time, in index order (deterministic for repeated indices).
+    private func scatterAddRows(_ base: Tensor, axis: Int, index: Tensor, source: Tensor) -> Tensor? {
+        let trailing = Array(base.shape[(axis + 1)...])
+        guard base.dtype == .float32, source.isContiguous, Array(index.shape[(axis + 1)...]) == trailing,
+              Array(index.shape[..<axis]) == Array(base.shape[..<axis]),
+              (0..<index.rank).allSatisfy({ $0 == axis || index.strides[$0] == 0 || index.shape[$0] == 1 }) else { return nil }
+        let result = contiguous(base)
+        let block = Shape.count(trailing)
+        let outer = Shape.count(Array(index.shape[..<axis]))
+        let (selected, size) = (index.shape[axis], base.shape[axis])
+        let indices = index.elementPointer(as: Int64.self)
+        let (y, s) = (result.elementPointer(as: Float.self), source.elementPointer(as: Float.self))
+        for o in 0..<outer {
+            for row in 0..<selected {
+                let position = ReferenceBackend.checkedIndex(indices[row * index.strides[axis]], size: size, op: "scatterAdd")
+                strata_binary_f32(BinaryOperation.add.rawValue, y + (o * size + position) * block, 1,
+                                  s + (o * selected + row) * block, 1, y + (o * size + position) * block, block)
             }
         }
         return result
