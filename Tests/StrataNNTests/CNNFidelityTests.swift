@@ -29,16 +29,8 @@ enum CNNBackend: String, CaseIterable, Sendable, CustomStringConvertible {
 /// Records a failure naming the value and the first element out of tolerance.
 private func expectMatches(_ actual: Tensor, _ expected: Tensor, _ what: String,
                            sourceLocation: SourceLocation = #_sourceLocation) {
-    guard actual.shape == expected.shape, actual.dtype == expected.dtype else {
-        Issue.record("\(what): Strata gives \(actual.shape) \(actual.dtype), PyTorch \(expected.shape) \(expected.dtype)",
-                     sourceLocation: sourceLocation)
-        return
-    }
-    if let mismatch = actual.maximumMismatch(from: expected, relativeTolerance: relativeTolerance,
-                                             absoluteTolerance: absoluteTolerance) {
-        Issue.record("\(what): element \(mismatch.index) is \(mismatch.value), PyTorch \(mismatch.expected)",
-                     sourceLocation: sourceLocation)
-    }
+    expectMatchesPyTorch(actual, expected, what, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+                         sourceLocation: sourceLocation)
 }
 
 /// Recomputes one fixture; returns the values named as in `Fixture.expectedKeys`.

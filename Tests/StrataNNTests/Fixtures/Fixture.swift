@@ -1,4 +1,5 @@
 import Strata
+import Testing
 
 /// The PyTorch fixtures, filled in by the generated `TorchFixtures.swift`
 /// (from `Tools/make_nn_fixtures.py`).
@@ -57,5 +58,21 @@ struct Fixture: Sendable, CustomStringConvertible {
     /// The names of the values Strata must reproduce: the output, buffers after the call and gradients.
     var expectedKeys: [String] {
         tensors.keys.filter { $0 == "output" || $0.hasPrefix("after.") || $0.hasPrefix("gradient.") }.sorted()
+    }
+}
+
+/// Records a failure naming the value and the first element out of tolerance: the comparison
+/// every fidelity suite makes between Strata's value and PyTorch's.
+func expectMatchesPyTorch(_ actual: Tensor, _ expected: Tensor, _ what: String, relativeTolerance: Double,
+                          absoluteTolerance: Double, sourceLocation: SourceLocation) {
+    guard actual.shape == expected.shape, actual.dtype == expected.dtype else {
+        Issue.record("\(what): Strata gives \(actual.shape) \(actual.dtype), PyTorch \(expected.shape) \(expected.dtype)",
+                     sourceLocation: sourceLocation)
+        return
+    }
+    if let mismatch = actual.maximumMismatch(from: expected, relativeTolerance: relativeTolerance,
+                                             absoluteTolerance: absoluteTolerance) {
+        Issue.record("\(what): element \(mismatch.index) is \(mismatch.value), PyTorch \(mismatch.expected)",
+                     sourceLocation: sourceLocation)
     }
 }
