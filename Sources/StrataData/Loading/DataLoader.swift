@@ -1,0 +1,126 @@
+import Foundation
+import Strata
+
+/// Mini-batches of a dataset for one epoch: shuffled by seed and epoch, optionally transformed,
+/// and prepared ahead on a background thread while the caller computes on the current one.
+///
+/// Yields `(inputs: [B, ...], labels: [B, ...])` with B = `batchSize` (the last batch smaller
+/// unless `dropLast`). Everything random depends only on `(seed, epoch)`: the order is
+/// `permutation` with `RandomGenerator(seed: seed, counter: epoch * count)`, i.e. epoch e
+/// continues the stream exactly where a generator used for epochs 0..<e would be; batch b's
+/// transforms draw from their own generator seeded by a hash of `(seed, epoch, b)`. So two
+/// loaders with the same settings yield identical batches, with or without prefetching.
+///
+///     var loader = DataLoader(training, batchSize: 64, shuffle: true, seed: 1,
+///                             transforms: [RandomCrop(height: 28, width: 28, padding: 2)])
+///     for epoch in 0..<10 {
+///         loader.epoch = epoch
+///         for (inputs, labels) in loader { ... }
+///     }
+public struct DataLoader<Source: Dataset>: Sequence, Sendable {
+    public let dataset: Source
+    public let batchSize: Int
+    /// Defaults: in order, keep the last small batch, seed 0, epoch 0, no transforms, one batch
+    /// prefetched.
+    public var shuffle: Bool
+    public var dropLast: Bool
+    public var seed: UInt64
+    public var epoch: Int
+    /// Applied in order to each batch's inputs (not its labels).
+    public var transforms: [any Transform]
+    /// How many batches a background thread prepares ahead; 0 prepares each on demand.
+    public var prefetchCount: Int
+
+    public init(_ dataset: Source, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
+                epoch: Int = 0, transforms: [any Transform] = [], prefetchCount: Int = 1) {
+        precondition(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
+        precondition(prefetchCount >= 0, "DataLoader: prefetchCount must be >= 0, got \(prefetchCount)")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.seed = seed
+        self.epoch = epoch
+        self.transforms = transforms
+        self.prefetchCount = prefetchCount
+    }
+
+    /// The number of batches in an epoch.
+    public var count: Int {
+        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// The sample order of the current epoch.
+    public var order: [Int] {
+        guard shuffle else { return Array(0..<dataset.count) }
+        precondition(epoch >= 0, "DataLoader: epoch must be >= 0, got \(epoch)")
+        let generator = RandomGenerator(seed: seed, counter: UInt64(epoch) &* UInt64(dataset.count))
+        return permutation(dataset.count, generator: generator)
+    }
+
+    /// Batch `index` of the current epoch, given that epoch's `order`.
+    func batch(_ index: Int, order: [Int]) -> (inputs: Tensor, labels: Tensor) {
+        let indices = Array(order[index * batchSize..<Swift.min((index + 1) * batchSize, order.count)])
+        var batch = dataset.batch(at: indices)
+        if !transforms.isEmpty {
+            let generator = RandomGenerator(seed: Self.mix(Self.mix(Self.mix(seed) ^ UInt64(epoch)) ^ UInt64(index)))
+            batch.inputs = transforms(batch.inputs, generator: generator)
+        }
+        return batch
+    }
+
+    /// The SplitMix64 finalizer (Steele et al. 2014), to derive independent seeds.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    public func makeIterator() -> Iterator { Iterator(loader: self) }
+
+    /// Walks one epoch; with prefetching, a thread prepares batches ahead and stops when the
+    /// iterator is dropped.
+    public struct Iterator: IteratorProtocol {
+        private let loader: DataLoader
+        private let order: [Int]
+        private let batchCount: Int
+        private var position = 0
+        private let prefetcher: Prefetcher?
+
+        init(loader: DataLoader) {
+            self.loader = loader
+            order = loader.order
+            batchCount = loader.count
+            prefetcher = loader.prefetchCount > 0 && batchCount > 0
+                ? Prefetcher(loader: loader, order: order, batchCount: batchCount) : nil
+        }
+
+        public mutating func next() -> (inputs: Tensor, labels: Tensor)? {
+            if let prefetcher { return prefetcher.buffer.take() }
+            guard position < batchCount else { return nil }
+            defer { position += 1 }
+            return loader.batch(position, order: order)
+        }
+    }
+
+    /// Owns the producer thread's buffer; cancelling it on deinit lets the thread end.
+    private final class Prefetcher: Sendable {
+        let buffer: PrefetchBuffer<(inputs: Tensor, labels: Tensor)>
+
+        init(loader: DataLoader, order: [Int], batchCount: Int) {
+            let buffer = PrefetchBuffer<(inputs: Tensor, labels: Tensor)>(capacity: loader.prefetchCount)
+            self.buffer = buffer
+            let thread = Thread {
+                for index in 0..<batchCount {
+                    guard buffer.put(loader.batch(index, order: order)) else { return }
+                }
+                buffer.finish()
+            }
+            thread.name = "DataLoader prefetch"
+            thread.start()
+        }
+
+        deinit { buffer.cancel() }
+    }
+}

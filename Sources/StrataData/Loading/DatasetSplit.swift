@@ -1,0 +1,33 @@
+import Strata
+
+/// Partitions `dataset` into disjoint random subsets with the given fractions of its samples.
+///
+/// The samples are shuffled by `permutation` with `RandomGenerator(seed: seed)`, then cut at the
+/// rounded cumulative fractions, so the same seed always gives the same parts and every sample
+/// lands in exactly one. `fractions` must be non-negative and sum to 1.
+public func split<Base: Dataset>(_ dataset: Base, fractions: [Double], seed: UInt64) -> [DatasetSubset<Base>] {
+    precondition(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 },
+                 "split: fractions must be non-empty and non-negative, got \(fractions)")
+    precondition(abs(fractions.reduce(0, +) - 1) < 1e-9, "split: fractions \(fractions) do not sum to 1")
+    let order = permutation(dataset.count, generator: RandomGenerator(seed: seed))
+    var parts: [DatasetSubset<Base>] = []
+    var start = 0
+    var cumulative = 0.0
+    for (part, fraction) in fractions.enumerated() {
+        cumulative += fraction
+        // Rounding the cumulative boundary (not each size) keeps the sizes summing to count.
+        let end = part == fractions.count - 1 ? dataset.count : Int((cumulative * Double(dataset.count)).rounded())
+        parts.append(DatasetSubset(base: dataset, indices: Array(order[start..<end])))
+        start = end
+    }
+    return parts
+}
+
+/// Splits `dataset` into training and validation parts, `validationFraction` of the samples
+/// (rounded) going to validation. The same seed gives the same parts.
+public func split<Base: Dataset>(_ dataset: Base, validationFraction: Double, seed: UInt64)
+    -> (training: DatasetSubset<Base>, validation: DatasetSubset<Base>) {
+    precondition((0...1).contains(validationFraction), "split: validationFraction \(validationFraction) is outside [0, 1]")
+    let parts = split(dataset, fractions: [1 - validationFraction, validationFraction], seed: seed)
+    return (parts[0], parts[1])
+}
