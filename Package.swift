@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "StrataData", targets: ["StrataData"]),
         .library(name: "StrataOptimizers", targets: ["StrataOptimizers"]),
         .library(name: "StrataIO", targets: ["StrataIO"]),
+        .library(name: "StrataTraining", targets: ["StrataTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "StrataData", dependencies: ["Strata", "CZlib"]),
         .target(name: "StrataOptimizers", dependencies: ["Strata", "CStrataKernels"]),
         .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
+        // The training loop sits above every other library: it drives models, optimizers, data and IO.
+        .target(name: "StrataTraining", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"]),
         .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
@@ -58,5 +61,7 @@ let package = Package(
         // The resume test trains a model across a checkpoint, so it needs every layer above IO.
         .testTarget(name: "StrataIOTests", dependencies: ["Strata", "StrataIO", "CZlib", "StrataNN", "StrataOptimizers", "StrataData"]),
         .testTarget(name: "StrataOptimizersTests", dependencies: ["Strata", "StrataNN", "StrataOptimizers"]),
+        .testTarget(name: "StrataTrainingTests",
+                    dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),
     ]
 )

@@ -1,0 +1,70 @@
+import Foundation
+import StrataIO
+
+/// Saves a `TrainingCheckpoint` into `directory` every `interval` epochs, as
+/// `epoch-0003.safetensors` (the finished epoch's index, from 0), and with `keepBest` set also
+/// `best.safetensors` whenever that metric improves on the best saved so far.
+///
+/// Every write is atomic (`Checkpoint.write`): a crash leaves the previous file whole. At the
+/// start of training the saver reads the best value back from an existing `best.safetensors`, so
+/// a resumed run keeps comparing against it. The directory is created if needed.
+///
+///     trainer.callbacks.append(try CheckpointSaver(directory: runs, interval: 5, keepBest: .validationAccuracy))
+public final class CheckpointSaver: TrainingCallback {
+    public let directory: URL
+    public let interval: Int
+    public let keepBest: TrainingMetric?
+    /// The best value of `keepBest` saved so far.
+    public private(set) var bestValue: Double?
+    /// The files written by this saver, oldest first.
+    public private(set) var savedFiles: [URL] = []
+
+    /// - Parameters:
+    ///   - interval: save every this many epochs (after epochs interval - 1, 2 interval - 1, ...);
+    ///     default 1.
+    ///   - keepBest: the metric whose best epoch is kept in `best.safetensors`; default nil (none).
+    /// - Throws: when the directory cannot be created.
+    public init(directory: URL, interval: Int = 1, keepBest: TrainingMetric? = nil) throws {
+        precondition(interval > 0, "CheckpointSaver: interval must be positive, got \(interval)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        self.interval = interval
+        self.keepBest = keepBest
+    }
+
+    /// The file of the checkpoint after epoch `epoch`.
+    public func url(forEpoch epoch: Int) -> URL {
+        directory.appendingPathComponent("epoch-" + String(format: "%04d", epoch) + ".safetensors")
+    }
+
+    /// The file holding the best epoch's checkpoint.
+    public var bestURL: URL { directory.appendingPathComponent("best.safetensors") }
+
+    public func trainingBegan(_ context: TrainingContext) throws {
+        guard let keepBest, bestValue == nil, FileManager.default.fileExists(atPath: bestURL.path) else { return }
+        bestValue = try Checkpoint.read(contentsOf: bestURL).metadata(keepBest.rawValue, as: Double.self)
+    }
+
+    public func epochEnded(_ summary: EpochSummary, context: TrainingContext) throws -> TrainingAction {
+        var isBest = false
+        if let keepBest {
+            guard let value = summary.value(of: keepBest) else {
+                preconditionFailure("CheckpointSaver: epoch \(summary.epoch) has no \(keepBest.rawValue) (no validation data?)")
+            }
+            isBest = bestValue.map { keepBest.lowerIsBetter ? value < $0 : value > $0 } ?? true
+            if isBest { bestValue = value }
+        }
+        let isDue = (summary.epoch + 1) % interval == 0
+        guard isDue || isBest else { return .proceed }
+        // Built only when written: it copies every model and optimizer tensor.
+        let checkpoint = TrainingCheckpoint.make(after: summary, context: context)
+        if isDue { try write(checkpoint, to: url(forEpoch: summary.epoch)) }
+        if isBest { try write(checkpoint, to: bestURL) }
+        return .proceed
+    }
+
+    private func write(_ checkpoint: Checkpoint, to url: URL) throws {
+        try checkpoint.write(to: url)
+        savedFiles.append(url)
+    }
+}

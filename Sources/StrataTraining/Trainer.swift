@@ -1,0 +1,192 @@
+import Foundation
+import Strata
+import StrataData
+import StrataIO
+import StrataNN
+import StrataOptimizers
+
+/// When a learning-rate schedule moves the optimizer's rate.
+public enum ScheduleInterval: Sendable {
+    /// Before each epoch, at index `epoch`.
+    case epoch
+    /// Before each step, at index `epoch * stepsPerEpoch + step`.
+    case step
+}
+
+/// Trains a classifier: epochs of mini-batch steps over a `DataLoader`, each epoch followed by an
+/// evaluation on the validation data, with callbacks for early stopping, checkpoints, logging and
+/// progress.
+///
+/// The model maps `inputs: [batch, ...]` to logits `[batch, classes]`; labels are `[batch]` class
+/// indices. An epoch sets training mode, sets `trainingData.epoch` (so its shuffle is a function
+/// of (seed, epoch)), then for each batch: optionally sets the learning rate from `schedule`,
+/// computes the loss and its gradients, optionally clips their global norm to `maxGradientNorm`,
+/// and updates the model. It then evaluates in inference mode without gradients and appends an
+/// `EpochSummary` to `history`.
+///
+/// Everything random in an epoch (dropout masks, ...) draws from
+/// `RandomGenerator(seed: randomSeed, counter: epoch << 40)`, installed as the task's generator,
+/// so an epoch depends only on the model, the optimizer and its index: a run resumed from a
+/// checkpoint equals the uninterrupted run bit for bit.
+///
+///     var trainer = Trainer(model: mlp, optimizer: Optimizer(Adam(), learningRate: 1e-3),
+///                           trainingData: DataLoader(train, batchSize: 64, shuffle: true, seed: 1),
+///                           validationData: DataLoader(test, batchSize: 256))
+///     trainer.callbacks = [EarlyStopping(patience: 3), ProgressReporter()]
+///     try trainer.fit(epochs: 20)
+public struct Trainer<Model: Layer, TrainingData: Dataset> {
+    public var model: Model
+    public var optimizer: Optimizer
+    public var trainingData: DataLoader<TrainingData>
+    /// Batches evaluated after each epoch; nil skips validation.
+    public var validationData: (any Sequence<(inputs: Tensor, labels: Tensor)>)?
+    /// The loss of `(logits, labels)`, a scalar; default `crossEntropy(logits:labels:)`.
+    public var loss: (Tensor, Tensor) -> Tensor
+    /// Clip the global gradient norm to this before each update (`clipGradientNorm`); nil: no clipping.
+    public var maxGradientNorm: Double?
+    /// Sets `optimizer.learningRate` before each epoch or step (see `scheduleInterval`); nil keeps it.
+    public var schedule: (any LearningRateSchedule)?
+    public var scheduleInterval: ScheduleInterval
+    public var callbacks: [any TrainingCallback]
+    /// The seed of each epoch's random generator.
+    public var randomSeed: UInt64
+    /// The epochs finished by this trainer, oldest first (a resumed trainer starts empty).
+    public private(set) var history: [EpochSummary] = []
+    /// The index of the next epoch `fit` will train: 0, or one past a resumed checkpoint's epoch.
+    public private(set) var nextEpoch = 0
+
+    /// Defaults: cross-entropy, no clipping, no schedule (per-epoch when given), no callbacks,
+    /// random seed 0.
+    public init(model: Model, optimizer: Optimizer, trainingData: DataLoader<TrainingData>,
+                validationData: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil,
+                loss: @escaping (Tensor, Tensor) -> Tensor = { crossEntropy(logits: $0, labels: $1) },
+                maxGradientNorm: Double? = nil, schedule: (any LearningRateSchedule)? = nil,
+                scheduleInterval: ScheduleInterval = .epoch, callbacks: [any TrainingCallback] = [],
+                randomSeed: UInt64 = 0) {
+        precondition(maxGradientNorm.map { $0 > 0 } ?? true, "Trainer: maxGradientNorm must be positive, got \(maxGradientNorm!)")
+        self.model = model
+        self.optimizer = optimizer
+        self.trainingData = trainingData
+        self.validationData = validationData
+        self.loss = loss
+        self.maxGradientNorm = maxGradientNorm
+        self.schedule = schedule
+        self.scheduleInterval = scheduleInterval
+        self.callbacks = callbacks
+        self.randomSeed = randomSeed
+    }
+
+    /// Trains epochs `nextEpoch..<epochs` (none if already there), stopping early when a callback
+    /// returns `.stop`. Returns the summaries of the epochs this call trained; `history` holds them
+    /// too. Errors thrown by callbacks end training and are rethrown.
+    @discardableResult
+    public mutating func fit(epochs: Int) throws -> [EpochSummary] {
+        precondition(epochs >= 0, "Trainer.fit: epochs must be >= 0, got \(epochs)")
+        let first = history.count
+        for callback in callbacks { try callback.trainingBegan(context(epochs)) }
+        while nextEpoch < epochs {
+            let epoch = nextEpoch
+            let generator = RandomGenerator(seed: randomSeed, counter: UInt64(epoch) << 40)
+            let (summary, stepAction) = try withRandomGenerator(generator) { try trainEpoch(epoch, of: epochs) }
+            history.append(summary)
+            nextEpoch = epoch + 1
+            var action = stepAction
+            for callback in callbacks {
+                if try callback.epochEnded(summary, context: context(epochs)) == .stop { action = .stop }
+            }
+            if action == .stop { break }
+        }
+        for callback in callbacks { try callback.trainingEnded(context(epochs)) }
+        return Array(history[first...])
+    }
+
+    /// One epoch's training steps and evaluation.
+    private mutating func trainEpoch(_ epoch: Int, of epochs: Int) throws -> (EpochSummary, TrainingAction) {
+        model.setTraining(true)
+        trainingData.epoch = epoch
+        if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
+        for callback in callbacks { try callback.epochBegan(epoch, context: context(epochs)) }
+        let stepsPerEpoch = trainingData.count
+        var action = TrainingAction.proceed
+        var (lossSum, correct, samples) = (0.0, 0, 0)
+        for (step, batch) in trainingData.enumerated() {
+            if let schedule, scheduleInterval == .step {
+                optimizer.learningRate = schedule.learningRate(at: epoch * stepsPerEpoch + step)
+            }
+            var logits: Tensor?
+            let (value, computed) = valueAndGradient(at: model) { model in
+                let output = model(batch.inputs)
+                logits = output.detached
+                return loss(output, batch.labels)
+            }
+            var gradients = computed
+            let norm = maxGradientNorm.map { clipGradientNorm(&gradients, maxNorm: $0) }
+            optimizer.update(&model, along: gradients)
+
+            let count = batch.labels.shape[0]
+            let batchLoss = value.cast(to: .float64).scalar(as: Double.self)
+            lossSum += batchLoss * Double(count)
+            // accuracy is correct / count, so this recovers the integer count exactly.
+            correct += Int((accuracy(scores: logits!, labels: batch.labels) * Double(count)).rounded())
+            samples += count
+            let summary = StepSummary(epoch: epoch, step: step, batchSize: count, loss: batchLoss,
+                                      runningLoss: lossSum / Double(samples), learningRate: optimizer.learningRate,
+                                      gradientNorm: norm)
+            for callback in callbacks {
+                if try callback.stepEnded(summary, context: context(epochs)) == .stop { action = .stop }
+            }
+        }
+        let validation = validationData.map { evaluate(on: $0) }
+        let summary = EpochSummary(
+            epoch: epoch, trainingLoss: samples > 0 ? lossSum / Double(samples) : 0,
+            trainingAccuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
+            validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+            confusionMatrix: validation?.confusionMatrix, learningRate: optimizer.learningRate,
+            stepCount: stepsPerEpoch, sampleCount: samples)
+        return (summary, action)
+    }
+
+    /// The mean loss, accuracy and confusion matrix of the model over `batches`, in inference
+    /// mode and without gradients. The model's own mode is left as it was.
+    public func evaluate(on batches: any Sequence<(inputs: Tensor, labels: Tensor)>) -> Evaluation {
+        var inference = model
+        inference.setTraining(false)
+        return withoutGradients {
+            var (lossSum, samples) = (0.0, 0)
+            var matrix: ConfusionMatrix?
+            for batch in batches {
+                let logits = inference(batch.inputs)
+                let count = batch.labels.shape[0]
+                lossSum += loss(logits, batch.labels).cast(to: .float64).scalar(as: Double.self) * Double(count)
+                samples += count
+                if matrix == nil { matrix = ConfusionMatrix(classCount: logits.shape[1]) }
+                matrix!.add(predictions: logits.argmax(axis: 1), labels: batch.labels)
+            }
+            let correct = matrix.map { m in (0..<m.classCount).reduce(0) { $0 + m[$1, $1] } } ?? 0
+            return Evaluation(loss: samples > 0 ? lossSum / Double(samples) : 0,
+                              accuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
+                              confusionMatrix: matrix, sampleCount: samples)
+        }
+    }
+
+    /// Restores the model, the optimizer's state and learning rate, and the epoch from a checkpoint
+    /// written by `CheckpointSaver`, so the next `fit` continues at the following epoch.
+    /// Throws, changing nothing, when the file is unreadable or does not fit the model.
+    public mutating func resume(from url: URL) throws {
+        let checkpoint = try Checkpoint.read(contentsOf: url)
+        var restoredModel = model
+        try restoredModel.loadStateDictionary(checkpoint.section(TrainingCheckpoint.modelSection))
+        var restoredOptimizer = optimizer
+        try restoredOptimizer.importState(checkpoint.section(TrainingCheckpoint.optimizerSection), for: restoredModel)
+        restoredOptimizer.learningRate = try checkpoint.metadata(TrainingCheckpoint.learningRateKey, as: Double.self)
+        let epoch = try checkpoint.metadata(TrainingCheckpoint.epochKey, as: Int.self)
+        model = restoredModel
+        optimizer = restoredOptimizer
+        nextEpoch = epoch + 1
+    }
+
+    private func context(_ epochs: Int) -> TrainingContext {
+        TrainingContext(model: model, optimizer: optimizer, epochCount: epochs,
+                        stepsPerEpoch: trainingData.count, history: history)
+    }
+}
