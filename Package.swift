@@ -10,9 +10,11 @@ let package = Package(
         .library(name: "StrataOptimizers", targets: ["StrataOptimizers"]),
         .library(name: "StrataIO", targets: ["StrataIO"]),
         .library(name: "StrataTraining", targets: ["StrataTraining"]),
+        .executable(name: "strata", targets: ["StrataCommandLine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // OpenBLAS from Debian's libopenblas-dev: cblas_sgemm/dgemm.
@@ -42,6 +44,14 @@ let package = Package(
         .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
         // The training loop sits above every other library: it drives models, optimizers, data and IO.
         .target(name: "StrataTraining", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"]),
+        // The `strata` command: its subcommands live in a library so that tests can run them.
+        .target(name: "StrataCLI", dependencies: [
+            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // A thin `main`; the module is not named `strata`, which would clash with `Strata` on
+        // case-insensitive file systems.
+        .executableTarget(name: "StrataCommandLine", dependencies: ["StrataCLI"], path: "Sources/strata"),
         .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
@@ -61,6 +71,9 @@ let package = Package(
         // The resume test trains a model across a checkpoint, so it needs every layer above IO.
         .testTarget(name: "StrataIOTests", dependencies: ["Strata", "StrataIO", "CZlib", "StrataNN", "StrataOptimizers", "StrataData"]),
         .testTarget(name: "StrataOptimizersTests", dependencies: ["Strata", "StrataNN", "StrataOptimizers"]),
+        .testTarget(name: "StrataCLITests",
+                    dependencies: ["Strata", "StrataNN", "StrataIO", "StrataCLI",
+                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataTrainingTests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),
     ]

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Why a `strata` command failed: each case names the file or setting and the reason, and is
+/// printed as the command's error message (exit status 1) instead of crashing.
+public enum CLIError: Error, Equatable, CustomStringConvertible {
+    /// The data set's files are not there (the message says how to install them).
+    case datasetNotFound(String)
+    /// A file exists but cannot be read or parsed (weights, checkpoint, settings, IDX).
+    case unreadableFile(path: String, reason: String)
+    /// Weights that do not fit the chosen model (missing, unexpected or mis-shaped tensors).
+    case weightsDoNotFit(path: String, reason: String)
+    /// `resume` found no `epoch-NNNN.safetensors` in the run's checkpoint folder.
+    case noCheckpoint(directory: String)
+    /// An output could not be written.
+    case unwritableOutput(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .datasetNotFound(let message): message
+        case .unreadableFile(let path, let reason): "cannot read \(path): \(reason)"
+        case .weightsDoNotFit(let path, let reason): "the weights in \(path) do not fit the model: \(reason)"
+        case .noCheckpoint(let directory): "no checkpoint (epoch-NNNN.safetensors) in \(directory)"
+        case .unwritableOutput(let path, let reason): "cannot write \(path): \(reason)"
+        }
+    }
+}
+
+extension CLIError: LocalizedError {
+    public var errorDescription: String? { description }
+}

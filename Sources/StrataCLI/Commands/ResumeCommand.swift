@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+/// `strata resume DIR`: continues a `strata train` run from its latest checkpoint, with the
+/// settings it saved in `settings.json`.
+public struct ResumeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Continue a training run from its latest checkpoint.")
+
+    @Argument(help: "The run's directory (as given to `strata train --output`).")
+    var directory: String
+    @Option(help: "Train to this many epochs in all instead of the saved setting.")
+    var epochs: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
+    }
+
+    public func run() throws {
+        let url = URL(fileURLWithPath: directory)
+        var settings = try TrainingSettings.read(from: url)
+        if let epochs { settings.epochs = epochs }
+        let run = TrainingRun(settings: settings, directory: url)
+        try run.run(resumingFrom: run.latestCheckpoint())
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `strata summary --model NAME`: per-layer output shapes and parameter counts.
+public struct SummaryCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "summary", abstract: "Show a model's layers, output shapes and parameter counts.")
+
+    @Option(help: "The model: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: ModelName
+
+    public init() {}
+
+    public func run() throws {
+        print(ModelSummary(model.makeModel(seed: 0)).table)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Strata
+import StrataData
+import StrataIO
+import StrataNN
+import StrataOptimizers
+import StrataTraining
+
+/// One training run in an output directory, shared by `strata train` and `strata resume`.
+///
+/// The directory holds `settings.json`, `checkpoints/epoch-NNNN.safetensors` (every epoch) and
+/// `checkpoints/best.safetensors` (best validation accuracy), `logs/` (TensorBoard events),
+/// `model.safetensors` (the final state dictionary), `loss.svg`, `accuracy.svg`,
+/// `confusion-matrix.svg` and `summary.json`.
+public struct TrainingRun {
+    public var settings: TrainingSettings
+    public var directory: URL
+    /// Where progress lines go; default standard output.
+    public var output: (String) -> Void = ProgressReporter.writeToStandardOutput
+
+    public init(settings: TrainingSettings, directory: URL) {
+        self.settings = settings
+        self.directory = directory
+    }
+
+    public var checkpointDirectory: URL { directory.appendingPathComponent("checkpoints") }
+    public var logDirectory: URL { directory.appendingPathComponent("logs") }
+    public var weightsURL: URL { directory.appendingPathComponent("model.safetensors") }
+
+    /// Trains to `settings.epochs`, from scratch or (with `checkpoint`) from the epoch after it,
+    /// then writes the weights, plots and summary. Returns the summary.
+    @discardableResult
+    public func run(resumingFrom checkpoint: URL? = nil) throws -> RunSummary {
+        let source = DatasetSource(settings.dataset)
+        let training = try source.load(.train, limit: settings.limit)
+        let test = try source.load(.test, limit: settings.limit)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError.unwritableOutput(path: directory.path, reason: String(describing: error))
+        }
+        try settings.write(to: directory)
+        output("\(settings.model.rawValue): \(training.count) training and \(test.count) test images\n")
+        return try train(settings.model.makeModel(seed: settings.seed), training: training, test: test,
+                         resumingFrom: checkpoint)
+    }
+
+    private func train<Model: Layer>(_ model: Model, training: TensorDataset, test: TensorDataset,
+                                     resumingFrom checkpoint: URL?) throws -> RunSummary {
+        let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: settings.seed)
+        let validation = DataLoader(test, batchSize: 256)
+        var trainer = Trainer(model: model,
+                              optimizer: settings.optimizer.makeOptimizer(learningRate: settings.learningRate),
+                              trainingData: loader, validationData: validation, randomSeed: settings.seed)
+        var earlier: [RunSummary.Epoch] = []
+        if let checkpoint {
+            do {
+                try trainer.resume(from: checkpoint)
+            } catch {
+                throw CLIError.unreadableFile(path: checkpoint.path, reason: String(describing: error))
+            }
+            // The resumed trainer's history starts empty: keep the epochs recorded before the checkpoint.
+            let previous = try? RunSummary.read(from: directory)
+            earlier = (previous?.epochs ?? []).filter { $0.epoch < trainer.nextEpoch }
+            output("resuming after epoch \(trainer.nextEpoch) from \(checkpoint.lastPathComponent)\n")
+        }
+        let writer: TensorBoardWriter
+        do {
+            // A resumed run adds a second event file beside the first; TensorBoard merges them.
+            writer = try TensorBoardWriter(directory: logDirectory,
+                                           filenameSuffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
+        } catch {
+            throw CLIError.unwritableOutput(path: logDirectory.path, reason: String(describing: error))
+        }
+        trainer.callbacks = [
+            ProgressReporter(output: output),
+            try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy),
+            TensorBoardLogger(writer: writer),
+        ]
+        let start = Date()
+        try trainer.fit(epochs: settings.epochs)
+        let seconds = Date().timeIntervalSince(start)
+        try writer.close()
+
+        let evaluation = trainer.evaluate(on: validation)
+        let counts = evaluation.confusionMatrix.map(Self.rows) ?? []
+        let summary = RunSummary(settings: settings, epochs: earlier + trainer.history.map(RunSummary.Epoch.init),
+                                 testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
+                                 confusionMatrix: counts, trainingSeconds: seconds)
+        try Safetensors.write(trainer.model.stateDictionary(), metadata: ["model": settings.model.rawValue], to: weightsURL)
+        try writePlots(summary)
+        try RunSummary.writeJSON(summary, to: directory.appendingPathComponent(RunSummary.fileName))
+        output(String(format: "test accuracy %.4f (%d images), %.1f s\n", evaluation.accuracy, evaluation.sampleCount, seconds))
+        return summary
+    }
+
+    private func writePlots(_ summary: RunSummary) throws {
+        let x = summary.epochs.map { Double($0.epoch + 1) }
+        func series(_ name: String, _ values: [Double?]) -> PlotSeries {
+            PlotSeries(name: name, points: zip(x, values).compactMap { x, y in y.map { (x: x, y: $0) } })
+        }
+        try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingLoss)),
+                                    series("validation", summary.epochs.map(\.validationLoss))],
+                                   title: "Loss", yLabel: "cross-entropy", to: directory.appendingPathComponent("loss.svg"))
+        try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingAccuracy)),
+                                    series("validation", summary.epochs.map(\.validationAccuracy))],
+                                   title: "Accuracy", yLabel: "accuracy", to: directory.appendingPathComponent("accuracy.svg"))
+        if summary.confusionMatrix.count == FashionMNIST.classNames.count {
+            try SVGPlot.writeConfusionMatrix(summary.confusionMatrix, classNames: FashionMNIST.classNames,
+                                             to: directory.appendingPathComponent("confusion-matrix.svg"))
+        }
+    }
+
+    /// The matrix as rows of counts, `rows[trueClass][predictedClass]`.
+    static func rows(_ matrix: ConfusionMatrix) -> [[Int]] {
+        (0..<matrix.classCount).map { truth in (0..<matrix.classCount).map { matrix[truth, $0] } }
+    }
+
+    /// The checkpoint of the latest epoch in `checkpoints/`, by its number.
+    public func latestCheckpoint() throws(CLIError) -> URL {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path)) ?? []
+        let epochs = names.filter { $0.hasPrefix("epoch-") && $0.hasSuffix(".safetensors") }.sorted()
+        guard let latest = epochs.last else { throw .noCheckpoint(directory: checkpointDirectory.path) }
+        return checkpointDirectory.appendingPathComponent(latest)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// The settings of a `strata train` run, written to `settings.json` when it starts so that
+/// `strata resume` can rebuild the same model, optimizer and data.
+public struct TrainingSettings: Codable, Sendable, Equatable {
+    public var model: ModelName
+    public var dataset: String
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerName
+    public var learningRate: Double
+    public var seed: UInt64
+    public var limit: Int?
+
+    public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
+                learningRate: Double, seed: UInt64, limit: Int?) {
+        self.model = model
+        self.dataset = dataset
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.seed = seed
+        self.limit = limit
+    }
+
+    public static let fileName = "settings.json"
+
+    /// Reads `settings.json` from a run's directory.
+    /// - Throws: `CLIError.unreadableFile` when it is missing or malformed.
+    public static func read(from directory: URL) throws(CLIError) -> TrainingSettings {
+        try RunSummary.readJSON(TrainingSettings.self, from: directory.appendingPathComponent(fileName))
+    }
+
+    /// Writes `settings.json` into `directory`.
+    public func write(to directory: URL) throws(CLIError) {
+        try RunSummary.writeJSON(self, to: directory.appendingPathComponent(Self.fileName))
+    }
+}

@@ -1,0 +1,7 @@
+// The `strata` command line tool; every subcommand lives in StrataCLI.
+import StrataCLI
+import Strata
+
+// Line-buffered output, so progress shows up live when piped to a file or another program.
+StandardOutput.useLineBuffering()
+StrataCommand.main()

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import StrataCLI
+import StrataIO
+import Testing
+
+/// One epoch of the MLP on 64 synthetic images writes every output; `resume` adds a second epoch;
+/// `evaluate` and `predict` read the final weights and a checkpoint.
+@Test func trainWritesEveryOutputAndResumeContinues() throws {
+    let data = try writeSyntheticFashionMNIST(count: 64)
+    let output = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: output) }
+    let train = try TrainCommand.parse(["--model", "mlp", "--dataset", data.path, "--epochs", "1",
+                                        "--batch-size", "16", "--optimizer", "momentum", "--lr", "0.05",
+                                        "--seed", "3", "--output", output.path, "--limit", "64"])
+    try train.run()
+
+    for name in ["settings.json", "summary.json", "model.safetensors", "loss.svg", "accuracy.svg",
+                 "confusion-matrix.svg", "checkpoints/epoch-0000.safetensors", "checkpoints/best.safetensors"] {
+        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), "\(name)")
+    }
+    let logs = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("logs").path)
+    #expect(logs.filter { $0.hasPrefix("events.out.tfevents.") }.count == 1)
+
+    let summary = try RunSummary.read(from: output)
+    #expect(summary.settings.model == .mlp)
+    #expect(summary.settings.optimizer == .momentum)
+    #expect(summary.settings.limit == 64)
+    #expect(summary.epochs.map(\.epoch) == [0])
+    #expect(summary.confusionMatrix.joined().reduce(0, +) == 64)
+    // The final evaluation is the last epoch's validation pass over the same test images.
+    #expect(summary.epochs.last?.validationAccuracy == summary.testAccuracy)
+    let svg = try String(contentsOf: output.appendingPathComponent("loss.svg"), encoding: .utf8)
+    #expect(svg.contains("<svg"))
+
+    let weights = try Safetensors.read(contentsOf: output.appendingPathComponent("model.safetensors"))
+    #expect(weights.tensors["1.weight"]?.shape == [256, 784])
+    #expect(weights.metadata["model"] == "mlp")
+
+    try ResumeCommand.parse([output.path, "--epochs", "2"]).run()
+    let resumed = try RunSummary.read(from: output)
+    #expect(resumed.epochs.map(\.epoch) == [0, 1])
+    #expect(resumed.epochs[0] == summary.epochs[0])
+    #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("checkpoints/epoch-0001.safetensors").path))
+
+    let evaluate = try EvaluateCommand.parse(["--model", "mlp", "--dataset", data.path, "--limit", "30",
+                                              "--weights", output.appendingPathComponent("model.safetensors").path])
+    #expect(try evaluate.evaluate().total == 30)
+    let predict = try PredictCommand.parse(["--model", "mlp", "--dataset", data.path, "--count", "5", "--weights",
+                                            output.appendingPathComponent("checkpoints/best.safetensors").path])
+    let predictions = try predict.predictions()
+    // Synthetic image i is of class i % 10.
+    #expect(predictions.map(\.truth) == [0, 1, 2, 3, 4])
+    #expect(predictions.allSatisfy { $0.probability > 0 && $0.probability <= 1 })
+}
+
+@Test func unknownModelsOptimizersAndBadNumbersAreRejectedByTheParser() {
+    #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "vgg"]) }
+    #expect(throws: (any Error).self) { try TrainCommand.parse(["--optimizer", "lbfgs"]) }
+    #expect(throws: (any Error).self) { try TrainCommand.parse(["--epochs", "0"]) }
+    #expect(throws: (any Error).self) { try StrataCommand.parseAsRoot(["summary", "--model", "alexnet"]) }
+    // Parser errors exit with status 64 (EX_USAGE), command errors with 1.
+    #expect(TrainCommand.exitCode(for: ValidationError("x")).rawValue == 64)
+    #expect(TrainCommand.exitCode(for: CLIError.noCheckpoint(directory: "d")).rawValue == 1)
+}
+
+@Test func aMissingDatasetSaysHowToInstallIt() throws {
+    let train = try TrainCommand.parse(["--dataset", temporaryDirectory().path, "--output", temporaryDirectory().path])
+    let error = #expect(throws: CLIError.self) { try train.run() }
+    guard case .datasetNotFound(let message) = error else { Issue.record("\(String(describing: error))"); return }
+    #expect(message.contains("apt-get install -y dataset-fashion-mnist"))
+}
+
+@Test func aCorruptDatasetIsATypedError() throws {
+    let data = try writeSyntheticFashionMNIST(count: 10)
+    defer { try? FileManager.default.removeItem(at: data) }
+    try Data("not an idx file".utf8).write(to: data.appendingPathComponent("t10k-images-idx3-ubyte"))
+    let evaluate = try EvaluateCommand.parse(["--model", "mlp", "--weights", "unused", "--dataset", data.path])
+    let error = #expect(throws: CLIError.self) { try evaluate.evaluate() }
+    guard case .unreadableFile = error else { Issue.record("\(String(describing: error))"); return }
+}
+
+@Test func resumeNeedsSettingsAndACheckpoint() throws {
+    let directory = temporaryDirectory()
+    let error = #expect(throws: CLIError.self) { try ResumeCommand.parse([directory.path]).run() }
+    guard case .unreadableFile(let path, _) = error else { Issue.record("\(String(describing: error))"); return }
+    #expect(path.hasSuffix("settings.json"))
+
+    // A settings file without its model is named in the error, not a crash.
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try Data(#"{"epochs": 1}"#.utf8).write(to: directory.appendingPathComponent("settings.json"))
+    #expect(throws: CLIError.unreadableFile(path: directory.appendingPathComponent("settings.json").path,
+                                            reason: "missing key model")) {
+        try ResumeCommand.parse([directory.path]).run()
+    }
+
+    let settings = TrainingSettings(model: .mlp, dataset: "fashion-mnist", epochs: 1, batchSize: 8,
+                                    optimizer: .sgd, learningRate: 0.1, seed: 0, limit: 8)
+    #expect(throws: CLIError.noCheckpoint(directory: directory.appendingPathComponent("checkpoints").path)) {
+        try TrainingRun(settings: settings, directory: directory).latestCheckpoint()
+    }
+}
