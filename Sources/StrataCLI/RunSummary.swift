@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 import StrataTraining
 
 /// The contents of a run's `summary.json`: its settings, every epoch's metrics, the final test
@@ -20,6 +21,16 @@ public struct RunSummary: Codable, Sendable, Equatable {
             validationLoss = summary.validationLoss
             validationAccuracy = summary.validationAccuracy
             learningRate = summary.learningRate
+        }
+
+        /// The epoch recorded in a `TrainingCheckpoint`'s metadata (its index and measured metrics).
+        init(_ checkpoint: Checkpoint) throws {
+            epoch = try checkpoint.metadata(TrainingCheckpoint.epochKey)
+            trainingLoss = try checkpoint.metadata(TrainingMetric.trainingLoss.rawValue)
+            trainingAccuracy = try checkpoint.metadata(TrainingMetric.trainingAccuracy.rawValue)
+            validationLoss = try? checkpoint.metadata(TrainingMetric.validationLoss.rawValue)
+            validationAccuracy = try? checkpoint.metadata(TrainingMetric.validationAccuracy.rawValue)
+            learningRate = try checkpoint.metadata(TrainingCheckpoint.learningRateKey)
         }
     }
 

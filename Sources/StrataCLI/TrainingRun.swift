@@ -59,9 +59,7 @@ public struct TrainingRun {
             } catch {
                 throw CLIError.unreadableFile(path: checkpoint.path, reason: String(describing: error))
             }
-            // The resumed trainer's history starts empty: keep the epochs recorded before the checkpoint.
-            let previous = try? RunSummary.read(from: directory)
-            earlier = (previous?.epochs ?? []).filter { $0.epoch < trainer.nextEpoch }
+            earlier = try epochs(before: trainer.nextEpoch)
             output("resuming after epoch \(trainer.nextEpoch) from \(checkpoint.lastPathComponent)\n")
         }
         let writer: TensorBoardWriter
@@ -114,6 +112,25 @@ public struct TrainingRun {
     /// The matrix as rows of counts, `rows[trueClass][predictedClass]`.
     static func rows(_ matrix: ConfusionMatrix) -> [[Int]] {
         (0..<matrix.classCount).map { truth in (0..<matrix.classCount).map { matrix[truth, $0] } }
+    }
+
+    /// The records of epochs `0..<end`, which a resumed trainer's history lacks: from
+    /// `summary.json` when an earlier run finished, else (a run cut short writes no summary) from
+    /// the metadata of the per-epoch checkpoints.
+    private func epochs(before end: Int) throws -> [RunSummary.Epoch] {
+        if let previous = try? RunSummary.read(from: directory),
+           previous.epochs.map(\.epoch).starts(with: 0..<end) {
+            return Array(previous.epochs.prefix(end))
+        }
+        let saver = try CheckpointSaver(directory: checkpointDirectory)
+        return try (0..<end).map { epoch in
+            let url = saver.url(forEpoch: epoch)
+            do {
+                return try RunSummary.Epoch(Checkpoint.read(contentsOf: url))
+            } catch {
+                throw CLIError.unreadableFile(path: url.path, reason: "the record of epoch \(epoch): \(error)")
+            }
+        }
     }
 
     /// The checkpoint of the latest epoch in `checkpoints/`, by its number.
