@@ -51,7 +51,10 @@ public struct TrainingRun {
         let validation = DataLoader(test, batchSize: 256)
         var trainer = Trainer(model: model,
                               optimizer: settings.optimizer.makeOptimizer(learningRate: settings.learningRate),
-                              trainingData: loader, validationData: validation, randomSeed: settings.seed)
+                              trainingData: loader, validationData: validation,
+                              schedule: (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate,
+                                                                                  epochs: settings.epochs),
+                              randomSeed: settings.seed)
         var earlier: [RunSummary.Epoch] = []
         if let checkpoint {
             do {
@@ -75,6 +78,10 @@ public struct TrainingRun {
             try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy),
             TensorBoardLogger(writer: writer),
         ]
+        // A resumed run counts patience afresh from its first epoch.
+        if let patience = settings.earlyStoppingPatience {
+            trainer.callbacks.append(EarlyStopping(monitor: .validationLoss, patience: patience))
+        }
         let start = Date()
         try trainer.fit(epochs: settings.epochs)
         let seconds = Date().timeIntervalSince(start)

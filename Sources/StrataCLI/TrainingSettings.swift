@@ -11,9 +11,14 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var learningRate: Double
     public var seed: UInt64
     public var limit: Int?
+    /// Stop after this many epochs without a lower validation loss; nil trains every epoch.
+    public var earlyStoppingPatience: Int?
+    /// The learning-rate schedule over `epochs`; nil (as in runs written before it existed) is `.none`.
+    public var schedule: ScheduleName?
 
     public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
-                learningRate: Double, seed: UInt64, limit: Int?) {
+                learningRate: Double, seed: UInt64, limit: Int?, earlyStoppingPatience: Int? = nil,
+                schedule: ScheduleName? = nil) {
         self.model = model
         self.dataset = dataset
         self.epochs = epochs
@@ -22,6 +27,8 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.learningRate = learningRate
         self.seed = seed
         self.limit = limit
+        self.earlyStoppingPatience = earlyStoppingPatience
+        self.schedule = schedule
     }
 
     public static let fileName = "settings.json"

@@ -9,7 +9,7 @@ public struct ResumeCommand: ParsableCommand {
 
     @Argument(help: "The run's directory (as given to `strata train --output`).")
     var directory: String
-    @Option(help: "Train to this many epochs in all instead of the saved setting.")
+    @Option(help: "Train to this many epochs in all instead of the saved setting (a --schedule then spans the new count).")
     var epochs: Int?
 
     public init() {}

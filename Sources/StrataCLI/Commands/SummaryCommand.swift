@@ -1,9 +1,9 @@
 import ArgumentParser
 
-/// `strata summary --model NAME`: per-layer output shapes and parameter counts.
+/// `strata summary --model NAME`: per-layer output shapes, parameter counts, FLOPs and activation memory.
 public struct SummaryCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "summary", abstract: "Show a model's layers, output shapes and parameter counts.")
+        commandName: "summary", abstract: "Show a model's layers, output shapes, parameter counts, FLOPs and memory.")
 
     @Option(help: "The model: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: ModelName

@@ -25,6 +25,10 @@ public struct TrainCommand: ParsableCommand {
     var output = "runs/latest"
     @Option(help: "Use only the first N images of each split.")
     var limit: Int?
+    @Option(name: .customLong("early-stopping"), help: "Stop after PATIENCE epochs without a lower validation loss.")
+    var earlyStopping: Int?
+    @Option(help: "The learning-rate schedule: none, cosine (to 0 over the epochs) or step (x0.1 every third of the epochs).")
+    var schedule: ScheduleName = .none
 
     public init() {}
 
@@ -33,11 +37,15 @@ public struct TrainCommand: ParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be positive, got \(learningRate)") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive, got \(limit)") }
+        if let earlyStopping, earlyStopping <= 0 {
+            throw ValidationError("--early-stopping must be positive, got \(earlyStopping)")
+        }
     }
 
     var settings: TrainingSettings {
         TrainingSettings(model: model, dataset: dataset, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
-                         learningRate: learningRate, seed: seed, limit: limit)
+                         learningRate: learningRate, seed: seed, limit: limit, earlyStoppingPatience: earlyStopping,
+                         schedule: schedule)
     }
 
     public func run() throws {
