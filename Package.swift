@@ -66,7 +66,7 @@ let package = Package(
                           path: "Examples/TemporalOrder"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
-        .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN"]),
+        .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN", "StrataIO", "StrataOptimizers"]),
         .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),
         // The resume test trains a model across a checkpoint, so it needs every layer above IO.
         .testTarget(name: "StrataIOTests", dependencies: ["Strata", "StrataIO", "CZlib", "StrataNN", "StrataOptimizers", "StrataData"]),
