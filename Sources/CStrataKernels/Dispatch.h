@@ -18,16 +18,17 @@ static inline float strata_float(int32_t i) { float x; memcpy(&x, &i, 4); return
 /// exp(x) for float32 within about 1 ulp: x = n ln2 + r with |r| <= ln2/2, exp(r) by its Taylor
 /// series to degree 7 (truncation error r^8/8! < 6e-9), then scaled by 2^n built in the exponent
 /// bits. Results below FLT_MIN flush to zero.
-static inline float strata_expf(float x) {
+/// exp(v) split as 2^n * p with n = round(v / ln 2) and p = exp(v - n ln 2) from its Taylor
+/// series to degree 7: the shared core of `strata_expf` and `strata_exp_bounded`.
+typedef struct { float n, p; } strata_exp_parts;
+
+static inline strata_exp_parts strata_exp_split(float v) {
     const float log2e = 1.44269504088896341f;
     const float ln2_hi = 0.693359375f;          // ln 2 split so n * ln2_hi is exact
     const float ln2_lo = -2.12194440e-4f;
     const float round_magic = 12582912.0f;      // 1.5 * 2^23: adding it rounds to an integer
-    // Between ln(FLT_MIN) and ln(FLT_MAX), so n stays in [-126, 128]; outside, the result is
-    // overwritten below.
-    float clamped = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
-    float n = (clamped * log2e + round_magic) - round_magic;
-    float r = clamped - n * ln2_hi - n * ln2_lo;
+    float n = (v * log2e + round_magic) - round_magic;
+    float r = v - n * ln2_hi - n * ln2_lo;
     float p = 1.0f / 5040.0f;
     p = p * r + 1.0f / 720.0f;
     p = p * r + 1.0f / 120.0f;
@@ -36,6 +37,15 @@ static inline float strata_expf(float x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
+    return (strata_exp_parts){n, p};
+}
+
+static inline float strata_expf(float x) {
+    // Between ln(FLT_MIN) and ln(FLT_MAX), so n stays in [-126, 128]; outside, the result is
+    // overwritten below.
+    float clamped = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
+    strata_exp_parts parts = strata_exp_split(clamped);
+    float n = parts.n, p = parts.p;
     // 2^n as 2^(n/2) * 2^(n - n/2), so both exponent fields stay in [1, 254] for every n in
     // [-126, 128]; a single factor cannot hold both 2^-126 and 2^128.
     int32_t whole = (int32_t)n;
@@ -86,21 +96,8 @@ static inline float strata_log1pf(float u) {
 /// exp(v) for 0 <= v <= 88 only (no range or NaN handling): the core of `strata_expf` for callers
 /// that bound the argument themselves, such as tanh.
 static inline float strata_exp_bounded(float v) {
-    const float log2e = 1.44269504088896341f;
-    const float ln2_hi = 0.693359375f;
-    const float ln2_lo = -2.12194440e-4f;
-    const float round_magic = 12582912.0f;
-    float n = (v * log2e + round_magic) - round_magic;
-    float r = v - n * ln2_hi - n * ln2_lo;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    return p * strata_float(((int32_t)n + 127) << 23);
+    strata_exp_parts parts = strata_exp_split(v);
+    return parts.p * strata_float(((int32_t)parts.n + 127) << 23);
 }
 
 /// tanh(x): an odd Taylor polynomial for |x| < 0.3 (error < 1e-9), 1 - 2/(exp(2|x|) + 1) beyond.
