@@ -11,12 +11,13 @@ enum WeightsFile {
     /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file, `.weightsDoNotFit` when
     ///   its tensors are not the model's.
     static func load<Model: Layer>(into model: Model, from path: String) throws(CLIError) -> Model {
-        let url = URL(fileURLWithPath: path)
         let state: [String: Tensor]
         do {
-            let file = try Safetensors.read(contentsOf: url)
+            // One read of the file; a checkpoint is told apart by its reserved metadata keys.
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let file = try Safetensors.parse(data)
             if file.metadata.keys.contains(where: { $0.hasPrefix(Checkpoint.reservedPrefix) }) {
-                state = try Checkpoint.read(contentsOf: url).section(TrainingCheckpoint.modelSection)
+                state = try Checkpoint.decode(data).section(TrainingCheckpoint.modelSection)
             } else {
                 state = file.tensors
             }
@@ -29,6 +30,14 @@ enum WeightsFile {
         } catch {
             throw .weightsDoNotFit(path: path, reason: String(describing: error))
         }
+        return loaded
+    }
+
+    /// `model` with the weights in `path`, switched to inference mode (dropout off, batch norm
+    /// on its running statistics): what evaluate and predict run.
+    static func loadForInference<Model: Layer>(into model: Model, from path: String) throws(CLIError) -> Model {
+        var loaded = try load(into: model, from: path)
+        loaded.setTraining(false)
         return loaded
     }
 }

@@ -38,8 +38,7 @@ public struct EvaluateCommand: ParsableCommand {
     }
 
     static func confusionMatrix<Model: Layer>(of model: Model, weights: String, on test: TensorDataset) throws -> ConfusionMatrix {
-        var model = try WeightsFile.load(into: model, from: weights)
-        model.setTraining(false)
+        let model = try WeightsFile.loadForInference(into: model, from: weights)
         return withoutGradients {
             var matrix = ConfusionMatrix(classCount: FashionMNIST.classNames.count)
             for batch in test.batches(size: 256) {

@@ -81,8 +81,7 @@ public struct PredictCommand: ParsableCommand {
     public func filePredictions() throws -> [SamplePrediction] {
         guard let input else { throw ValidationError("--input is required for file predictions") }
         let images = try PredictInput.load(input)
-        var model = try WeightsFile.load(into: model.makeModel(seed: 0), from: weights)
-        model.setTraining(false)
+        let model = try WeightsFile.loadForInference(into: model.makeModel(seed: 0), from: weights)
         let probabilities = withoutGradients { softmax(model(images), axis: 1) }.cast(to: .float64)
         let classes = probabilities.shape[1]
         let values = probabilities.scalars(as: Double.self)
@@ -97,8 +96,7 @@ public struct PredictCommand: ParsableCommand {
     }
 
     static func predict<Model: Layer>(_ model: Model, weights: String, on test: TensorDataset) throws -> [Prediction] {
-        var model = try WeightsFile.load(into: model, from: weights)
-        model.setTraining(false)
+        let model = try WeightsFile.loadForInference(into: model, from: weights)
         let probabilities = withoutGradients { softmax(model(test.inputs), axis: 1) }.cast(to: .float64)
         let classes = probabilities.shape[1]
         let values = probabilities.scalars(as: Double.self)
