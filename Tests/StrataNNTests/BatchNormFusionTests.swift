@@ -57,16 +57,8 @@ import Testing
 
     static func expectSame(_ fused: [String: Tensor], _ composite: [String: Tensor], relative: Double, absolute: Double,
                            _ test: Case, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(Set(fused.keys) == Set(composite.keys), sourceLocation: sourceLocation)
-        for (name, expected) in composite.sorted(by: { $0.key < $1.key }) {
-            guard let actual = fused[name] else { continue }
-            #expect(actual.shape == expected.shape, "\(test.name): \(name)", sourceLocation: sourceLocation)
-            if let mismatch = actual.maximumMismatch(from: expected, relativeTolerance: relative, absoluteTolerance: absolute) {
-                let message = "\(test.name): \(name) element \(mismatch.index) is \(mismatch.value) fused, "
-                    + "\(mismatch.expected) composite"
-                Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
-            }
-        }
+        expectFusedMatchesComposite(fused, composite, relative: relative, absolute: absolute, caseName: test.name,
+                                    reference: "composite", sourceLocation: sourceLocation)
     }
 
     /// float32 on the CPU backend: 1e-5 relative; the absolute part covers input gradients that
