@@ -39,6 +39,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from swift_fixtures import swift_float, swift_tensor  # noqa: E402 (a sibling script)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "Tests/StrataNNTests/Fixtures/CNNFixtures.swift"
 BENCH = pathlib.Path("/work/shared/bench/peers/bench_torch.py")
@@ -317,7 +319,6 @@ module_fixture("tinyResNetBottleneckEvaluation", bottleneck_code + " in evaluati
                randomise(TinyResNet(resnet.Bottleneck, [2, 1], [4, 8], "small", 2, 3)).eval(), normal(2, 2, 8, 8))
 
 
-
 class InceptionModule(nn.Module):
     """Strata's `InceptionModule`: torchvision's GoogLeNet `Inception` with its own BasicConv2d
     units (bias-free convolution, batch norm with eps 0.001, ReLU), but a 5x5 third branch as in
@@ -494,29 +495,6 @@ generated_fixture("benchResNetGeneratedTraining",
                   bench["ResNet"](), normal(2, 1, 12, 12), rename=torchvision_name, training=True)
 
 # ---------------------------------------------------------------- Swift output
-
-
-def swift_float(value):
-    """The shortest decimal that reads back as this float32, in a form Swift accepts."""
-    value = np.float32(value)
-    if value == 0:
-        return "-0.0" if np.signbit(value) else "0"
-    magnitude = abs(float(value))
-    if 1e-4 <= magnitude < 1e7:
-        return np.format_float_positional(value, unique=True, trim="-")
-    return np.format_float_scientific(value, unique=True, trim="-")
-
-
-def swift_tensor(tensor):
-    tensor = tensor.detach()
-    shape = "[" + ", ".join(str(d) for d in tensor.shape) + "]"
-    flat = tensor.reshape(-1)
-    if tensor.dtype == torch.int64:
-        return f".int64({shape}, [{', '.join(str(int(v)) for v in flat)}])"
-    assert tensor.dtype == torch.float32, tensor.dtype
-    values = flat.numpy()
-    assert np.all(np.isfinite(values)), "fixtures must be finite"
-    return f".float32({shape}, [{', '.join(swift_float(v) for v in values)}])"
 
 
 def main():

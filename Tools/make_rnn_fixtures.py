@@ -34,6 +34,8 @@ import torch
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from swift_fixtures import swift_float, swift_tensor  # noqa: E402 (a sibling script)
+
 OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "Tests/StrataNNTests/Fixtures/RNNFixtures.swift"
 SEED = 20250611
 TIME, BATCH, INPUT, HIDDEN = 5, 3, 4, 3
@@ -163,29 +165,6 @@ rnn_variants("rnnTanh", "tanh")
 rnn_variants("rnnReLU", "relu")
 
 # ---------------------------------------------------------------- Swift output
-
-
-def swift_float(value):
-    """The shortest decimal that reads back as this float32, in a form Swift accepts."""
-    value = np.float32(value)
-    if value == 0:
-        return "-0.0" if np.signbit(value) else "0"
-    magnitude = abs(float(value))
-    if 1e-4 <= magnitude < 1e7:
-        return np.format_float_positional(value, unique=True, trim="-")
-    return np.format_float_scientific(value, unique=True, trim="-")
-
-
-def swift_tensor(tensor):
-    tensor = tensor.detach()
-    shape = "[" + ", ".join(str(d) for d in tensor.shape) + "]"
-    flat = tensor.reshape(-1)
-    if tensor.dtype == torch.int64:
-        return f".int64({shape}, [{', '.join(str(int(v)) for v in flat)}])"
-    assert tensor.dtype == torch.float32, tensor.dtype
-    values = flat.numpy()
-    assert np.all(np.isfinite(values)), "fixtures must be finite"
-    return f".float32({shape}, [{', '.join(swift_float(v) for v in values)}])"
 
 
 def main():
