@@ -175,6 +175,30 @@ private func identical(_ lhs: [String: Tensor], _ rhs: [String: Tensor]) -> Bool
     #expect(identical(model.stateDictionary(), expected))
 }
 
+@Test func excludedSubtreesAreNeitherComparedNorLoaded() throws {
+    // Fine-tuning: a pretrained file whose head (layer 3) has another shape, and lacks its bias.
+    var model = perceptron(seed: 1)
+    let before = model.stateDictionary()
+    var pretrained = perceptron(seed: 2).stateDictionary()
+    pretrained["3.weight"] = Tensor.zeros([5, 3])
+    pretrained["3.bias"] = nil
+    try model.loadStateDictionary(pretrained, excluding: ["3"])
+    var expected = pretrained
+    expected["3.weight"] = before["3.weight"]
+    expected["3.bias"] = before["3.bias"]
+    #expect(identical(model.stateDictionary(), expected))
+
+    // A prefix is whole path components ("3" does not cover "30.weight"), and the rest stays strict.
+    pretrained["30.weight"] = Tensor.zeros([1])
+    pretrained["0.bias"] = nil
+    #expect {
+        try model.loadStateDictionary(pretrained, excluding: ["3"])
+    } throws: { error in
+        let error = error as? StateDictionaryError
+        return error?.missing == ["0.bias"] && error?.unexpected == ["30.weight"] && error?.mismatched == []
+    }
+}
+
 @Test func parameterCountsExcludeBuffers() {
     // Linear: out * in + out; BatchNorm: weight and bias per feature (running statistics are
     // buffers); LayerNorm: weight and bias over normalizedShape; Embedding: count * size.

@@ -33,8 +33,17 @@ extension ParameterContainer {
     /// With `strict` (the default) the keys must match exactly; in every mode each shared path
     /// must agree in shape and dtype. On any problem nothing is changed and the thrown
     /// `StateDictionaryError` lists all missing, unexpected and mismatched paths.
-    public mutating func loadStateDictionary(_ state: [String: Tensor], strict: Bool = true) throws {
-        let current = stateDictionary()
+    ///
+    /// `excluding` leaves whole subtrees out on both sides: a path equal to one of the prefixes
+    /// or below it (`"fc"` covers `fc.weight` and `fc.bias`, not `fc2.weight`) is neither
+    /// compared nor loaded, and the model keeps its own tensors there. Fine-tuning loads a
+    /// pretrained file into a model with a new head this way, strictly everywhere else:
+    /// `try model.loadStateDictionary(pretrained, excluding: ["fc"])`.
+    public mutating func loadStateDictionary(_ state: [String: Tensor], strict: Bool = true,
+                                             excluding prefixes: [String] = []) throws {
+        let isExcluded = { (path: String) in prefixes.contains { path == $0 || path.hasPrefix($0 + ".") } }
+        let current = stateDictionary().filter { !isExcluded($0.key) }
+        let state = state.filter { !isExcluded($0.key) }
         var error = StateDictionaryError(missing: [], unexpected: [], mismatched: [])
         for (path, tensor) in current.sorted(by: { $0.key < $1.key }) {
             guard let replacement = state[path] else {
