@@ -69,7 +69,9 @@ let package = Package(
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN", "StrataIO", "StrataOptimizers"]),
         .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),
         // The resume test trains a model across a checkpoint, so it needs every layer above IO.
-        .testTarget(name: "StrataIOTests", dependencies: ["Strata", "StrataIO", "CZlib", "StrataNN", "StrataOptimizers", "StrataData"]),
+        // PyTorchWeightsTests load state_dicts that PyTorch wrote (Tools/make_interop_fixtures.py).
+        .testTarget(name: "StrataIOTests", dependencies: ["Strata", "StrataIO", "CZlib", "StrataNN", "StrataOptimizers", "StrataData"],
+                    resources: [.copy("Fixtures/PyTorch")]),
         .testTarget(name: "StrataOptimizersTests", dependencies: ["Strata", "StrataNN", "StrataOptimizers"]),
         .testTarget(name: "StrataCLITests",
                     dependencies: ["Strata", "StrataNN", "StrataIO", "StrataCLI",

@@ -76,3 +76,66 @@ class TinyResNet(nn.Module):
         for index in range(self.stage_count):
             x = getattr(self, f"layer{index + 1}")(x)
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+# ---------------------------------------------------------------- the models of the interop fixtures
+# (make_interop_fixtures.py, check_interop_exports.py; the Strata twins are in
+# Tests/StrataIOTests/Support/InteropModels.swift)
+
+
+def mlp():
+    """The CLI's `mlp` (Sources/StrataCLI/ModelName.swift): flatten, 784 -> 256, ReLU, 256 -> 10."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def lenet():
+    """Strata's `LeNet()` (Sources/StrataNN/Models/LeNet.swift), the same nn.Sequential."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 512), nn.ReLU(), nn.Linear(512, 10))
+
+
+def small_resnet():
+    """Strata's `ResNet.small()`: 3x3 stem of 16, stages of two basic blocks of 16, 32, 64."""
+    return TinyResNet(resnet.BasicBlock, [2, 2, 2], [16, 32, 64], "small", 1, 10)
+
+
+def resnet18():
+    """torchvision's own resnet18 with 10 classes: Strata's `ResNet.resnet18(classes: 10)`."""
+    return resnet.resnet18(num_classes=10)
+
+
+class RecurrentClassifier(nn.Module):
+    """Embedding -> LSTM or GRU -> linear head on the last time step's output."""
+
+    def __init__(self, cell, vocabulary, embedding_size, hidden_size, classes, **options):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, embedding_size)
+        self.recurrent = cell(embedding_size, hidden_size, **options)
+        directions = 2 if self.recurrent.bidirectional else 1
+        self.head = nn.Linear(directions * hidden_size, classes)
+
+    def forward(self, tokens):
+        output, _ = self.recurrent(self.embedding(tokens))
+        return self.head(output[:, -1] if self.recurrent.batch_first else output[-1])
+
+
+def lstm_classifier():
+    """Tokens [time, batch] of 40 words -> embedding 12 -> two-layer LSTM of 16 -> 5 classes."""
+    return RecurrentClassifier(nn.LSTM, 40, 12, 16, 5, num_layers=2)
+
+
+def gru_classifier():
+    """Tokens [batch, time] of 40 words -> embedding 12 -> bidirectional GRU of 16 -> 5 classes."""
+    return RecurrentClassifier(nn.GRU, 40, 12, 16, 5, batch_first=True, bidirectional=True)
+
+
+INTEROP_MODELS = {
+    "mlp": mlp,
+    "lenet": lenet,
+    "resnet_small": small_resnet,
+    "resnet18": resnet18,
+    "lstm": lstm_classifier,
+    "gru": gru_classifier,
+}

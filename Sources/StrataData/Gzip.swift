@@ -7,15 +7,16 @@ public struct GzipError: Error, CustomStringConvertible, Equatable {
     public var description: String { "gzip: \(message)" }
 }
 
-/// Gzip (and zlib) decompression through the system zlib.
-enum Gzip {
+/// Gzip (and zlib) decompression through the system zlib: what the IDX reader uses for
+/// `.gz` datasets, public for any other compressed file.
+public enum Gzip {
     /// Whether `data` starts with the gzip magic bytes 1f 8b.
-    static func isCompressed(_ data: Data) -> Bool {
+    public static func isCompressed(_ data: Data) -> Bool {
         data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b
     }
 
     /// The inflated bytes; throws on a truncated or corrupt stream.
-    static func decompress(_ data: Data) throws -> Data {
+    public static func decompress(_ data: Data) throws -> Data {
         var stream = z_stream()
         // 15 + 32: accept gzip or zlib headers, with the largest window.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
