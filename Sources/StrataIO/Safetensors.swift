@@ -6,7 +6,8 @@ import Strata
 /// byte range, then the tensors' raw little-endian bytes, back to back.
 ///
 /// Strata writes and reads F32, F64, I32, I64 and BOOL; other dtypes (F16, BF16, ...) are
-/// rejected by name. Pair it with `stateDictionary()` to exchange weights with PyTorch.
+/// rejected by name. Pair it with `stateDictionary()` to exchange weights with PyTorch, or use
+/// `PyTorchWeights`, which adds PyTorch's key and dtype conventions.
 public enum Safetensors {
     /// The reference implementation's cap on the header length (`MAX_HEADER_SIZE`).
     public static let maximumHeaderLength = 100_000_000
