@@ -28,10 +28,10 @@ public struct WideDeepTrainer {
     public var seed: UInt64
     public private(set) var epochsCompleted = 0
 
-    /// Defaults: Adam at 1e-3 for the deep part; proximal gradient at 0.05 with L1 strength 1e-4
+    /// Defaults: Adam at 1e-3 for the deep part; proximal gradient at 0.2 with L1 strength 1e-4
     /// (per row of the batch-mean loss) for the wide part.
     public init(model: WideDeep, batchSize: Int = 256, seed: UInt64 = 0, deepLearningRate: Double = 1e-3,
-                wideLearningRate: Double = 0.05, l1Strength: Double = 1e-4) {
+                wideLearningRate: Double = 0.2, l1Strength: Double = 1e-4) {
         precondition(batchSize > 0, "WideDeepTrainer: batchSize must be positive, got \(batchSize)")
         self.model = model
         self.batchSize = batchSize
