@@ -65,6 +65,8 @@ let package = Package(
         .executableTarget(name: "TemporalOrder", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],
                           path: "Examples/TemporalOrder"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),
+        .executableTarget(name: "WideDeep", dependencies: ["Strata", "StrataNN", "StrataData", "StrataTraining"],
+                          path: "Examples/WideDeep"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN", "StrataIO", "StrataOptimizers"]),
         .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),

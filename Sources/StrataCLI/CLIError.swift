@@ -13,6 +13,10 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
     case noCheckpoint(directory: String)
     /// An output could not be written.
     case unwritableOutput(path: String, reason: String)
+    /// A table that does not fit a tabular model (unknown or non-binary target, bad cross...).
+    case tabularData(String)
+    /// A command or option that does not apply to the chosen model.
+    case unsupported(String)
 
     public var description: String {
         switch self {
@@ -21,6 +25,8 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
         case .weightsDoNotFit(let path, let reason): "the weights in \(path) do not fit the model: \(reason)"
         case .noCheckpoint(let directory): "no checkpoint (epoch-NNNN.safetensors) in \(directory)"
         case .unwritableOutput(let path, let reason): "cannot write \(path): \(reason)"
+        case .tabularData(let message): message
+        case .unsupported(let message): message
         }
     }
 }

@@ -2,7 +2,8 @@ import ArgumentParser
 import Strata
 import StrataNN
 
-/// The models `strata` can build, all for 28x28 single-channel images in 10 classes.
+/// The models `strata` can build: four for 28x28 single-channel images in 10 classes, and the
+/// tabular `wide-deep`, whose sizes come from the CSV it is trained on (see `WideDeepRun`).
 public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArgument {
     /// Flatten, 784 -> 256 + ReLU, 256 -> 10.
     case mlp
@@ -12,9 +13,15 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
     case resnet
     /// `SmallGoogLeNet()`.
     case inception
+    /// `WideDeep` over a CSV table, built by `WideDeepRun`.
+    case wideDeep = "wide-deep"
 
-    /// A freshly initialized model whose weights are drawn from `seed`.
-    public func makeModel(seed: UInt64) -> any Layer {
+    /// The models of 28x28 images, which `makeModel` builds.
+    public static let imageModels: [ModelName] = [.mlp, .lenet, .resnet, .inception]
+
+    /// A freshly initialized image model whose weights are drawn from `seed`.
+    /// - Throws: `CLIError.unsupported` for `wide-deep`, which needs its table.
+    public func makeModel(seed: UInt64) throws(CLIError) -> any Layer {
         let generator = RandomGenerator(seed: seed)
         switch self {
         case .mlp:
@@ -27,6 +34,9 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
         case .lenet: return LeNet(generator: generator)
         case .resnet: return ResNet.small(generator: generator)
         case .inception: return SmallGoogLeNet(generator: generator)
+        case .wideDeep:
+            throw .unsupported("wide-deep is a tabular model: train it with --dataset FILE.csv --target COLUMN; "
+                               + "evaluate and predict read its table from the CSV and its encoder from the weights")
         }
     }
 

@@ -31,6 +31,9 @@ public struct TrainingRun {
     /// then writes the weights, plots and summary. Returns the summary.
     @discardableResult
     public func run(resumingFrom checkpoint: URL? = nil) throws -> RunSummary {
+        guard settings.model != .wideDeep else {
+            throw CLIError.unsupported("wide-deep runs train in one go and cannot be resumed; train again with more --epochs")
+        }
         let source = DatasetSource(settings.dataset)
         let training = try source.load(.train, limit: settings.limit)
         let test = try source.load(.test, limit: settings.limit)

@@ -15,10 +15,12 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var earlyStoppingPatience: Int?
     /// The learning-rate schedule over `epochs`; nil (as in runs written before it existed) is `.none`.
     public var schedule: ScheduleName?
+    /// The tabular options of a `wide-deep` run; nil for the image models.
+    public var tabular: TabularSettings?
 
     public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
                 learningRate: Double, seed: UInt64, limit: Int?, earlyStoppingPatience: Int? = nil,
-                schedule: ScheduleName? = nil) {
+                schedule: ScheduleName? = nil, tabular: TabularSettings? = nil) {
         self.model = model
         self.dataset = dataset
         self.epochs = epochs
@@ -29,6 +31,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.limit = limit
         self.earlyStoppingPatience = earlyStoppingPatience
         self.schedule = schedule
+        self.tabular = tabular
     }
 
     public static let fileName = "settings.json"

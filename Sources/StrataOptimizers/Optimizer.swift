@@ -12,20 +12,24 @@ public struct ParameterGroup: Sendable {
     public var weightDecay: Double?
     /// A frozen parameter never changes and costs nothing: its gradient is ignored.
     public var isFrozen: Bool
+    /// This group's algorithm in place of the optimizer's (Optax's `multi_transform`): Wide &
+    /// Deep trains its wide part by proximal gradient and its deep part by Adam in one optimizer.
+    public var rule: (any OptimizerRule)?
 
     public init(_ name: String, learningRate: Double? = nil, weightDecay: Double? = nil, isFrozen: Bool = false,
-                contains: @escaping @Sendable (String) -> Bool) {
+                rule: (any OptimizerRule)? = nil, contains: @escaping @Sendable (String) -> Bool) {
         self.name = name
         self.contains = contains
         self.learningRate = learningRate
         self.weightDecay = weightDecay
         self.isFrozen = isFrozen
+        self.rule = rule
     }
 
     /// The parameters whose path starts with `prefix` (e.g. `"features."` for a backbone).
     public static func prefix(_ prefix: String, learningRate: Double? = nil, weightDecay: Double? = nil,
-                              isFrozen: Bool = false) -> ParameterGroup {
-        ParameterGroup(prefix, learningRate: learningRate, weightDecay: weightDecay, isFrozen: isFrozen) {
+                              isFrozen: Bool = false, rule: (any OptimizerRule)? = nil) -> ParameterGroup {
+        ParameterGroup(prefix, learningRate: learningRate, weightDecay: weightDecay, isFrozen: isFrozen, rule: rule) {
             $0.hasPrefix(prefix)
         }
     }
@@ -67,12 +71,12 @@ public struct Optimizer: Sendable {
     }
 
     /// The group settings that apply to `path`.
-    func settings(for path: String) -> (context: UpdateContext, isFrozen: Bool) {
+    func settings(for path: String) -> (context: UpdateContext, isFrozen: Bool, rule: any OptimizerRule) {
         let group = groups.first { $0.contains(path) }
         let scale = initialLearningRate > 0 ? learningRate / initialLearningRate : 1
         let context = UpdateContext(learningRate: group?.learningRate.map { $0 * scale } ?? learningRate,
                                     weightDecay: group?.weightDecay ?? weightDecay)
-        return (context, group?.isFrozen ?? false)
+        return (context, group?.isFrozen ?? false, group?.rule ?? rule)
     }
 
     /// Moves every parameter of `model` that has a gradient one step along it. Parameters without
@@ -81,7 +85,7 @@ public struct Optimizer: Sendable {
         withoutGradients {
             model.visitParameters { path, parameter, kind in
                 guard kind == .parameter, let gradient = gradients[path] else { return }
-                let (context, isFrozen) = settings(for: path)
+                let (context, isFrozen, rule) = settings(for: path)
                 guard !isFrozen else { return }
                 precondition(gradient.shape == parameter.shape,
                              "Optimizer: gradient \(gradient.shape) for \(path) does not match the parameter \(parameter.shape)")

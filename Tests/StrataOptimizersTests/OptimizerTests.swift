@@ -38,3 +38,22 @@ import Testing
     saved["state.missing.momentum_buffer"] = Tensor.zeros([3], dtype: .float64)
     #expect(throws: OptimizerStateError.self) { try other.importState(saved, for: parameters) }
 }
+
+@Test func aGroupCanRunItsOwnRule() {
+    // "wide.w" = [0.3, -1] by proximal gradient (lr 0.5, L1 0.4): w - 0.5 g = [0.25, -1.5], then
+    // soft-thresholding by 0.5 * 0.4 = 0.2 gives [0.05, -1.3]. "deep" keeps momentum SGD (lr 0.1):
+    // 1 - 0.1 * 1 = 0.9, with a momentum buffer that the proximal rule never gets.
+    var parameters = ["wide.w": Tensor([0.3, -1] as [Double]), "deep": Tensor([1.0] as [Double])]
+    var optimizer = Optimizer(SGD(momentum: 0.9), learningRate: 0.1, groups: [
+        .prefix("wide.", learningRate: 0.5, rule: ProximalGradient(.l1(strength: 0.4))),
+    ])
+    optimizer.update(&parameters, along: ["wide.w": Tensor([0.1, 1] as [Double]), "deep": Tensor([1.0] as [Double])])
+    let wide = parameters["wide.w"]!.scalars(as: Double.self)
+    #expect(abs(wide[0] - 0.05) < 1e-12 && abs(wide[1] + 1.3) < 1e-12)
+    #expect(parameters["deep"]!.scalars(as: Double.self) == [0.9])
+    #expect(optimizer.state["deep"]?["momentum_buffer"] != nil)
+    #expect(optimizer.state["wide.w"]?.isEmpty ?? true)
+    // A second step shrinks the small weight past zero: exactly 0, not a tiny negative.
+    optimizer.update(&parameters, along: ["wide.w": Tensor([0.0, 0] as [Double]), "deep": Tensor([0.0] as [Double])])
+    #expect(parameters["wide.w"]!.scalars(as: Double.self)[0] == 0)
+}

@@ -13,7 +13,7 @@ public struct EvaluateCommand: ParsableCommand {
     var model: ModelName
     @Option(help: "`model.safetensors` or a checkpoint written by `strata train`.")
     var weights: String
-    @Option(help: "`fashion-mnist`, or a directory holding the four Fashion-MNIST IDX files.")
+    @Option(help: "`fashion-mnist`, or a directory holding the four Fashion-MNIST IDX files (a labelled CSV file for wide-deep).")
     var dataset = "fashion-mnist"
     @Option(help: "Use only the first N test images.")
     var limit: Int?
@@ -25,6 +25,13 @@ public struct EvaluateCommand: ParsableCommand {
     }
 
     public func run() throws {
+        if model == .wideDeep {
+            // The rows of a labelled CSV file, encoded by the encoder saved with the weights.
+            let result = try WideDeepRun.evaluate(weights: weights, dataset: dataset)
+            print(String(format: "accuracy %.4f, ROC AUC %@, loss %.4f (%d rows)", result.accuracy,
+                         result.rocAUC.map { String(format: "%.4f", $0) } ?? "- (one class)", result.loss, result.count))
+            return
+        }
         let matrix = try evaluate()
         let correct = (0..<matrix.classCount).reduce(0) { $0 + matrix[$1, $1] }
         print(String(format: "accuracy %.4f (%d of %d test images)", Double(correct) / Double(matrix.total), correct, matrix.total))

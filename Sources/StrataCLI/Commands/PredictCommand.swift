@@ -20,7 +20,7 @@ public struct PredictCommand: ParsableCommand {
     var count = 10
     @Option(help: "Classify the images in this file instead: IDX (uint8 [N, 28, 28]), CSV (784 columns of 0-255 per row) or NPY.")
     var input: String?
-    @Flag(help: "With --input: print JSON instead of text.")
+    @Flag(help: "With --input (or wide-deep): print JSON instead of text.")
     var json = false
 
     public init() {}
@@ -51,6 +51,21 @@ public struct PredictCommand: ParsableCommand {
     }
 
     public func run() throws {
+        if model == .wideDeep {
+            // The first --count rows of --input (or --dataset), a CSV file; the target column is optional.
+            let rows = try WideDeepRun.predict(weights: weights, input: input ?? dataset, count: count)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            } else {
+                for row in rows {
+                    print(String(format: "%5d  %.3f  ", row.row, row.probability) + row.predicted
+                          + (row.truth.map { "  (true: \($0))" } ?? ""))
+                }
+            }
+            return
+        }
         if input != nil {
             let samples = try filePredictions()
             if json {

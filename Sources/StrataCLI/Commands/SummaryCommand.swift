@@ -11,6 +11,6 @@ public struct SummaryCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        print(ModelSummary(model.makeModel(seed: 0)).table)
+        print(ModelSummary(try model.makeModel(seed: 0)).table)
     }
 }

@@ -9,7 +9,7 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(help: "The model: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: ModelName = .mlp
-    @Option(help: "`fashion-mnist`, or a directory holding the four Fashion-MNIST IDX files.")
+    @Option(help: "`fashion-mnist`, or a directory holding the four Fashion-MNIST IDX files (a CSV file for wide-deep).")
     var dataset = "fashion-mnist"
     @Option(help: "Training epochs.")
     var epochs = 2
@@ -29,6 +29,8 @@ public struct TrainCommand: ParsableCommand {
     var earlyStopping: Int?
     @Option(help: "The learning-rate schedule: none, cosine (to 0 over the epochs) or step (x0.1 every third of the epochs).")
     var schedule: ScheduleName = .none
+    @OptionGroup(title: "Tabular data (--model wide-deep)")
+    var tabular: TabularOptions
 
     public init() {}
 
@@ -40,15 +42,20 @@ public struct TrainCommand: ParsableCommand {
         if let earlyStopping, earlyStopping <= 0 {
             throw ValidationError("--early-stopping must be positive, got \(earlyStopping)")
         }
+        try tabular.validate(forTabularModel: model == .wideDeep)
     }
 
-    var settings: TrainingSettings {
+    public var settings: TrainingSettings {
         TrainingSettings(model: model, dataset: dataset, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
                          learningRate: learningRate, seed: seed, limit: limit, earlyStoppingPatience: earlyStopping,
-                         schedule: schedule)
+                         schedule: schedule, tabular: model == .wideDeep ? tabular.settings : nil)
     }
 
     public func run() throws {
+        if model == .wideDeep {
+            try WideDeepRun(settings: settings, directory: URL(fileURLWithPath: output)).run()
+            return
+        }
         try TrainingRun(settings: settings, directory: URL(fileURLWithPath: output)).run()
     }
 }

@@ -6,18 +6,25 @@ import Strata
 /// rounded cumulative fractions, so the same seed always gives the same parts and every sample
 /// lands in exactly one. `fractions` must be non-negative and sum to 1.
 public func split<Base: Dataset>(_ dataset: Base, fractions: [Double], seed: UInt64) -> [DatasetSubset<Base>] {
+    splitIndices(count: dataset.count, fractions: fractions, seed: seed).map { DatasetSubset(base: dataset, indices: $0) }
+}
+
+/// The positions `0..<count` partitioned as `split(_:fractions:seed:)` partitions a dataset's
+/// samples: shuffled by `permutation` with `RandomGenerator(seed: seed)`, then cut at the
+/// rounded cumulative fractions (for tables and other collections that are not a `Dataset`).
+public func splitIndices(count: Int, fractions: [Double], seed: UInt64) -> [[Int]] {
     precondition(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 },
                  "split: fractions must be non-empty and non-negative, got \(fractions)")
     precondition(abs(fractions.reduce(0, +) - 1) < 1e-9, "split: fractions \(fractions) do not sum to 1")
-    let order = permutation(dataset.count, generator: RandomGenerator(seed: seed))
-    var parts: [DatasetSubset<Base>] = []
+    let order = permutation(count, generator: RandomGenerator(seed: seed))
+    var parts: [[Int]] = []
     var start = 0
     var cumulative = 0.0
     for (part, fraction) in fractions.enumerated() {
         cumulative += fraction
         // Rounding the cumulative boundary (not each size) keeps the sizes summing to count.
-        let end = part == fractions.count - 1 ? dataset.count : Int((cumulative * Double(dataset.count)).rounded())
-        parts.append(DatasetSubset(base: dataset, indices: Array(order[start..<end])))
+        let end = part == fractions.count - 1 ? count : Int((cumulative * Double(count)).rounded())
+        parts.append(Array(order[start..<end]))
         start = end
     }
     return parts

@@ -1,0 +1,211 @@
+import Foundation
+import Strata
+import StrataData
+import StrataIO
+import StrataNN
+import StrataTraining
+
+/// A `strata train --model wide-deep` run on a CSV table, and the `evaluate` and `predict` of
+/// its weights.
+///
+/// The table is split 80/20 into training and test rows by `--seed`; the encoder (vocabularies,
+/// standardization, buckets, crosses) is fitted on the training rows. The directory receives
+/// `settings.json`, `model.safetensors` (state dictionary; metadata `model`, `wide_deep.configuration`
+/// and `wide_deep.encoder` as JSON, so that evaluate and predict rebuild the model and encode new
+/// rows exactly as in training) and `summary.json` (`WideDeepSummary`).
+public struct WideDeepRun {
+    public var settings: TrainingSettings
+    public var directory: URL
+    /// Where progress lines go; default standard output.
+    public var output: (String) -> Void = ProgressReporter.writeToStandardOutput
+
+    public init(settings: TrainingSettings, directory: URL) {
+        self.settings = settings
+        self.directory = directory
+    }
+
+    static let configurationKey = "wide_deep.configuration"
+    static let encoderKey = "wide_deep.encoder"
+
+    public var weightsURL: URL { directory.appendingPathComponent("model.safetensors") }
+
+    @discardableResult
+    public func run() throws -> WideDeepSummary {
+        guard let tabular = settings.tabular else { throw CLIError.unsupported("wide-deep needs --target") }
+        var kinds: [String: CSVColumnKind] = [:]
+        for name in tabular.categorical { kinds[name] = .categorical }
+        for name in tabular.numeric { kinds[name] = .numeric }
+        var table = try Self.readTable(settings.dataset, columnKinds: kinds)
+        if let limit = settings.limit, limit < table.rowCount { table = table.selecting(rows: Array(0..<limit)) }
+        let parts = splitIndices(count: table.rowCount, fractions: [0.8, 0.2], seed: settings.seed).map(table.selecting(rows:))
+        guard let wideDeepParts = WideDeepParts(rawValue: tabular.parts) else {
+            throw CLIError.unsupported("--parts must be wide, deep or wide-deep, got \(tabular.parts)")
+        }
+        let (encoder, training, test): (TabularEncoder, TabularData, TabularData)
+        do {
+            let crosses = try tabular.crosses.map { text throws(TabularError) in try FeatureCross(parsing: text) }
+            let schema = try TabularSchema.inferred(from: parts[0], target: tabular.target, crosses: crosses,
+                                                    excluding: tabular.ignore)
+            encoder = try TabularEncoder(fitting: parts[0], schema: schema)
+            (training, test) = (try encoder.encode(parts[0]), try encoder.encode(parts[1]))
+        } catch {
+            throw CLIError.tabularData(error.description)
+        }
+        guard test.count > 0 else { throw CLIError.tabularData("tabular: too few rows to hold out 20% for testing") }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError.unwritableOutput(path: directory.path, reason: String(describing: error))
+        }
+        try settings.write(to: directory)
+        output("""
+            wide-deep (\(wideDeepParts.rawValue)): \(training.count) training and \(test.count) test rows; \
+            \(encoder.schema.numeric.count) numeric, \(encoder.schema.categorical.count) categorical columns, \
+            \(encoder.wideFeatureCount) wide features; positive label \"\(encoder.labels[1])\"\n
+            """)
+
+        let configuration = WideDeepConfiguration(parts: wideDeepParts, wideFeatureCount: encoder.wideFeatureCount,
+                                                  categoryCounts: encoder.categoryCounts,
+                                                  numericCount: encoder.schema.numeric.count)
+        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: settings.seed)),
+                                      batchSize: settings.batchSize, seed: settings.seed,
+                                      deepLearningRate: settings.learningRate,
+                                      wideLearningRate: tabular.wideLearningRate, l1Strength: tabular.l1Strength)
+        let start = Date()
+        var epochs: [WideDeepSummary.Epoch] = []
+        for epoch in 0..<settings.epochs {
+            let loss = trainer.trainEpoch(on: training)
+            let result = WideDeepTrainer.evaluate(trainer.model, on: test)
+            epochs.append(.init(epoch: epoch, trainingLoss: loss, testLoss: result.loss, testAccuracy: result.accuracy,
+                                testAUC: result.rocAUC))
+            output(String(format: "epoch %d: training loss %.4f, test loss %.4f, accuracy %.4f, AUC %@\n", epoch + 1, loss,
+                          result.loss, result.accuracy, result.rocAUC.map { String(format: "%.4f", $0) } ?? "-"))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let zeros = WideDeepTrainer.zeroWideWeights(of: trainer.model)
+        let last = epochs[epochs.count - 1]
+        let summary = WideDeepSummary(settings: settings, labels: encoder.labels, epochs: epochs,
+                                      testAccuracy: last.testAccuracy, testAUC: last.testAUC, testLoss: last.testLoss,
+                                      zeroWideWeights: zeros.zero, wideWeights: zeros.total, trainingSeconds: seconds)
+        let metadata = ["model": ModelName.wideDeep.rawValue, Self.encoderKey: encoder.jsonString(),
+                        Self.configurationKey: String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)]
+        do {
+            try Safetensors.write(trainer.model.stateDictionary(), metadata: metadata, to: weightsURL)
+        } catch {
+            throw CLIError.unwritableOutput(path: weightsURL.path, reason: String(describing: error))
+        }
+        try RunSummary.writeJSON(summary, to: directory.appendingPathComponent(RunSummary.fileName))
+        output(String(format: "test accuracy %.4f, AUC %@ (%d rows); %d of %d wide weights are zero; %.1f s\n",
+                      last.testAccuracy, last.testAUC.map { String(format: "%.4f", $0) } ?? "-", test.count,
+                      zeros.zero, zeros.total, seconds))
+        return summary
+    }
+
+    /// A CSV file as a table, its errors as `CLIError`s.
+    static func readTable(_ path: String, columnKinds: [String: CSVColumnKind] = [:]) throws(CLIError) -> CSVTable {
+        do {
+            return try CSVTable(contentsOf: URL(fileURLWithPath: path), columnKinds: columnKinds)
+        } catch let error {
+            if case .unreadableFile = error {
+                throw .unreadableFile(path: path, reason: "\(error) (wide-deep reads a CSV file: --dataset FILE.csv)")
+            }
+            throw .tabularData(error.description)
+        }
+    }
+
+    /// The model and encoder saved by a run in `model.safetensors`.
+    static func load(weights path: String) throws(CLIError) -> (model: WideDeep, encoder: TabularEncoder) {
+        let file: (tensors: [String: Tensor], metadata: [String: String])
+        do {
+            file = try Safetensors.read(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadableFile(path: path, reason: String(describing: error))
+        }
+        guard let configurationText = file.metadata[configurationKey], let encoderText = file.metadata[encoderKey],
+              let configuration = try? JSONDecoder().decode(WideDeepConfiguration.self, from: Data(configurationText.utf8)) else {
+            throw .weightsDoNotFit(path: path, reason: "no wide-deep configuration and encoder in its metadata")
+        }
+        let encoder: TabularEncoder
+        do {
+            encoder = try TabularEncoder(jsonString: encoderText)
+        } catch {
+            throw .weightsDoNotFit(path: path, reason: error.description)
+        }
+        var model = WideDeep(configuration)
+        do {
+            try model.loadStateDictionary(file.tensors)
+        } catch {
+            throw .weightsDoNotFit(path: path, reason: String(describing: error))
+        }
+        return (model, encoder)
+    }
+
+    /// Loss, accuracy and ROC AUC of saved weights on every row of a labelled CSV file.
+    public static func evaluate(weights: String, dataset: String) throws(CLIError) -> BinaryEvaluation {
+        let (model, encoder) = try load(weights: weights)
+        let table = try readTable(dataset)
+        let data: TabularData
+        do {
+            data = try encoder.encode(table)
+        } catch {
+            throw .tabularData(error.description)
+        }
+        guard data.count > 0 else { throw .tabularData("tabular: \(dataset) has no data rows") }
+        return WideDeepTrainer.evaluate(model, on: data)
+    }
+
+    /// One row's positive-class probability and predicted label.
+    public struct Prediction: Codable, Equatable, Sendable {
+        public var row: Int
+        public var probability: Double
+        public var predicted: String
+        /// The row's target label, when the file has the target column and the cell is present.
+        public var truth: String?
+    }
+
+    /// Predictions for the first `count` rows of a CSV file (the target column is optional).
+    public static func predict(weights: String, input: String, count: Int) throws(CLIError) -> [Prediction] {
+        let (model, encoder) = try load(weights: weights)
+        var table = try readTable(input)
+        if count < table.rowCount { table = table.selecting(rows: Array(0..<count)) }
+        let data: TabularData
+        do {
+            data = try encoder.encode(table, includeLabels: false)
+        } catch {
+            throw .tabularData(error.description)
+        }
+        // The target column is optional here; values(of:) cannot fail for a column that exists.
+        let truths = (try? table.values(of: encoder.schema.target)) ?? Array(repeating: nil, count: table.rowCount)
+        let probabilities = WideDeepTrainer.probabilities(of: model, on: data).cast(to: .float64).scalars(as: Double.self)
+        return probabilities.enumerated().map { row, probability in
+            Prediction(row: row, probability: probability, predicted: encoder.labels[probability >= 0.5 ? 1 : 0],
+                       truth: truths[row])
+        }
+    }
+}
+
+/// The `summary.json` of a wide-deep run.
+public struct WideDeepSummary: Codable, Sendable, Equatable {
+    public struct Epoch: Codable, Sendable, Equatable {
+        public var epoch: Int
+        public var trainingLoss: Double
+        public var testLoss: Double
+        public var testAccuracy: Double
+        public var testAUC: Double?
+    }
+
+    public var settings: TrainingSettings
+    /// The target's negative and positive labels.
+    public var labels: [String]
+    public var epochs: [Epoch]
+    public var testAccuracy: Double
+    public var testAUC: Double?
+    public var testLoss: Double
+    public var zeroWideWeights: Int
+    public var wideWeights: Int
+    public var trainingSeconds: Double
+
+    public static func read(from directory: URL) throws(CLIError) -> WideDeepSummary {
+        try RunSummary.readJSON(WideDeepSummary.self, from: directory.appendingPathComponent(RunSummary.fileName))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Strata
+import StrataData
+import StrataNN
+import StrataOptimizers
+
+/// Loss, accuracy and ROC AUC of a binary classifier over some rows.
+public struct BinaryEvaluation: Sendable, Equatable {
+    /// Mean binary cross-entropy.
+    public var loss: Double
+    /// The fraction of rows whose predicted probability is on their label's side of 0.5.
+    public var accuracy: Double
+    /// nil when the rows hold only one class (the curve is undefined).
+    public var rocAUC: Double?
+    public var count: Int
+}
+
+/// Trains a `WideDeep` model jointly, as Cheng et al. (2016) do: one binary cross-entropy on the
+/// summed logits, the wide weights moved by an L1 proximal gradient step (exact zeros for the
+/// features that do not pay for their weight) and everything else by Adam, in one `Optimizer`
+/// whose `wide.` group carries its own rule.
+public struct WideDeepTrainer {
+    public var model: WideDeep
+    public var optimizer: Optimizer
+    public var batchSize: Int
+    /// The order of epoch `e` is `permutation` with `RandomGenerator(seed: seed, counter: e * rows)`,
+    /// as `DataLoader` shuffles.
+    public var seed: UInt64
+    public private(set) var epochsCompleted = 0
+
+    /// Defaults: Adam at 1e-3 for the deep part; proximal gradient at 0.2 with L1 strength 1e-4
+    /// (per row of the batch-mean loss) for the wide part.
+    public init(model: WideDeep, batchSize: Int = 256, seed: UInt64 = 0, deepLearningRate: Double = 1e-3,
+                wideLearningRate: Double = 0.2, l1Strength: Double = 1e-4) {
+        precondition(batchSize > 0, "WideDeepTrainer: batchSize must be positive, got \(batchSize)")
+        self.model = model
+        self.batchSize = batchSize
+        self.seed = seed
+        optimizer = Optimizer(Adam(), learningRate: deepLearningRate, groups: [
+            .prefix("wide.", learningRate: wideLearningRate, rule: ProximalGradient(.l1(strength: l1Strength))),
+        ])
+    }
+
+    /// One epoch of shuffled mini-batches over `data` (which must have labels); returns the mean
+    /// training loss.
+    @discardableResult
+    public mutating func trainEpoch(on data: TabularData) -> Double {
+        precondition(data.labels != nil, "WideDeepTrainer: training rows need labels")
+        let generator = RandomGenerator(seed: seed, counter: UInt64(epochsCompleted) &* UInt64(data.count))
+        let order = permutation(data.count, generator: generator)
+        var total = 0.0
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let batch = data.rows(Array(order[start..<min(start + batchSize, order.count)]))
+            let (loss, gradients) = valueAndGradient(at: model) { model in
+                binaryCrossEntropy(logits: model(wide: batch.wide, categorical: batch.categorical, numeric: batch.numeric),
+                                   targets: batch.labels!)
+            }
+            optimizer.update(&model, along: gradients)
+            total += loss.cast(to: .float64).scalar(as: Double.self) * Double(batch.count)
+        }
+        epochsCompleted += 1
+        return total / Double(max(data.count, 1))
+    }
+
+    /// The positive-class probabilities `[rows]` of `data` under `model`, in inference mode.
+    public static func probabilities(of model: WideDeep, on data: TabularData, batchSize: Int = 1024) -> Tensor {
+        var model = model
+        model.setTraining(false)
+        return withoutGradients {
+            let parts = stride(from: 0, to: data.count, by: batchSize).map { start in
+                let batch = data.rows(Array(start..<min(start + batchSize, data.count)))
+                return sigmoid(model(wide: batch.wide, categorical: batch.categorical, numeric: batch.numeric))
+            }
+            return parts.isEmpty ? Tensor.zeros([0]) : Tensor.concat(parts)
+        }
+    }
+
+    /// Loss, accuracy and ROC AUC of `model` on labelled `data`.
+    public static func evaluate(_ model: WideDeep, on data: TabularData) -> BinaryEvaluation {
+        precondition(data.labels != nil && data.count > 0, "WideDeepTrainer: evaluation needs labelled rows")
+        let labels = data.labels!.cast(to: .float64)
+        let probabilities = Self.probabilities(of: model, on: data).cast(to: .float64)
+        let p = probabilities.scalars(as: Double.self), t = labels.scalars(as: Double.self)
+        var loss = 0.0, correct = 0
+        for (probability, label) in zip(p, t) {
+            // Clamped as PyTorch's BCELoss clamps its log at -100.
+            loss -= label == 1 ? Swift.max(Foundation.log(probability), -100) : Swift.max(Foundation.log(1 - probability), -100)
+            if (probability >= 0.5) == (label == 1) { correct += 1 }
+        }
+        let positives = t.count { $0 == 1 }
+        let auc = positives > 0 && positives < t.count ? rocAUC(scores: probabilities, labels: labels) : nil
+        return BinaryEvaluation(loss: loss / Double(t.count), accuracy: Double(correct) / Double(t.count), rocAUC: auc,
+                                count: t.count)
+    }
+
+    /// How many wide weights are exactly zero, and how many there are (0 of 0 without a wide part).
+    public static func zeroWideWeights(of model: WideDeep) -> (zero: Int, total: Int) {
+        guard let weight = model.wide?.weight else { return (0, 0) }
+        let values = weight.cast(to: .float64).scalars(as: Double.self)
+        return (values.count { $0 == 0 }, values.count)
+    }
+}
