@@ -13,6 +13,8 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
     case noCheckpoint(directory: String)
     /// An output could not be written.
     case unwritableOutput(path: String, reason: String)
+    /// A saved setting does not fit the model (a freeze pattern that matches nothing).
+    case invalidSetting(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
         case .weightsDoNotFit(let path, let reason): "the weights in \(path) do not fit the model: \(reason)"
         case .noCheckpoint(let directory): "no checkpoint (epoch-NNNN.safetensors) in \(directory)"
         case .unwritableOutput(let path, let reason): "cannot write \(path): \(reason)"
+        case .invalidSetting(let reason): reason
         }
     }
 }

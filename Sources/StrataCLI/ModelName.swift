@@ -13,8 +13,9 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
     /// `SmallGoogLeNet()`.
     case inception
 
-    /// A freshly initialized model whose weights are drawn from `seed`.
-    public func makeModel(seed: UInt64) -> any Layer {
+    /// A freshly initialized model with `classes` outputs (default 10) whose weights are drawn
+    /// from `seed`; its head (`headPattern`) is the final linear layer.
+    public func makeModel(seed: UInt64, classes: Int = 10) -> any HeadReplaceable {
         let generator = RandomGenerator(seed: seed)
         switch self {
         case .mlp:
@@ -22,11 +23,11 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
                 Flatten()
                 Linear(inputSize: 28 * 28, outputSize: 256, generator: generator)
                 ReLU()
-                Linear(inputSize: 256, outputSize: 10, generator: generator)
+                Linear(inputSize: 256, outputSize: classes, generator: generator)
             }
-        case .lenet: return LeNet(generator: generator)
-        case .resnet: return ResNet.small(generator: generator)
-        case .inception: return SmallGoogLeNet(generator: generator)
+        case .lenet: return LeNet(classes: classes, generator: generator)
+        case .resnet: return ResNet.small(classes: classes, generator: generator)
+        case .inception: return SmallGoogLeNet(classes: classes, generator: generator)
         }
     }
 

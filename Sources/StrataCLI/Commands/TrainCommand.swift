@@ -29,6 +29,26 @@ public struct TrainCommand: ParsableCommand {
     var earlyStopping: Int?
     @Option(help: "The learning-rate schedule: none, cosine (to 0 over the epochs) or step (x0.1 every third of the epochs).")
     var schedule: ScheduleName = .none
+    @Option(help: ArgumentHelp("Train and test on these classes only, relabelled 0, 1, ... in the order given.",
+                               valueName: "LIST"),
+            transform: Self.parseClasses)
+    var classes: [Int]?
+    @Option(help: ArgumentHelp("Keep at most N training images of each class (a seeded choice).", valueName: "N"))
+    var imagesPerClass: Int?
+    @Option(help: ArgumentHelp("Start from these weights: model.safetensors or a checkpoint.", valueName: "WEIGHTS"))
+    var initFrom: String?
+    @Option(help: ArgumentHelp("Give the model a new head with CLASSES outputs; --init-from then loads every tensor but the head's.",
+                               valueName: "CLASSES"))
+    var replaceHead: Int?
+    @Option(help: ArgumentHelp("Freeze the parameters PATTERN matches (`fc`, `layer1.*`, `*.bn1`, `*`); repeatable.",
+                               valueName: "PATTERN"))
+    var freeze: [String] = []
+    @Option(help: ArgumentHelp("Unfreeze what PATTERN matches after the freezes (`--freeze '*' --unfreeze fc`); repeatable.",
+                               valueName: "PATTERN"))
+    var unfreeze: [String] = []
+    @Option(name: .customLong("backbone-lr"),
+            help: ArgumentHelp("The learning rate of every parameter outside the head (default --lr).", valueName: "RATE"))
+    var backboneLearningRate: Double?
 
     public init() {}
 
@@ -40,12 +60,38 @@ public struct TrainCommand: ParsableCommand {
         if let earlyStopping, earlyStopping <= 0 {
             throw ValidationError("--early-stopping must be positive, got \(earlyStopping)")
         }
+        if let imagesPerClass, imagesPerClass <= 0 {
+            throw ValidationError("--images-per-class must be positive, got \(imagesPerClass)")
+        }
+        if let replaceHead, replaceHead <= 0 { throw ValidationError("--replace-head must be positive, got \(replaceHead)") }
+        if let backboneLearningRate, !(backboneLearningRate >= 0 && backboneLearningRate.isFinite) {
+            throw ValidationError("--backbone-lr must be a non-negative number, got \(backboneLearningRate)")
+        }
+        do {
+            try settings.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// `5,6,7` as `[5, 6, 7]`: distinct labels in 0...9.
+    static func parseClasses(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let classes = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard classes.count == parts.count, !classes.isEmpty, classes.allSatisfy((0..<10).contains),
+              Set(classes).count == classes.count else {
+            throw ValidationError("--classes takes distinct labels in 0...9 separated by commas, like 5,6,7,8,9; got \(text)")
+        }
+        return classes
     }
 
     var settings: TrainingSettings {
-        TrainingSettings(model: model, dataset: dataset, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
-                         learningRate: learningRate, seed: seed, limit: limit, earlyStoppingPatience: earlyStopping,
-                         schedule: schedule)
+        let fineTuning = FineTuningSettings(initialWeights: initFrom, headClasses: replaceHead, freeze: freeze, unfreeze: unfreeze,
+                                            backboneLearningRate: backboneLearningRate)
+        return TrainingSettings(model: model, dataset: dataset, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+                                learningRate: learningRate, seed: seed, limit: limit, earlyStoppingPatience: earlyStopping,
+                                schedule: schedule, classes: classes, imagesPerClass: imagesPerClass,
+                                fineTuning: fineTuning == FineTuningSettings() ? nil : fineTuning)
     }
 
     public func run() throws {
