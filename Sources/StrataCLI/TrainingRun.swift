@@ -127,7 +127,8 @@ public struct TrainingRun {
         try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingAccuracy)),
                                     series("validation", summary.epochs.map(\.validationAccuracy))],
                                    title: "Accuracy", yLabel: "accuracy", to: directory.appendingPathComponent("accuracy.svg"))
-        if summary.confusionMatrix.count == FashionMNIST.classNames.count {
+        // Class names label the matrix only while labels are Fashion-MNIST's own.
+        if summary.confusionMatrix.count == FashionMNIST.classNames.count && settings.classes == nil {
             try SVGPlot.writeConfusionMatrix(summary.confusionMatrix, classNames: FashionMNIST.classNames,
                                              to: directory.appendingPathComponent("confusion-matrix.svg"))
         }

@@ -44,22 +44,22 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     }
 
     /// Checks the class selection and the fine-tuning settings against the model they build.
-    /// - Throws: `CLIError.invalidSetting` naming the first problem.
+    /// - Throws: `CLIError.invalidSetting` naming the first problem (and the flag that sets it).
     public func validate() throws(CLIError) {
         let fineTuning = fineTuning ?? FineTuningSettings()
         if let classes {
             guard !classes.isEmpty, classes.allSatisfy((0..<10).contains), Set(classes).count == classes.count else {
-                throw .invalidSetting("classes must be distinct labels in 0...9, got \(classes)")
+                throw .invalidSetting("--classes must be distinct labels in 0...9, got \(classes)")
             }
         }
         if let imagesPerClass, imagesPerClass <= 0 {
-            throw .invalidSetting("images per class must be positive, got \(imagesPerClass)")
+            throw .invalidSetting("--images-per-class must be positive, got \(imagesPerClass)")
         }
         if let headClasses = fineTuning.headClasses, headClasses <= 0 {
-            throw .invalidSetting("the new head needs a positive number of classes, got \(headClasses)")
+            throw .invalidSetting("--replace-head must be positive, got \(headClasses)")
         }
         if let rate = fineTuning.backboneLearningRate, !(rate >= 0 && rate.isFinite) {
-            throw .invalidSetting("the backbone learning rate must be a non-negative number, got \(rate)")
+            throw .invalidSetting("--backbone-lr must be a non-negative number, got \(rate)")
         }
         let labelCount = classes?.count ?? 10
         guard labelCount <= fineTuning.classCount else {

@@ -99,3 +99,14 @@ func badFineTuningFlagsExitWithUsageStatus(_ flags: [String]) {
     let fit = #expect(throws: CLIError.self) { try mismatched.run() }
     guard case .weightsDoNotFit = fit else { Issue.record("\(String(describing: fit))"); return }
 }
+
+/// Settings read back from `settings.json` are checked as the flags are, with a typed error.
+@Test func savedSettingsWithABadPatternAreATypedError() {
+    let settings = TrainingSettings(model: .lenet, dataset: "unused", epochs: 1, batchSize: 8, optimizer: .sgd,
+                                    learningRate: 0.1, seed: 0, limit: 8,
+                                    fineTuning: FineTuningSettings(freeze: ["layer1"]))
+    #expect(throws: CLIError.invalidSetting(
+        #"the parameter pattern "layer1" matches nothing in the model, whose top-level names are 0, 3, 7, 9"#)) {
+        try TrainingRun(settings: settings, directory: temporaryDirectory()).run()
+    }
+}

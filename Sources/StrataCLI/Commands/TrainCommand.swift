@@ -60,13 +60,7 @@ public struct TrainCommand: ParsableCommand {
         if let earlyStopping, earlyStopping <= 0 {
             throw ValidationError("--early-stopping must be positive, got \(earlyStopping)")
         }
-        if let imagesPerClass, imagesPerClass <= 0 {
-            throw ValidationError("--images-per-class must be positive, got \(imagesPerClass)")
-        }
-        if let replaceHead, replaceHead <= 0 { throw ValidationError("--replace-head must be positive, got \(replaceHead)") }
-        if let backboneLearningRate, !(backboneLearningRate >= 0 && backboneLearningRate.isFinite) {
-            throw ValidationError("--backbone-lr must be a non-negative number, got \(backboneLearningRate)")
-        }
+        // The class selection and fine-tuning flags, checked against the model they build.
         do {
             try settings.validate()
         } catch {
