@@ -60,6 +60,8 @@ let package = Package(
                           path: "Examples/CNNFashion"),
         .executableTarget(name: "Autoencoder", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"],
                           path: "Examples/Autoencoder"),
+        .executableTarget(name: "Transfer", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining"],
+                          path: "Examples/Transfer"),
         .executableTarget(name: "CharLM", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
                           path: "Examples/CharLM"),
         .executableTarget(name: "TemporalOrder", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],

@@ -17,6 +17,8 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
     case tabularData(String)
     /// A command or option that does not apply to the chosen model.
     case unsupported(String)
+    /// A saved setting does not fit the model (a freeze pattern that matches nothing).
+    case invalidSetting(String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
         case .unwritableOutput(let path, let reason): "cannot write \(path): \(reason)"
         case .tabularData(let message): message
         case .unsupported(let message): message
+        case .invalidSetting(let reason): reason
         }
     }
 }

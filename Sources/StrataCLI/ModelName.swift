@@ -19,9 +19,10 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
     /// The models of 28x28 images, which `makeModel` builds.
     public static let imageModels: [ModelName] = [.mlp, .lenet, .resnet, .inception]
 
-    /// A freshly initialized image model whose weights are drawn from `seed`.
+    /// A freshly initialized image model with `classes` outputs (default 10) whose weights are
+    /// drawn from `seed`; its head (`headPattern`) is the final linear layer.
     /// - Throws: `CLIError.unsupported` for `wide-deep`, which needs its table.
-    public func makeModel(seed: UInt64) throws(CLIError) -> any Layer {
+    public func makeModel(seed: UInt64, classes: Int = 10) throws(CLIError) -> any HeadReplaceable {
         let generator = RandomGenerator(seed: seed)
         switch self {
         case .mlp:
@@ -29,11 +30,11 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
                 Flatten()
                 Linear(inputSize: 28 * 28, outputSize: 256, generator: generator)
                 ReLU()
-                Linear(inputSize: 256, outputSize: 10, generator: generator)
+                Linear(inputSize: 256, outputSize: classes, generator: generator)
             }
-        case .lenet: return LeNet(generator: generator)
-        case .resnet: return ResNet.small(generator: generator)
-        case .inception: return SmallGoogLeNet(generator: generator)
+        case .lenet: return LeNet(classes: classes, generator: generator)
+        case .resnet: return ResNet.small(classes: classes, generator: generator)
+        case .inception: return SmallGoogLeNet(classes: classes, generator: generator)
         case .wideDeep:
             throw .unsupported("wide-deep is a tabular model: train it with --dataset FILE.csv --target COLUMN; "
                                + "evaluate and predict read its table from the CSV and its encoder from the weights")

@@ -34,9 +34,15 @@ public struct TrainingRun {
         guard settings.model != .wideDeep else {
             throw CLIError.unsupported("wide-deep runs train in one go and cannot be resumed; train again with more --epochs")
         }
+        try settings.validate()
         let source = DatasetSource(settings.dataset)
-        let training = try source.load(.train, limit: settings.limit)
-        let test = try source.load(.test, limit: settings.limit)
+        var training = try source.load(.train, limit: settings.limit)
+        var test = try source.load(.test, limit: settings.limit)
+        if settings.classes != nil || settings.imagesPerClass != nil {
+            let classes = settings.classes ?? Array(0..<10)
+            training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: settings.seed)
+            test = test.selectingClasses(classes)
+        }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -44,16 +50,27 @@ public struct TrainingRun {
         }
         try settings.write(to: directory)
         output("\(settings.model.rawValue): \(training.count) training and \(test.count) test images\n")
-        return try train(settings.model.makeModel(seed: settings.seed), training: training, test: test,
-                         resumingFrom: checkpoint)
+        let fineTuning = settings.fineTuning ?? FineTuningSettings()
+        return try train(settings.model.makeModel(seed: settings.seed, classes: fineTuning.classCount),
+                         fineTuning: fineTuning, training: training, test: test, resumingFrom: checkpoint)
     }
 
-    private func train<Model: Layer>(_ model: Model, training: TensorDataset, test: TensorDataset,
-                                     resumingFrom checkpoint: URL?) throws -> RunSummary {
+    private func train<Model: HeadReplaceable>(_ model: Model, fineTuning: FineTuningSettings, training: TensorDataset,
+                                               test: TensorDataset, resumingFrom checkpoint: URL?) throws -> RunSummary {
+        var model = model
+        // A resumed run takes every weight from its checkpoint.
+        if checkpoint == nil, let path = fineTuning.initialWeights {
+            model = try fineTuning.initialize(model)
+            output("initialized from \(path)" + (fineTuning.headClasses.map { " with a new head of \($0) classes" } ?? "") + "\n")
+        }
+        var optimizer = settings.optimizer.makeOptimizer(learningRate: settings.learningRate)
+        try fineTuning.configure(&optimizer, for: model)
+        let frozen = model.parameters.filter { optimizer.isFrozen($0.key) }.values.reduce(0) { $0 + $1.scalarCount }
+        if frozen > 0 { output("frozen: \(frozen) of \(model.parameterCount) parameters\n") }
         let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: settings.seed)
         let validation = DataLoader(test, batchSize: 256)
         var trainer = Trainer(model: model,
-                              optimizer: settings.optimizer.makeOptimizer(learningRate: settings.learningRate),
+                              optimizer: optimizer,
                               trainingData: loader, validationData: validation,
                               schedule: (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate,
                                                                                   epochs: settings.epochs),
@@ -113,7 +130,8 @@ public struct TrainingRun {
         try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingAccuracy)),
                                     series("validation", summary.epochs.map(\.validationAccuracy))],
                                    title: "Accuracy", yLabel: "accuracy", to: directory.appendingPathComponent("accuracy.svg"))
-        if summary.confusionMatrix.count == FashionMNIST.classNames.count {
+        // Class names label the matrix only while labels are Fashion-MNIST's own.
+        if summary.confusionMatrix.count == FashionMNIST.classNames.count && settings.classes == nil {
             try SVGPlot.writeConfusionMatrix(summary.confusionMatrix, classNames: FashionMNIST.classNames,
                                              to: directory.appendingPathComponent("confusion-matrix.svg"))
         }

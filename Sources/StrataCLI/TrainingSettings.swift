@@ -17,10 +17,19 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var schedule: ScheduleName?
     /// The tabular options of a `wide-deep` run; nil for the image models.
     public var tabular: TabularSettings?
+    /// Train and test on these classes only, relabelled by position (`[5, 6]`: 5 becomes 0);
+    /// nil uses all ten.
+    public var classes: [Int]?
+    /// Keep at most this many training images per class, a seeded choice; nil keeps all.
+    public var imagesPerClass: Int?
+    /// Pretrained weights, a replaced head, frozen parameters and a backbone rate; nil (as in
+    /// runs written before it existed) trains from scratch.
+    public var fineTuning: FineTuningSettings?
 
     public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
                 learningRate: Double, seed: UInt64, limit: Int?, earlyStoppingPatience: Int? = nil,
-                schedule: ScheduleName? = nil, tabular: TabularSettings? = nil) {
+                schedule: ScheduleName? = nil, tabular: TabularSettings? = nil, classes: [Int]? = nil,
+                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil) {
         self.model = model
         self.dataset = dataset
         self.epochs = epochs
@@ -32,6 +41,37 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.earlyStoppingPatience = earlyStoppingPatience
         self.schedule = schedule
         self.tabular = tabular
+        self.classes = classes
+        self.imagesPerClass = imagesPerClass
+        self.fineTuning = fineTuning
+    }
+
+    /// Checks the class selection and the fine-tuning settings against the model they build.
+    /// - Throws: `CLIError.invalidSetting` naming the first problem (and the flag that sets it).
+    public func validate() throws(CLIError) {
+        let fineTuning = fineTuning ?? FineTuningSettings()
+        if let classes {
+            guard !classes.isEmpty, classes.allSatisfy((0..<10).contains), Set(classes).count == classes.count else {
+                throw .invalidSetting("--classes must be distinct labels in 0...9, got \(classes)")
+            }
+        }
+        if let imagesPerClass, imagesPerClass <= 0 {
+            throw .invalidSetting("--images-per-class must be positive, got \(imagesPerClass)")
+        }
+        if let headClasses = fineTuning.headClasses, headClasses <= 0 {
+            throw .invalidSetting("--replace-head must be positive, got \(headClasses)")
+        }
+        if let rate = fineTuning.backboneLearningRate, !(rate >= 0 && rate.isFinite) {
+            throw .invalidSetting("--backbone-lr must be a non-negative number, got \(rate)")
+        }
+        let labelCount = classes?.count ?? 10
+        guard labelCount <= fineTuning.classCount else {
+            throw .invalidSetting("""
+                the model has \(fineTuning.classCount) outputs but the data \(labelCount) classes: \
+                choose \(fineTuning.classCount) of them with --classes
+                """)
+        }
+        try fineTuning.validate(for: model.makeModel(seed: seed, classes: fineTuning.classCount))
     }
 
     public static let fileName = "settings.json"

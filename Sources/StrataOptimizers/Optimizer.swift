@@ -26,6 +26,15 @@ public struct ParameterGroup: Sendable {
         self.rule = rule
     }
 
+    /// The parameters whose path `pattern` matches (`"fc"`, `"layer1.*"`, `"*.bn1"`), as
+    /// `ParameterPattern` defines; named after the pattern.
+    public static func matching(_ pattern: ParameterPattern, learningRate: Double? = nil, weightDecay: Double? = nil,
+                                isFrozen: Bool = false) -> ParameterGroup {
+        ParameterGroup(pattern.description, learningRate: learningRate, weightDecay: weightDecay, isFrozen: isFrozen) {
+            pattern.matches($0)
+        }
+    }
+
     /// The parameters whose path starts with `prefix` (e.g. `"features."` for a backbone).
     public static func prefix(_ prefix: String, learningRate: Double? = nil, weightDecay: Double? = nil,
                               isFrozen: Bool = false, rule: (any OptimizerRule)? = nil) -> ParameterGroup {
@@ -55,6 +64,9 @@ public struct Optimizer: Sendable {
     /// L2 weight decay added to gradients (decoupled for AdamW).
     public var weightDecay: Double
     public var groups: [ParameterGroup]
+    /// Freeze (true) and unfreeze (false) rules in the order given; the last rule whose pattern
+    /// matches a path decides whether it is frozen, and a path no rule matches follows its group.
+    public private(set) var freezingRules: [(pattern: ParameterPattern, isFrozen: Bool)] = []
     /// Per-parameter state, keyed by parameter path, then slot name.
     public private(set) var state: [String: [String: Tensor]] = [:]
     /// The number of completed `update` calls.
@@ -76,7 +88,33 @@ public struct Optimizer: Sendable {
         let scale = initialLearningRate > 0 ? learningRate / initialLearningRate : 1
         let context = UpdateContext(learningRate: group?.learningRate.map { $0 * scale } ?? learningRate,
                                     weightDecay: group?.weightDecay ?? weightDecay)
-        return (context, group?.isFrozen ?? false, group?.rule ?? rule)
+        let freezing = freezingRules.last { $0.pattern.matches(path) }
+        return (context, freezing?.isFrozen ?? group?.isFrozen ?? false, group?.rule ?? rule)
+    }
+
+    /// Whether the parameter at `path` is frozen, by the freezing rules or else by its group:
+    /// the predicate for `valueAndGradient(at:excluding:of:)` and `setFrozen(where:)`.
+    public func isFrozen(_ path: String) -> Bool {
+        settings(for: path).isFrozen
+    }
+
+    /// Freezes the parameters of `model` that `pattern` matches: they keep their values (and
+    /// their state) until unfrozen. Pair it with `model.setFrozen(where: optimizer.isFrozen)` so
+    /// frozen batch normalization keeps its running statistics (the `Trainer` does this).
+    /// - Throws: `ParameterPatternError.matchesNothing`, changing nothing, when `pattern`
+    ///   matches no tensor of `model`.
+    public mutating func freeze<Model: ParameterContainer>(_ pattern: ParameterPattern, in model: Model) throws(ParameterPatternError) {
+        try pattern.validate(against: model)
+        freezingRules.append((pattern, true))
+    }
+
+    /// Unfreezes the parameters of `model` that `pattern` matches, also those frozen by a broader
+    /// pattern before (`freeze("*")`, then `unfreeze("fc")`); they continue with their kept state.
+    /// - Throws: `ParameterPatternError.matchesNothing`, changing nothing, when `pattern`
+    ///   matches no tensor of `model`.
+    public mutating func unfreeze<Model: ParameterContainer>(_ pattern: ParameterPattern, in model: Model) throws(ParameterPatternError) {
+        try pattern.validate(against: model)
+        freezingRules.append((pattern, false))
     }
 
     /// Moves every parameter of `model` that has a gradient one step along it. Parameters without

@@ -18,10 +18,12 @@ public enum ScheduleInterval: Sendable {
 /// progress.
 ///
 /// The model maps `inputs: [batch, ...]` to logits `[batch, classes]`; labels are `[batch]` class
-/// indices. An epoch sets training mode, sets `trainingData.epoch` (so its shuffle is a function
-/// of (seed, epoch)), then for each batch: optionally sets the learning rate from `schedule`,
-/// computes the loss and its gradients, optionally clips their global norm to `maxGradientNorm`,
-/// and updates the model. It then evaluates in inference mode without gradients and appends an
+/// indices. An epoch marks batch normalization frozen where the optimizer freezes its parameters
+/// (`setFrozen(where:)`), sets training mode, sets `trainingData.epoch` (so its shuffle is a
+/// function of (seed, epoch)), then for each batch: optionally sets the learning rate from
+/// `schedule`, computes the loss and the gradients of the parameters the optimizer does not
+/// freeze, optionally clips their global norm to `maxGradientNorm`, and updates the model. It
+/// then evaluates in inference mode without gradients and appends an
 /// `EpochSummary` to `history`.
 ///
 /// Everything random in an epoch (dropout masks, ...) draws from
@@ -102,6 +104,9 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
 
     /// One epoch's training steps and evaluation.
     private mutating func trainEpoch(_ epoch: Int, of epochs: Int) throws -> (EpochSummary, TrainingAction) {
+        // Batch normalization inside a frozen part stays on its pretrained running statistics.
+        let frozen = optimizer
+        model.setFrozen(where: frozen.isFrozen)
         model.setTraining(true)
         trainingData.epoch = epoch
         if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
@@ -114,7 +119,7 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
                 optimizer.learningRate = schedule.learningRate(at: epoch * stepsPerEpoch + step)
             }
             var logits: Tensor?
-            let (value, computed) = valueAndGradient(at: model) { model in
+            let (value, computed) = valueAndGradient(at: model, excluding: frozen.isFrozen) { model in
                 let output = model(batch.inputs)
                 logits = output.detached
                 return loss(output, batch.labels)

@@ -93,3 +93,16 @@ private final class StepRecorder: TrainingCallback {
     #expect(scalars.filter { $0.tag == "learning_rate" }.map(\.value) == [0.05, 0.05])
     #expect(scalars.filter { $0.tag == "accuracy/validation" }.count == 2)
 }
+
+/// The trainer differentiates and moves only what the optimizer does not freeze: the first layer
+/// stays bit-identical over two epochs while the head learns.
+@Test func theTrainerLeavesFrozenLayersBitIdentical() throws {
+    var trainer = makeTrainer()
+    try trainer.optimizer.freeze("0", in: trainer.model)
+    let before = trainer.model.stateDictionary()
+    try trainer.fit(epochs: 2)
+    let after = trainer.model.stateDictionary()
+    #expect(bitwiseEqual(before.filter { $0.key.hasPrefix("0.") }, after.filter { $0.key.hasPrefix("0.") }))
+    #expect(!bitwiseEqual(before.filter { $0.key.hasPrefix("2.") }, after.filter { $0.key.hasPrefix("2.") }))
+    #expect(trainer.optimizer.state.keys.sorted() == ["2.bias", "2.weight"])
+}

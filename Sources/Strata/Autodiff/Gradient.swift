@@ -46,11 +46,23 @@ public func valueAndGradient(at xs: [Tensor], of body: ([Tensor]) -> Tensor) -> 
 public func valueAndGradient<Parameters: ParameterContainer>(
     at parameters: Parameters, of body: (Parameters) -> Tensor
 ) -> (value: Tensor, gradient: [String: Tensor]) {
+    valueAndGradient(at: parameters, excluding: { _ in false }, of: body)
+}
+
+/// The value of `body(parameters)` and its gradient with respect to every parameter whose path
+/// `isExcluded` rejects, keyed by path. Excluded (frozen) parameters get no entry and cost
+/// nothing: they are constants of the recorded graph, so no rule computes their gradient and a
+/// frozen backbone below the first trained layer records no graph at all.
+///
+///     let (loss, grads) = valueAndGradient(at: model, excluding: optimizer.isFrozen) { model in ... }
+public func valueAndGradient<Parameters: ParameterContainer>(
+    at parameters: Parameters, excluding isExcluded: (String) -> Bool, of body: (Parameters) -> Tensor
+) -> (value: Tensor, gradient: [String: Tensor]) {
     var tracked = parameters
     var paths: [String] = []
     var leaves: [GradientNode] = []
     tracked.visitParameters(path: "") { path, tensor, kind in
-        guard kind == .parameter else { return }
+        guard kind == .parameter, !isExcluded(path) else { return }
         let leaf = GradientNode(leafShape: tensor.shape, dtype: tensor.dtype)
         tensor.node = leaf
         paths.append(path)

@@ -18,17 +18,28 @@ public struct ParameterVisitor {
     /// When non-nil, layers that behave differently in training and inference (dropout, batch
     /// normalization) set their flag to it in `visitTrainingFlag`.
     public let trainingMode: Bool?
+    /// When non-nil, layers that behave differently when frozen (batch normalization) set their
+    /// flag from this predicate over tensor paths in `visitFrozenFlag`.
+    let isFrozen: ((String) -> Bool)?
     private let body: (String, inout Tensor, ParameterKind) -> Void
 
-    init(path: String, trainingMode: Bool? = nil, body: @escaping (String, inout Tensor, ParameterKind) -> Void) {
+    init(path: String, trainingMode: Bool? = nil, isFrozen: ((String) -> Bool)? = nil,
+         body: @escaping (String, inout Tensor, ParameterKind) -> Void) {
         self.path = path
         self.trainingMode = trainingMode
+        self.isFrozen = isFrozen
         self.body = body
     }
 
     /// Presents a layer's training/inference flag, so `setTraining(_:)` reaches every layer.
     public func visitTrainingFlag(_ isTraining: inout Bool) {
         if let trainingMode { isTraining = trainingMode }
+    }
+
+    /// Presents a layer's frozen flag, so `setFrozen(where:)` reaches every layer that keeps one:
+    /// the flag becomes true when every one of the layer's tensors `names` is frozen.
+    public func visitFrozenFlag(_ isFrozenFlag: inout Bool, tensors names: [String]) {
+        if let isFrozen { isFrozenFlag = names.allSatisfy { isFrozen(childPath($0)) } }
     }
 
     private func childPath(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
@@ -79,6 +90,18 @@ extension ParameterContainer {
         withoutActuallyEscaping({ (_: String, _: inout Tensor, _: ParameterKind) in }) { body in
             var visitor = ParameterVisitor(path: "", trainingMode: isTraining, body: body)
             visitParameters(&visitor)
+        }
+    }
+
+    /// Sets the frozen flag of every layer that keeps one (batch normalization, which then stays
+    /// in inference mode whatever `setTraining(_:)` says) from `isFrozen` over parameter paths,
+    /// usually `optimizer.isFrozen`. Layers whose tensors are not all frozen are unfrozen.
+    public mutating func setFrozen(where isFrozen: (String) -> Bool) {
+        withoutActuallyEscaping(isFrozen) { isFrozen in
+            withoutActuallyEscaping({ (_: String, _: inout Tensor, _: ParameterKind) in }) { body in
+                var visitor = ParameterVisitor(path: "", isFrozen: isFrozen, body: body)
+                visitParameters(&visitor)
+            }
         }
     }
 

@@ -31,6 +31,26 @@ public struct TrainCommand: ParsableCommand {
     var schedule: ScheduleName = .none
     @OptionGroup(title: "Tabular data (--model wide-deep)")
     var tabular: TabularOptions
+    @Option(help: ArgumentHelp("Train and test on these classes only, relabelled 0, 1, ... in the order given.",
+                               valueName: "LIST"),
+            transform: Self.parseClasses)
+    var classes: [Int]?
+    @Option(help: ArgumentHelp("Keep at most N training images of each class (a seeded choice).", valueName: "N"))
+    var imagesPerClass: Int?
+    @Option(help: ArgumentHelp("Start from these weights: model.safetensors or a checkpoint.", valueName: "WEIGHTS"))
+    var initFrom: String?
+    @Option(help: ArgumentHelp("Give the model a new head with CLASSES outputs; --init-from then loads every tensor but the head's.",
+                               valueName: "CLASSES"))
+    var replaceHead: Int?
+    @Option(help: ArgumentHelp("Freeze the parameters PATTERN matches (`fc`, `layer1.*`, `*.bn1`, `*`); repeatable.",
+                               valueName: "PATTERN"))
+    var freeze: [String] = []
+    @Option(help: ArgumentHelp("Unfreeze what PATTERN matches after the freezes (`--freeze '*' --unfreeze fc`); repeatable.",
+                               valueName: "PATTERN"))
+    var unfreeze: [String] = []
+    @Option(name: .customLong("backbone-lr"),
+            help: ArgumentHelp("The learning rate of every parameter outside the head (default --lr).", valueName: "RATE"))
+    var backboneLearningRate: Double?
 
     public init() {}
 
@@ -43,12 +63,43 @@ public struct TrainCommand: ParsableCommand {
             throw ValidationError("--early-stopping must be positive, got \(earlyStopping)")
         }
         try tabular.validate(forTabularModel: model == .wideDeep)
+        if model == .wideDeep {
+            let imageOnly = [(classes != nil, "--classes"), (imagesPerClass != nil, "--images-per-class"),
+                             (initFrom != nil, "--init-from"), (replaceHead != nil, "--replace-head"),
+                             (!freeze.isEmpty, "--freeze"), (!unfreeze.isEmpty, "--unfreeze"),
+                             (backboneLearningRate != nil, "--backbone-lr")]
+            if let flag = imageOnly.first(where: \.0)?.1 {
+                throw ValidationError("\(flag) applies to the image models, not wide-deep")
+            }
+            return
+        }
+        // The class selection and fine-tuning flags, checked against the model they build.
+        do {
+            try settings.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// `5,6,7` as `[5, 6, 7]`: distinct labels in 0...9.
+    static func parseClasses(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let classes = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard classes.count == parts.count, !classes.isEmpty, classes.allSatisfy((0..<10).contains),
+              Set(classes).count == classes.count else {
+            throw ValidationError("--classes takes distinct labels in 0...9 separated by commas, like 5,6,7,8,9; got \(text)")
+        }
+        return classes
     }
 
     public var settings: TrainingSettings {
-        TrainingSettings(model: model, dataset: dataset, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
-                         learningRate: learningRate, seed: seed, limit: limit, earlyStoppingPatience: earlyStopping,
-                         schedule: schedule, tabular: model == .wideDeep ? tabular.settings : nil)
+        let fineTuning = FineTuningSettings(initialWeights: initFrom, headClasses: replaceHead, freeze: freeze, unfreeze: unfreeze,
+                                            backboneLearningRate: backboneLearningRate)
+        return TrainingSettings(model: model, dataset: dataset, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+                                learningRate: learningRate, seed: seed, limit: limit, earlyStoppingPatience: earlyStopping,
+                                schedule: schedule, tabular: model == .wideDeep ? tabular.settings : nil,
+                                classes: classes, imagesPerClass: imagesPerClass,
+                                fineTuning: fineTuning == FineTuningSettings() ? nil : fineTuning)
     }
 
     public func run() throws {

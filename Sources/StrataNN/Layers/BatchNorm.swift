@@ -22,8 +22,8 @@ public final class BatchNormStatistics: @unchecked Sendable {
 ///
 /// Training normalises with the batch mean and biased variance and updates the running
 /// statistics with `momentum` (running variance uses the unbiased batch variance; a nil momentum
-/// means a cumulative average); inference normalises with the running statistics. `weight`
-/// (ones) and `bias` (zeros) exist when `affine`.
+/// means a cumulative average); inference, and training while `isFrozen`, normalise with the
+/// running statistics. `weight` (ones) and `bias` (zeros) exist when `affine`.
 public struct BatchNorm: Layer {
     public var weight: Tensor?
     public var bias: Tensor?
@@ -31,6 +31,10 @@ public struct BatchNorm: Layer {
     public var momentum: Double?
     public var epsilon: Double
     public var isTraining = true
+    /// While true the layer normalizes with its running statistics and leaves them unchanged,
+    /// also in training mode: a frozen layer of a fine-tuned backbone keeps the statistics it was
+    /// pretrained with. Set by `setFrozen(where:)` when the layer's parameters are frozen.
+    public var isFrozen = false
     /// Whether training runs the fused `batchNormTraining` op (one kernel each way); false runs
     /// the composite of reductions and elementwise ops, the specification the fused op is tested
     /// against. Inference always runs the composite.
@@ -66,6 +70,8 @@ public struct BatchNorm: Layer {
         visitor.visit("running_var", &statistics.variance, kind: .buffer)
         visitor.visit("num_batches_tracked", &statistics.batchesTracked, kind: .buffer)
         visitor.visitTrainingFlag(&isTraining)
+        // Without affine parameters the running mean's path stands for the layer.
+        visitor.visitFrozenFlag(&isFrozen, tensors: weight == nil ? ["running_mean"] : ["weight", "bias"])
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
@@ -74,6 +80,7 @@ public struct BatchNorm: Layer {
                      "\(name): input \(input.shape) must have rank \(ranks) and \(features) features on axis 1")
         var broadcastShape = [Int](repeating: 1, count: input.rank)
         broadcastShape[1] = features
+        let isTraining = isTraining && !isFrozen
         if isTraining && isFused {
             let (output, mean, variance) = batchNormTraining(input, weight: weight, bias: bias, epsilon: epsilon)
             updateStatistics(mean: mean, variance: variance, count: input.scalarCount / features)
