@@ -1,17 +1,19 @@
-// Transfer learning on the real Fashion-MNIST: LeNet is pretrained on classes 0-4 (T-shirt,
-// trouser, pullover, dress, coat); classes 5-9 (sandal, shirt, sneaker, bag, ankle boot) are then
-// learned from only 100 labelled images each, four ways:
+// Transfer learning on the real Fashion-MNIST: LeNet (or with `--model resnet` the small ResNet)
+// is pretrained on classes 0-4 (T-shirt, trouser, pullover, dress, coat); classes 5-9 (sandal,
+// shirt, sneaker, bag, ankle boot) are then learned from only 100 labelled images each, four ways:
 //
-//   scratch                  a fresh LeNet, every layer trained
-//   frozen features + head   the pretrained LeNet, frozen, with a new 5-class head
-//   full fine-tune           the pretrained LeNet with a new head; the backbone at a tenth of the rate
+//   scratch                  a fresh model, every layer trained
+//   frozen features + head   the pretrained model's features frozen (LeNet's convolutions; all of
+//                            the ResNet but `fc`, its batch normalization on its running
+//                            statistics), with a new 5-class head
+//   full fine-tune           the pretrained model with a new head; the features at a tenth of the rate
 //   autoencoder + head       a convolutional autoencoder's encoder, trained without labels on all
 //                            60,000 training images, frozen, with a new linear head
 //
 // on three draws of the labelled images, and the test accuracy on the 5,000 test images of
 // classes 5-9 is printed as a table.
 //
-//     Tools/install-system-packages.sh dataset-fashion-mnist && swift run -c release Transfer
+//     Tools/install-system-packages.sh dataset-fashion-mnist && swift run -c release Transfer [--model resnet]
 import Foundation
 import Strata
 import StrataData
@@ -23,16 +25,25 @@ import StrataTraining
 StandardOutput.useLineBuffering()
 
 @MainActor func fail(_ message: String, status: Int32 = 2) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\nusage: Transfer [--labels-per-class N] [--draws D] [--seed S]\n".utf8))
+    FileHandle.standardError.write(Data("error: \(message)\nusage: Transfer [--model lenet|resnet] [--labels-per-class N] [--draws D] [--seed S]\n".utf8))
     exit(status)
 }
 
+/// The pretrained model's family.
+enum Architecture: String {
+    case lenet, resnet
+}
+
+var architecture = Architecture.lenet
 var labelsPerClass = 100
 var draws = 3
 var seed: UInt64 = 1
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
+    case "--model":
+        guard let value = arguments.popFirst().flatMap(Architecture.init(rawValue:)) else { fail("--model takes lenet or resnet") }
+        architecture = value
     case "--labels-per-class":
         guard let value = arguments.popFirst().flatMap(Int.init), value > 0 else { fail("--labels-per-class needs a positive integer") }
         labelsPerClass = value
@@ -67,28 +78,33 @@ let start = Date()
 }
 
 /// Trains `model` on `data` for `epochs` with `optimizer` (whose frozen parameters the trainer
-/// leaves alone), shuffling by `seed`, and returns it with its accuracy on `evaluation`.
+/// leaves alone), shuffling by `seed`, and returns it with its accuracy on `evaluation` and its
+/// training accuracy in the last epoch.
 func fit<Model: Layer>(_ model: Model, optimizer: Optimizer, on data: TensorDataset, epochs: Int, batchSize: Int,
                        seed: UInt64, evaluation: TensorDataset,
-                       progress: Bool = false) throws -> (model: Model, accuracy: Double) {
+                       progress: Bool = false) throws -> (model: Model, accuracy: Double, trainingAccuracy: Double) {
     var trainer = Trainer(model: model, optimizer: optimizer,
                           trainingData: DataLoader(data, batchSize: batchSize, shuffle: true, seed: seed),
                           randomSeed: seed)
     if progress { trainer.callbacks = [ProgressReporter(logInterval: 100)] }
     try trainer.fit(epochs: epochs)
-    return (trainer.model, trainer.evaluate(on: evaluation.batches(size: 500)).accuracy)
+    return (trainer.model, trainer.evaluate(on: evaluation.batches(size: 500)).accuracy,
+            trainer.history.last?.trainingAccuracy ?? 0)
 }
 
 /// Each row's name, trained parameter count and test accuracy per draw, in order.
 var rows: [(name: String, trained: Int, accuracies: [Double])] = []
 
-@MainActor func record(_ name: String, trainable: Int, accuracy: Double) {
+/// Records one row's test accuracy and prints it with the row's last-epoch training accuracy.
+@MainActor func record<Model>(_ name: String, trainable: Int,
+                              _ result: (model: Model, accuracy: Double, trainingAccuracy: Double)) {
+    let accuracy = result.accuracy
     if let index = rows.firstIndex(where: { $0.name == name }) {
         rows[index].accuracies.append(accuracy)
     } else {
         rows.append((name, trainable, [accuracy]))
     }
-    phase(name + String(format: ": test accuracy %.4f", accuracy))
+    phase(name + String(format: ": test accuracy %.4f (last epoch's training accuracy %.4f)", accuracy, result.trainingAccuracy))
 }
 
 /// The number of scalars `optimizer` trains in `model`.
@@ -96,11 +112,29 @@ func trainableCount<Model: Layer>(_ model: Model, _ optimizer: Optimizer) -> Int
     model.parameters.filter { !optimizer.isFrozen($0.key) }.values.reduce(0) { $0 + $1.scalarCount }
 }
 
-@MainActor func runAll() throws {
+/// How one model family is built, which of its parameters are the pretrained features, and how
+/// long it pretrains.
+struct Recipe<Model: HeadReplaceable> {
+    var name: String
+    var make: (_ classes: Int, _ generator: RandomGenerator) -> Model
+    /// Everything below the classifier that the frozen-features row keeps fixed and the
+    /// fine-tuning row trains at a tenth of the rate.
+    var features: [ParameterPattern]
+    var pretrainEpochs: Int
+}
+
+let lenet = Recipe(name: "LeNet", make: { LeNet(classes: $0, generator: $1) },
+                   features: ["0", "3"],   // the two convolutions; the two hidden linear layers stay trainable
+                   pretrainEpochs: 2)
+let resnet = Recipe(name: "the small ResNet", make: { ResNet.small(classes: $0, generator: $1) },
+                    features: ["conv1", "bn1", "layer1", "layer2", "layer3"],   // all but `fc`
+                    pretrainEpochs: 2)
+
+@MainActor func runAll<Model: HeadReplaceable>(_ recipe: Recipe<Model>) throws {
     // 1. Supervised pretraining on the 30,000 training images of classes 0-4.
-    let pretrainEpochs = 2
-    phase("pretraining LeNet on classes 0-4: \(pretraining.count) images, \(pretrainEpochs) epochs, Adam 1e-3, batch 64")
-    let (pretrained, sourceAccuracy) = try fit(LeNet(classes: 5, generator: RandomGenerator(seed: seed)),
+    let pretrainEpochs = recipe.pretrainEpochs
+    phase("pretraining \(recipe.name) on classes 0-4: \(pretraining.count) images, \(pretrainEpochs) epochs, Adam 1e-3, batch 64")
+    let (pretrained, sourceAccuracy, _) = try fit(recipe.make(5, RandomGenerator(seed: seed)),
                                                optimizer: Optimizer(Adam(), learningRate: 1e-3), on: pretraining,
                                                epochs: pretrainEpochs, batchSize: 64, seed: seed, evaluation: sourceTest,
                                                progress: true)
@@ -129,36 +163,38 @@ func trainableCount<Model: Layer>(_ model: Model, _ optimizer: Optimizer) -> Int
         let drawSeed = seed + 100 * UInt64(draw)
         let fewLabels = train.selectingClasses(target, limitPerClass: labelsPerClass, seed: drawSeed)
         phase("draw \(draw + 1) of \(draws): learning classes 5-9 from \(fewLabels.count) labelled images")
-        try learnFewLabels(fewLabels, pretrained: pretrained, encoder: autoencoder.encoder, seed: drawSeed)
+        try learnFewLabels(fewLabels, recipe: recipe, pretrained: pretrained, encoder: autoencoder.encoder, seed: drawSeed)
     }
 }
 
 /// Learns `fewLabels` four ways and records the test accuracies.
-@MainActor func learnFewLabels(_ fewLabels: TensorDataset, pretrained: Sequential, encoder: Sequential, seed: UInt64) throws {
+@MainActor func learnFewLabels<Model: HeadReplaceable>(_ fewLabels: TensorDataset, recipe: Recipe<Model>, pretrained: Model,
+                                                       encoder: Sequential, seed: UInt64) throws {
     let epochs = 30, batchSize = 32, learningRate = 1e-3
     // (a) From scratch.
-    let scratch = LeNet(classes: 5, generator: RandomGenerator(seed: seed + 1))
+    let scratch = recipe.make(5, RandomGenerator(seed: seed + 1))
     let scratchOptimizer = Optimizer(Adam(), learningRate: learningRate)
     record("scratch", trainable: trainableCount(scratch, scratchOptimizer),
-           accuracy: try fit(scratch, optimizer: scratchOptimizer, on: fewLabels, epochs: epochs, batchSize: batchSize,
-                             seed: seed, evaluation: targetTest).accuracy)
+           try fit(scratch, optimizer: scratchOptimizer, on: fewLabels, epochs: epochs, batchSize: batchSize,
+                   seed: seed, evaluation: targetTest))
 
-    // (b) The pretrained convolutional features frozen; the classifier above them trains, its
-    //     last layer replaced by a new 5-class head.
-    let features: [ParameterPattern] = ["0", "3"]   // LeNet's two convolutions
+    // (b) The pretrained features frozen (a frozen batch normalization normalizes with its
+    //     running statistics); what lies above them trains, the last layer replaced by a new
+    //     5-class head.
+    let features = recipe.features
     let headless = pretrained.replacingHead(classes: 5, generator: RandomGenerator(seed: seed + 2))
     var frozenOptimizer = Optimizer(Adam(), learningRate: learningRate)
     for pattern in features { try frozenOptimizer.freeze(pattern, in: headless) }
     record("frozen features + new head", trainable: trainableCount(headless, frozenOptimizer),
-           accuracy: try fit(headless, optimizer: frozenOptimizer, on: fewLabels, epochs: epochs, batchSize: batchSize,
-                             seed: seed, evaluation: targetTest).accuracy)
+           try fit(headless, optimizer: frozenOptimizer, on: fewLabels, epochs: epochs, batchSize: batchSize,
+                   seed: seed, evaluation: targetTest))
 
     // (c) Full fine-tuning: every layer trains, the pretrained features at a tenth of the rate.
     let fineTuneOptimizer = Optimizer(Adam(), learningRate: learningRate,
                                       groups: features.map { .matching($0, learningRate: learningRate / 10) })
     record("full fine-tune (features at lr / 10)", trainable: trainableCount(headless, fineTuneOptimizer),
-           accuracy: try fit(headless, optimizer: fineTuneOptimizer, on: fewLabels, epochs: epochs, batchSize: batchSize,
-                             seed: seed, evaluation: targetTest).accuracy)
+           try fit(headless, optimizer: fineTuneOptimizer, on: fewLabels, epochs: epochs, batchSize: batchSize,
+                   seed: seed, evaluation: targetTest))
 
     // (d) The autoencoder's encoder, frozen, under a new classifier of LeNet's shape on its
     //     [32, 7, 7] code.
@@ -173,12 +209,15 @@ func trainableCount<Model: Layer>(_ model: Model, _ optimizer: Optimizer) -> Int
     var encoderOptimizer = Optimizer(Adam(), learningRate: learningRate)
     try encoderOptimizer.freeze("0", in: encoderClassifier)
     record("autoencoder features (frozen) + new head", trainable: trainableCount(encoderClassifier, encoderOptimizer),
-           accuracy: try fit(encoderClassifier, optimizer: encoderOptimizer, on: fewLabels, epochs: epochs,
-                             batchSize: batchSize, seed: seed, evaluation: targetTest).accuracy)
+           try fit(encoderClassifier, optimizer: encoderOptimizer, on: fewLabels, epochs: epochs,
+                   batchSize: batchSize, seed: seed, evaluation: targetTest))
 }
 
 do {
-    try runAll()
+    switch architecture {
+    case .lenet: try runAll(lenet)
+    case .resnet: try runAll(resnet)
+    }
 } catch {
     fail("\(error)", status: 1)
 }
