@@ -19,6 +19,9 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
     case unsupported(String)
     /// A saved setting does not fit the model (a freeze pattern that matches nothing).
     case invalidSetting(String)
+    /// Weights whose head has fewer outputs than the classes asked about (`selected`: chosen with
+    /// `--classes`, else all ten).
+    case classesDoNotFit(path: String, outputs: Int, classes: Int, selected: Bool)
 
     public var description: String {
         switch self {
@@ -30,6 +33,11 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
         case .tabularData(let message): message
         case .unsupported(let message): message
         case .invalidSetting(let reason): reason
+        case .classesDoNotFit(let path, let outputs, let classes, let selected):
+            selected
+                ? "the model in \(path) has \(outputs) outputs, fewer than the \(classes) classes of --classes"
+                : "the model in \(path) has \(outputs) outputs for the \(classes) classes: "
+                    + "name the \(outputs) classes it was trained on with --classes, as in training (like --classes 5,6,7,8,9)"
         }
     }
 }

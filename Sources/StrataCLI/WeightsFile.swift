@@ -46,11 +46,39 @@ enum WeightsFile {
         return loaded
     }
 
-    /// `model` with the weights in `path`, switched to inference mode (dropout off, batch norm
-    /// on its running statistics): what evaluate and predict run.
-    static func loadForInference<Model: Layer>(into model: Model, from path: String) throws(CLIError) -> Model {
-        var loaded = try load(into: model, from: path)
-        loaded.setTraining(false)
-        return loaded
+    /// The image model `name` with the weights in `path`, in inference mode, and its number of
+    /// outputs, read from the file's head (`headPattern`): a model trained with `--replace-head`
+    /// loads without being told its size.
+    /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file, `.weightsDoNotFit` when
+    ///   the head or any other tensor is missing or mis-shaped.
+    static func loadClassifier(_ name: ModelName, from path: String) throws(CLIError)
+        -> (model: any HeadReplaceable, outputCount: Int) {
+        let state = try readState(from: path)
+        let outputCount = try headOutputs(of: name.makeModel(seed: 0), in: state, path: path)
+        var model = try name.makeModel(seed: 0, classes: outputCount)
+        do {
+            try model.loadStateDictionary(state)
+        } catch {
+            throw .weightsDoNotFit(path: path, reason: String(describing: error))
+        }
+        model.setTraining(false)
+        return (model, outputCount)
+    }
+
+    /// The number of outputs of the head of `model` in `state`: the first dimension of the head's
+    /// weight (`[classes, features]`, as PyTorch's Linear).
+    static func headOutputs(of model: some HeadReplaceable, in state: [String: Tensor], path: String) throws(CLIError) -> Int {
+        let head = model.headPattern
+        // The template's own head tensors name the key to look for ("fc.weight", "9.weight").
+        guard let key = model.stateDictionary().keys.filter({ head.matches($0) && $0.hasSuffix(".weight") }).sorted().first else {
+            throw .weightsDoNotFit(path: path, reason: "the model has no head weight under \(head)")
+        }
+        guard let weight = state[key] else {
+            throw .weightsDoNotFit(path: path, reason: "no head weight \(key)")
+        }
+        guard weight.rank == 2, weight.shape[0] > 0 else {
+            throw .weightsDoNotFit(path: path, reason: "the head weight \(key) is \(weight.shape), not [classes, features]")
+        }
+        return weight.shape[0]
     }
 }

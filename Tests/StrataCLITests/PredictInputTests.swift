@@ -6,7 +6,7 @@ import Testing
 
 /// An NPY v1.0 file: magic, version, little-endian header length, the header padded with spaces
 /// and a newline to a multiple of 64 bytes, then the data.
-private func npy(descr: String, shape: [Int], data: [UInt8], fortran: Bool = false, version: UInt8 = 1) -> Data {
+func npy(descr: String, shape: [Int], data: [UInt8], fortran: Bool = false, version: UInt8 = 1) -> Data {
     let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shapeText), }"
     let prefix = version == 1 ? 10 : 12

@@ -4,7 +4,9 @@ import Strata
 import StrataData
 import StrataNN
 
-/// `strata evaluate`: the test accuracy and confusion matrix of saved weights.
+/// `strata evaluate`: the test accuracy and confusion matrix of saved weights. The model's
+/// number of outputs comes from the weights' head; `--classes` evaluates a model trained on some
+/// classes on the test images of those, relabelled as in training.
 public struct EvaluateCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Report the test accuracy and confusion matrix of saved weights.")
@@ -15,13 +17,18 @@ public struct EvaluateCommand: ParsableCommand {
     var weights: String
     @Option(help: "`fashion-mnist`, or a directory holding the four Fashion-MNIST IDX files (a labelled CSV file for wide-deep).")
     var dataset = "fashion-mnist"
-    @Option(help: "Use only the first N test images.")
+    @Option(help: "Use only the first N test images (before --classes selects among them, as in training).")
     var limit: Int?
+    @Option(help: ArgumentHelp("The classes the model was trained on (`train --classes`): test on their images, relabelled 0, 1, ...",
+                               valueName: "LIST"),
+            transform: TrainCommand.parseClasses)
+    var classes: [Int]?
 
     public init() {}
 
     public func validate() throws {
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive, got \(limit)") }
+        if model == .wideDeep, classes != nil { throw ValidationError("--classes applies to the image models, not wide-deep") }
     }
 
     public func run() throws {
@@ -32,38 +39,46 @@ public struct EvaluateCommand: ParsableCommand {
                          result.rocAUC.map { String(format: "%.4f", $0) } ?? "- (one class)", result.loss, result.count))
             return
         }
-        let matrix = try evaluate()
+        let (matrix, outputs) = try evaluateWithClasses()
         let correct = (0..<matrix.classCount).reduce(0) { $0 + matrix[$1, $1] }
         print(String(format: "accuracy %.4f (%d of %d test images)", Double(correct) / Double(matrix.total), correct, matrix.total))
-        print(Self.table(matrix))
+        print(Self.table(matrix, outputs: outputs))
     }
 
-    /// The confusion matrix of the weights over the test split.
+    /// The confusion matrix of the weights over the test split (its rows and columns the model's
+    /// outputs; see `evaluateWithClasses()` for the classes they stand for).
     public func evaluate() throws -> ConfusionMatrix {
-        let test = try DatasetSource(dataset).load(.test, limit: limit)
-        return try Self.confusionMatrix(of: model.makeModel(seed: 0), weights: weights, on: test)
+        try evaluateWithClasses().matrix
     }
 
-    static func confusionMatrix<Model: Layer>(of model: Model, weights: String, on test: TensorDataset) throws -> ConfusionMatrix {
-        let model = try WeightsFile.loadForInference(into: model, from: weights)
-        return withoutGradients {
-            var matrix = ConfusionMatrix(classCount: FashionMNIST.classNames.count)
+    /// The confusion matrix over the test images of `--classes` (all by default), relabelled by
+    /// position as in training, and the classes the model's outputs stand for.
+    /// - Throws: `CLIError` for unreadable data or weights, weights that do not fit the model, and
+    ///   `.classesDoNotFit` for more classes than the model has outputs.
+    public func evaluateWithClasses() throws -> (matrix: ConfusionMatrix, outputs: OutputClasses) {
+        var test = try DatasetSource(dataset).load(.test, limit: limit)
+        if let classes { test = test.selectingClasses(classes) }
+        let (model, outputCount) = try WeightsFile.loadClassifier(self.model, from: weights)
+        let outputs = try OutputClasses(outputCount: outputCount, classes: classes, weights: weights)
+        let matrix = withoutGradients {
+            var matrix = ConfusionMatrix(classCount: outputs.outputCount)
             for batch in test.batches(size: 256) {
                 matrix.add(predictions: model(batch.inputs).argmax(axis: 1), labels: batch.labels)
             }
             return matrix
         }
+        return (matrix, outputs)
     }
 
-    /// Rows the true class, columns the prediction, each headed by the class index; a legend of
-    /// class names follows.
-    static func table(_ matrix: ConfusionMatrix) -> String {
+    /// Rows the true class, columns the prediction, each headed by the Fashion-MNIST label its
+    /// output stands for (`-` for an output past the classes); each row names its class.
+    static func table(_ matrix: ConfusionMatrix, outputs: OutputClasses) -> String {
         let width = max(5, String(matrix.total).count + 1)
         func cell(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        var lines = ["true\\predicted " + (0..<matrix.classCount).map { cell(String($0)) }.joined()]
+        let labels = (0..<matrix.classCount).map { outputs.label(ofOutput: $0).map(String.init) ?? "-" }
+        var lines = ["true\\predicted " + labels.map(cell).joined()]
         for truth in 0..<matrix.classCount {
-            let name = truth < FashionMNIST.classNames.count ? FashionMNIST.classNames[truth] : String(truth)
-            let label = "\(truth) \(name)".padding(toLength: 15, withPad: " ", startingAt: 0)
+            let label = "\(labels[truth]) \(outputs.name(ofOutput: truth))".padding(toLength: 15, withPad: " ", startingAt: 0)
             lines.append(label + " " + (0..<matrix.classCount).map { cell(String(matrix[truth, $0])) }.joined())
         }
         return lines.joined(separator: "\n")

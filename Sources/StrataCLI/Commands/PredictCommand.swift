@@ -6,6 +6,9 @@ import StrataNN
 
 /// `strata predict`: the predicted class and its probability for the first test images, or the
 /// top-3 class probabilities of each image in `--input FILE` (IDX, CSV or NPY), as text or JSON.
+/// The model's number of outputs comes from the weights' head; with `--classes` (those it was
+/// trained on) its outputs are named by the Fashion-MNIST classes they stand for, and the test
+/// images classified are the first of those classes.
 public struct PredictCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "predict", abstract: "Classify the first test images, or the images in a file, with saved weights.")
@@ -22,24 +25,39 @@ public struct PredictCommand: ParsableCommand {
     var input: String?
     @Flag(help: "With --input (or wide-deep): print JSON instead of text.")
     var json = false
+    @Option(help: ArgumentHelp("The classes the model was trained on (`train --classes`), which its outputs stand for, in order.",
+                               valueName: "LIST"),
+            transform: TrainCommand.parseClasses)
+    var classes: [Int]?
 
     public init() {}
 
     public func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive, got \(count)") }
+        if model == .wideDeep, classes != nil { throw ValidationError("--classes applies to the image models, not wide-deep") }
     }
 
-    /// One image's prediction.
+    /// One test image's prediction.
     public struct Prediction: Equatable, Sendable {
+        /// The image's position in the test split.
         public var index: Int
-        public var predicted: Int
+        /// The model's most probable output.
+        public var output: Int
+        /// The Fashion-MNIST label that output stands for; nil for an output past `--classes`.
+        public var predicted: Int?
         public var probability: Double
+        /// The image's Fashion-MNIST label.
         public var truth: Int
     }
 
-    /// One class and its probability.
+    /// One of the model's outputs and its probability.
     public struct ClassProbability: Codable, Equatable, Sendable {
+        /// The model's output.
         public var index: Int
+        /// The Fashion-MNIST label the output stands for (its `--classes` entry); absent for an
+        /// output past them.
+        public var label: Int?
+        /// The class name, or "output N" without a label.
         public var name: String
         public var probability: Double
     }
@@ -80,46 +98,65 @@ public struct PredictCommand: ParsableCommand {
             }
             return
         }
-        for p in try predictions() {
-            let names = FashionMNIST.classNames
-            let name = names[p.predicted].padding(toLength: 12, withPad: " ", startingAt: 0)
+        let (predictions, outputs) = try predictionsWithClasses()
+        let names = FashionMNIST.classNames
+        for p in predictions {
+            let name = outputs.name(ofOutput: p.output).padding(toLength: 12, withPad: " ", startingAt: 0)
             print(String(format: "%5d  ", p.index) + name + String(format: "  %.3f  (true: ", p.probability) + names[p.truth] + ")")
         }
     }
 
+    /// The predictions for the first `--count` test images (of `--classes`, when given).
     public func predictions() throws -> [Prediction] {
-        let test = try DatasetSource(dataset).load(.test, limit: count)
-        return try Self.predict(model.makeModel(seed: 0), weights: weights, on: test)
+        try predictionsWithClasses().predictions
+    }
+
+    /// The predictions for the first `--count` test images of `--classes` (all by default), and
+    /// the classes the model's outputs stand for.
+    /// - Throws: `CLIError` for unreadable data or weights, weights that do not fit the model, and
+    ///   `.classesDoNotFit` for more classes than the model has outputs.
+    public func predictionsWithClasses() throws -> (predictions: [Prediction], outputs: OutputClasses) {
+        // Without --classes the first --count images are all that is needed.
+        let test = try DatasetSource(dataset).load(.test, limit: classes == nil ? count : nil)
+        let labels = test.labels.scalars(as: Int64.self).map(Int.init)
+        let wanted = Set(classes ?? Array(FashionMNIST.classNames.indices))
+        let indices = Array(labels.indices.filter { wanted.contains(labels[$0]) }.prefix(count))
+        let (model, outputCount) = try WeightsFile.loadClassifier(self.model, from: weights)
+        let outputs = try OutputClasses(outputCount: outputCount, classes: classes, weights: weights)
+        guard !indices.isEmpty else { return ([], outputs) }
+        let images = test.inputs.indexSelect(axis: 0, indices: Tensor(indices.map(Int64.init), shape: [indices.count]))
+        let probabilities = Self.probabilities(of: model, on: images)
+        return (zip(indices, probabilities).map { index, scores in
+            let best = Self.ranked(scores)[0]
+            return Prediction(index: index, output: best, predicted: outputs.label(ofOutput: best), probability: scores[best],
+                              truth: labels[index])
+        }, outputs)
     }
 
     /// The top-3 classes of each image in `--input`.
     public func filePredictions() throws -> [SamplePrediction] {
         guard let input else { throw ValidationError("--input is required for file predictions") }
         let images = try PredictInput.load(input)
-        let model = try WeightsFile.loadForInference(into: model.makeModel(seed: 0), from: weights)
-        let probabilities = withoutGradients { softmax(model(images), axis: 1) }.cast(to: .float64)
-        let classes = probabilities.shape[1]
-        let values = probabilities.scalars(as: Double.self)
-        let names = FashionMNIST.classNames
-        return (0..<images.shape[0]).map { row in
-            let scores = Array(values[row * classes..<(row + 1) * classes])
-            let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-            return SamplePrediction(sample: row, top: order.prefix(3).map {
-                ClassProbability(index: $0, name: $0 < names.count ? names[$0] : "class \($0)", probability: scores[$0])
+        let (model, outputCount) = try WeightsFile.loadClassifier(self.model, from: weights)
+        let outputs = try OutputClasses(outputCount: outputCount, classes: classes, weights: weights)
+        return Self.probabilities(of: model, on: images).enumerated().map { row, scores in
+            SamplePrediction(sample: row, top: Self.ranked(scores).prefix(3).map {
+                ClassProbability(index: $0, label: outputs.label(ofOutput: $0), name: outputs.name(ofOutput: $0),
+                                 probability: scores[$0])
             })
         }
     }
 
-    static func predict<Model: Layer>(_ model: Model, weights: String, on test: TensorDataset) throws -> [Prediction] {
-        let model = try WeightsFile.loadForInference(into: model, from: weights)
-        let probabilities = withoutGradients { softmax(model(test.inputs), axis: 1) }.cast(to: .float64)
-        let classes = probabilities.shape[1]
+    /// Each image's softmax probabilities over the model's outputs.
+    private static func probabilities(of model: some Layer, on images: Tensor) -> [[Double]] {
+        let probabilities = withoutGradients { softmax(model(images), axis: 1) }.cast(to: .float64)
+        let outputs = probabilities.shape[1]
         let values = probabilities.scalars(as: Double.self)
-        let labels = test.labels.scalars(as: Int64.self)
-        return (0..<test.count).map { row in
-            let scores = values[row * classes..<(row + 1) * classes]
-            let best = scores.indices.max { scores[$0] < scores[$1] }!
-            return Prediction(index: row, predicted: best - row * classes, probability: scores[best], truth: Int(labels[row]))
-        }
+        return (0..<probabilities.shape[0]).map { Array(values[$0 * outputs..<($0 + 1) * outputs]) }
+    }
+
+    /// The outputs from most to least probable, ties by position.
+    private static func ranked(_ scores: [Double]) -> [Int] {
+        scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
     }
 }
