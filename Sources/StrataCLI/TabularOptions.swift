@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import StrataData
 import StrataNN
+import StrataTraining
 
 /// The `strata train` options of the tabular model (`--model wide-deep`), kept in one group so
 /// that the image options stay as they are. Saved in `settings.json` as `tabular`.
@@ -18,18 +19,25 @@ public struct TabularOptions: ParsableArguments {
     public var cross: [String] = []
     @Option(help: "wide-deep: which parts to train: wide, deep or wide-deep.")
     public var parts = WideDeepParts.both.rawValue
-    @Option(help: "wide-deep: the L1 strength on the wide weights (proximal gradient).")
-    public var l1 = 1e-4
-    @Option(name: .customLong("wide-lr"), help: "wide-deep: the learning rate of the wide part (--lr is the deep part's, Adam).")
-    public var wideLearningRate = 0.2
+    @Option(name: .customLong("wide-optimizer"),
+            help: "wide-deep: the wide part's optimizer: ftrl (FTRL-proximal) or proximal (L1 proximal gradient).")
+    public var wideOptimizer = WideOptimizerSettings().optimizer.rawValue
+    @Option(help: "wide-deep: the L1 strength on the wide weights (default: ftrl 0.01, proximal 1e-4).")
+    public var l1: Double?
+    @Option(name: .customLong("wide-lr"),
+            help: "wide-deep: the wide part's learning rate, FTRL's alpha (default 0.2; --lr is the deep part's, Adam).")
+    public var wideLearningRate: Double?
 
     public init() {}
 
-    /// The options as saved in `settings.json`.
+    /// The options as saved in `settings.json`, with the wide optimizer's defaults filled in.
     public var settings: TabularSettings {
-        TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
-                        ignore: ignoredColumns, crosses: cross, parts: parts, l1Strength: l1,
-                        wideLearningRate: wideLearningRate)
+        // validate(forTabularModel:) has checked --wide-optimizer; the fallback only serves other models.
+        let wide = WideOptimizerSettings(WideOptimizer(rawValue: wideOptimizer) ?? WideOptimizerSettings().optimizer,
+                                         learningRate: wideLearningRate, l1Strength: l1)
+        return TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
+                               ignore: ignoredColumns, crosses: cross, parts: parts, wideOptimizer: wide.optimizer.rawValue,
+                               l1Strength: wide.l1Strength, wideLearningRate: wide.learningRate)
     }
 
     /// A comma-separated list as names, empty entries dropped.
@@ -61,8 +69,11 @@ public struct TabularOptions: ParsableArguments {
         }
         guard target != nil else { throw ValidationError("--model wide-deep needs --target COLUMN") }
         _ = try wideDeepParts
-        guard l1 >= 0, l1.isFinite else { throw ValidationError("--l1 must not be negative, got \(l1)") }
-        guard wideLearningRate > 0, wideLearningRate.isFinite else {
+        guard WideOptimizer(rawValue: wideOptimizer) != nil else {
+            throw ValidationError("--wide-optimizer must be ftrl or proximal, got \(wideOptimizer)")
+        }
+        if let l1, !(l1 >= 0 && l1.isFinite) { throw ValidationError("--l1 must not be negative, got \(l1)") }
+        if let wideLearningRate, !(wideLearningRate > 0 && wideLearningRate.isFinite) {
             throw ValidationError("--wide-lr must be positive, got \(wideLearningRate)")
         }
         for text in cross {
@@ -84,6 +95,8 @@ public struct TabularSettings: Codable, Sendable, Equatable {
     public var crosses: [String]
     /// `wide`, `deep` or `wide-deep`.
     public var parts: String
+    /// `ftrl` or `proximal`.
+    public var wideOptimizer: String
     public var l1Strength: Double
     public var wideLearningRate: Double
 }

@@ -7,7 +7,7 @@ import Testing
     // n = g^2 = (4, 0.25, 0.01, 0), sigma * w = 0, so z = g. Then
     // w0 = -(2 - 0.3) / ((1 + 2) / 0.5 + 0.1) = -1.7 / 6.1,
     // w1 = -(-0.5 + 0.3) / ((1 + 0.5) / 0.5 + 0.1) = 0.2 / 3.1,
-    // w2 = 0 (|0.1| <= 0.3), w3 = 0 (no gradient at all).
+    // w2 = 0 (|0.1| <= 0.3), w3 = 0 (no gradient at all). n2 is the double 0.1 * 0.1, not 0.01.
     var parameters = ["w": Tensor.zeros([4], dtype: .float64)]
     var optimizer = Optimizer(FTRLProximal(beta: 1, l1Strength: 0.3, l2Strength: 0.1), learningRate: 0.5)
     optimizer.update(&parameters, along: ["w": Tensor([2, -0.5, 0.1, 0] as [Double])])
