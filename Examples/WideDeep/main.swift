@@ -7,10 +7,10 @@
 //
 //     Tools/fetch-adult.sh && swift run -c release WideDeep [--data data/adult.csv] [--epochs 10] [--seed 7]
 //         [--parts wide,deep,wide-deep] [--wide-optimizer ftrl,proximal] [--wide-lr LR] [--l1 S] [--l2 S] [--beta B]
-//         [--validation-only]
+//         [--validation-only] [--fold 0-7]
 //
 // The wide settings default to each optimizer's (WideOptimizerSettings), which were chosen with
-// --validation-only, which reports the validation split and never evaluates the test split.
+// --validation-only (report the validation rows, never evaluate the test split) over --fold 0...7.
 import Foundation
 import Strata
 import StrataData
@@ -22,10 +22,10 @@ StandardOutput.useLineBuffering()
 var (dataPath, epochs, seed) = ("data/adult.csv", 10, UInt64(7))
 var (partsToRun, wideOptimizers) = (WideDeepParts.allCases, WideOptimizer.allCases)
 var (wideLearningRate, l1Strength, l2Strength, beta): (Double?, Double?, Double?, Double?) = (nil, nil, nil, nil)
-var validationOnly = false
+var (validationOnly, fold) = (false, 7)
 let usage = """
     usage: WideDeep [--data FILE.csv] [--epochs N] [--seed S] [--parts wide,deep,wide-deep] \
-    [--wide-optimizer ftrl,proximal] [--wide-lr LR] [--l1 STRENGTH] [--l2 STRENGTH] [--beta B] [--validation-only]
+    [--wide-optimizer ftrl,proximal] [--wide-lr LR] [--l1 STRENGTH] [--l2 STRENGTH] [--beta B] [--validation-only] [--fold 0-7]
     """
 /// A comma-separated list of raw values, nil if any is unknown or the list is empty.
 func choices<T: RawRepresentable<String>>(_ text: String, as: T.Type) -> [T]? {
@@ -54,6 +54,7 @@ while let flag = arguments.popFirst() {
     case "--l1" where number.map { $0 >= 0 } == true: l1Strength = number
     case "--l2" where number.map { $0 >= 0 } == true: l2Strength = number
     case "--beta" where number.map { $0 >= 0 } == true: beta = number
+    case "--fold" where Int(value).map { (0..<8).contains($0) } == true: fold = Int(value)!
     default:
         print(usage)
         exit(64)
@@ -67,8 +68,17 @@ do {
     print("\(error)\nRun Tools/fetch-adult.sh first (it writes data/adult.csv).")
     exit(1)
 }
-// 70% training, 10% validation (the epoch with the best validation AUC is kept), 20% test.
-let parts = splitIndices(count: table.rowCount, fractions: [0.7, 0.1, 0.2], seed: seed).map(table.selecting(rows:))
+// 70% training, 10% validation (the epoch with the best validation AUC is kept), 20% test. With
+// --fold K the validation rows are instead the K-th of 8 slices of the first 80% (7 is the
+// default split), for cross-validated tuning; the test rows never change.
+let split = splitIndices(count: table.rowCount, fractions: [0.7, 0.1, 0.2], seed: seed)
+var (trainingRows, validationRows) = (split[0], split[1])
+if fold != 7 {
+    let rows = split[0] + split[1]
+    let slice = Int((Double(fold) * Double(rows.count) / 8).rounded())..<Int((Double(fold + 1) * Double(rows.count) / 8).rounded())
+    (trainingRows, validationRows) = (Array(rows[..<slice.lowerBound] + rows[slice.upperBound...]), Array(rows[slice]))
+}
+let parts = [trainingRows, validationRows, split[2]].map(table.selecting(rows:))
 // Crosses as in the paper's Adult tutorial: education x occupation with its own vocabulary,
 // and hashed crosses of country x occupation and age bucket x education x occupation.
 let crosses = [FeatureCross(["education", "occupation"]),

@@ -22,10 +22,12 @@ public struct TabularOptions: ParsableArguments {
     @Option(name: .customLong("wide-optimizer"),
             help: "wide-deep: the wide part's optimizer: ftrl (FTRL-proximal) or proximal (L1 proximal gradient).")
     public var wideOptimizer = WideOptimizerSettings().optimizer.rawValue
-    @Option(help: "wide-deep: the L1 strength on the wide weights (default: ftrl 0.01, proximal 1e-4).")
+    @Option(help: "wide-deep: the L1 strength on the wide weights (default: ftrl 0.1, proximal 1e-5).")
     public var l1: Double?
+    @Option(help: "wide-deep: the L2 strength on the wide weights (default: ftrl 0.1, proximal 0).")
+    public var l2: Double?
     @Option(name: .customLong("wide-lr"),
-            help: "wide-deep: the wide part's learning rate, FTRL's alpha (default 0.2; --lr is the deep part's, Adam).")
+            help: "wide-deep: the wide part's learning rate, FTRL's alpha (default: ftrl 0.1, proximal 2; --lr is the deep part's, Adam).")
     public var wideLearningRate: Double?
 
     public init() {}
@@ -34,10 +36,10 @@ public struct TabularOptions: ParsableArguments {
     public var settings: TabularSettings {
         // validate(forTabularModel:) has checked --wide-optimizer; the fallback only serves other models.
         let wide = WideOptimizerSettings(WideOptimizer(rawValue: wideOptimizer) ?? WideOptimizerSettings().optimizer,
-                                         learningRate: wideLearningRate, l1Strength: l1)
+                                         learningRate: wideLearningRate, l1Strength: l1, l2Strength: l2)
         return TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
                                ignore: ignoredColumns, crosses: cross, parts: parts, wideOptimizer: wide.optimizer.rawValue,
-                               l1Strength: wide.l1Strength, wideLearningRate: wide.learningRate)
+                               l1Strength: wide.l1Strength, l2Strength: wide.l2Strength, wideLearningRate: wide.learningRate)
     }
 
     /// A comma-separated list as names, empty entries dropped.
@@ -73,6 +75,7 @@ public struct TabularOptions: ParsableArguments {
             throw ValidationError("--wide-optimizer must be ftrl or proximal, got \(wideOptimizer)")
         }
         if let l1, !(l1 >= 0 && l1.isFinite) { throw ValidationError("--l1 must not be negative, got \(l1)") }
+        if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must not be negative, got \(l2)") }
         if let wideLearningRate, !(wideLearningRate > 0 && wideLearningRate.isFinite) {
             throw ValidationError("--wide-lr must be positive, got \(wideLearningRate)")
         }
@@ -98,5 +101,6 @@ public struct TabularSettings: Codable, Sendable, Equatable {
     /// `ftrl` or `proximal`.
     public var wideOptimizer: String
     public var l1Strength: Double
+    public var l2Strength: Double
     public var wideLearningRate: Double
 }

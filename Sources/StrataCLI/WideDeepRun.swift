@@ -74,7 +74,8 @@ public struct WideDeepRun {
                                       batchSize: settings.batchSize, seed: settings.seed,
                                       deepLearningRate: settings.learningRate,
                                       wide: WideOptimizerSettings(wideOptimizer, learningRate: tabular.wideLearningRate,
-                                                                  l1Strength: tabular.l1Strength))
+                                                                  l1Strength: tabular.l1Strength,
+                                                                  l2Strength: tabular.l2Strength))
         let start = Date()
         var epochs: [WideDeepSummary.Epoch] = []
         for epoch in 0..<settings.epochs {

@@ -51,7 +51,8 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
         #expect(saved?.crosses == ["color:shape"])
         // The wide optimizer's own defaults fill in what was not given.
         let defaults = WideOptimizerSettings(wideOptimizer)
-        #expect(saved?.wideOptimizer == defaults.optimizer.rawValue && saved?.l1Strength == defaults.l1Strength)
+        #expect(saved?.wideOptimizer == defaults.optimizer.rawValue && saved?.l1Strength == defaults.l1Strength
+                    && saved?.l2Strength == defaults.l2Strength)
         #expect(saved?.wideLearningRate == 0.5)
         let weights = try Safetensors.read(contentsOf: run.weightsURL)
         #expect(weights.metadata["model"] == "wide-deep")
@@ -81,7 +82,7 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "lenet", "--target", "label"]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--target", "label", "--cross", "color"]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--target", "label", "--parts", "tall"]) }
-        for bad in [["--wide-optimizer", "adam"], ["--l1", "-1"], ["--wide-lr", "0"], ["--wide-lr", "nan"]] {
+        for bad in [["--wide-optimizer", "adam"], ["--l1", "-1"], ["--l2", "-0.5"], ["--wide-lr", "0"], ["--wide-lr", "nan"]] {
             #expect(throws: (any Error).self, "\(bad)") { try TrainCommand.parse(["--model", "wide-deep", "--target", "label"] + bad) }
         }
         #expect(throws: CLIError.tabularData("CSV: no column \"income\"; columns are \"color\", \"shape\", \"x\", \"label\"")) {

@@ -11,8 +11,12 @@ import Strata
 ///     w = 0                                                          if |z| <= l1
 ///     w = -(z - sign(z) * l1) / ((beta + sqrt(n)) / alpha + l2)      otherwise
 ///
-/// which minimizes `z . w + l1 ||w||_1 + (1/2) l2 ||w||^2 + (1/2) sum_s sigma_s ||w - w_s||^2`
-/// in closed form: a coordinate is exactly zero until its accumulated gradient outweighs `l1`.
+/// The last line minimizes `z w + l1 |w| + (1/2) ((beta + sqrt(n)) / alpha + l2) w^2` per
+/// coordinate: the paper's objective (the linearized losses so far, proximal terms
+/// `(1/2) sigma_s (w - w_s)^2` centred at the past iterates, `(beta / 2 alpha) w^2`, and the L1 and
+/// L2 terms) rewritten with z. A coordinate is exactly zero until its z outweighs `l1`. The L1
+/// and L2 terms regularize the sum of every step's loss, not each step's: they compare with a
+/// per-step strength (ProximalGradient's) times the number of steps.
 /// A coordinate whose gradient is zero keeps its `z`, `n` and weight, so rare sparse features
 /// (Wide & Deep's wide part) move only when they occur.
 ///
