@@ -10,7 +10,7 @@
 //         [--validation-only] [--fold 0-7]
 //
 // The wide settings default to each optimizer's (WideOptimizerSettings), which were chosen with
-// --validation-only (report the validation rows, never evaluate the test split) over --fold 0...7.
+// Tools/tune_wide_optimizer.py: --validation-only (never evaluates the test split) over --fold 0...7.
 import Foundation
 import Strata
 import StrataData

@@ -22,12 +22,12 @@ public struct TabularOptions: ParsableArguments {
     @Option(name: .customLong("wide-optimizer"),
             help: "wide-deep: the wide part's optimizer: ftrl (FTRL-proximal) or proximal (L1 proximal gradient).")
     public var wideOptimizer = WideOptimizerSettings().optimizer.rawValue
-    @Option(help: "wide-deep: the L1 strength on the wide weights (default: ftrl 0.1, proximal 1e-5).")
+    @Option(help: "wide-deep: the L1 strength on the wide weights (default: \(defaults(\.l1Strength))).")
     public var l1: Double?
-    @Option(help: "wide-deep: the L2 strength on the wide weights (default: ftrl 0.1, proximal 0).")
+    @Option(help: "wide-deep: the L2 strength on the wide weights (default: \(defaults(\.l2Strength))).")
     public var l2: Double?
     @Option(name: .customLong("wide-lr"),
-            help: "wide-deep: the wide part's learning rate, FTRL's alpha (default: ftrl 0.1, proximal 2; --lr is the deep part's, Adam).")
+            help: "wide-deep: the wide part's learning rate, FTRL's alpha (default: \(defaults(\.learningRate)); --lr is the deep part's, Adam).")
     public var wideLearningRate: Double?
 
     public init() {}
@@ -40,6 +40,11 @@ public struct TabularOptions: ParsableArguments {
         return TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
                                ignore: ignoredColumns, crosses: cross, parts: parts, wideOptimizer: wide.optimizer.rawValue,
                                l1Strength: wide.l1Strength, l2Strength: wide.l2Strength, wideLearningRate: wide.learningRate)
+    }
+
+    /// Each wide optimizer's default of one setting, for the help text: "ftrl 0.1, proximal 2".
+    static func defaults(_ setting: KeyPath<WideOptimizerSettings, Double>) -> String {
+        WideOptimizer.allCases.map { "\($0.rawValue) \(WideOptimizerSettings($0)[keyPath: setting])" }.joined(separator: ", ")
     }
 
     /// A comma-separated list as names, empty entries dropped.
@@ -66,6 +71,9 @@ public struct TabularOptions: ParsableArguments {
         guard tabular else {
             if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty {
                 throw ValidationError("--target, --categorical, --numeric, --ignore and --cross are for --model wide-deep")
+            }
+            if l1 != nil || l2 != nil || wideLearningRate != nil {
+                throw ValidationError("--l1, --l2 and --wide-lr are for --model wide-deep")
             }
             return
         }

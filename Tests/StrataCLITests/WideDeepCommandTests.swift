@@ -80,6 +80,7 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
         }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "lenet", "--target", "label"]) }
+        #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "lenet", "--l1", "0.1"]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--target", "label", "--cross", "color"]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--target", "label", "--parts", "tall"]) }
         for bad in [["--wide-optimizer", "adam"], ["--l1", "-1"], ["--l2", "-0.5"], ["--wide-lr", "0"], ["--wide-lr", "nan"]] {
