@@ -1,11 +1,16 @@
 // Wide & Deep (Cheng et al., 2016) on the UCI Adult census data: predicts whether income is
 // above $50K from 13 columns (fnlwgt, a sampling weight, is left out). Trains the wide part
-// alone (logistic regression over one-hot, bucketized and crossed features, L1 by proximal
-// gradient), the deep part alone (embeddings and standardized numbers through an MLP, Adam),
-// and both summed and trained jointly; reports held-out accuracy, ROC AUC and how many wide
-// weights the L1 term set exactly to zero.
+// alone (logistic regression over one-hot, bucketized and crossed features, L1 by FTRL-proximal
+// or by proximal gradient), the deep part alone (embeddings and standardized numbers through an
+// MLP, Adam), and both summed and trained jointly; reports held-out accuracy, ROC AUC and how
+// many wide weights the L1 term set exactly to zero, for each wide-part optimizer.
 //
-//     Tools/fetch-adult.sh && swift run -c release WideDeep [--data data/adult.csv] [--epochs 6] [--seed 7]
+//     Tools/fetch-adult.sh && swift run -c release WideDeep [--data data/adult.csv] [--epochs 10] [--seed 7]
+//         [--parts wide,deep,wide-deep] [--wide-optimizer ftrl,proximal] [--wide-lr LR] [--l1 S] [--l2 S] [--beta B]
+//         [--validation-only] [--fold 0-7]
+//
+// The wide settings default to each optimizer's (WideOptimizerSettings), which were chosen with
+// Tools/tune_wide_optimizer.py: --validation-only (never evaluates the test split) over --fold 0...7.
 import Foundation
 import Strata
 import StrataData
@@ -15,20 +20,41 @@ import StrataTraining
 StandardOutput.useLineBuffering()
 
 var (dataPath, epochs, seed) = ("data/adult.csv", 10, UInt64(7))
-var (wideLearningRate, l1Strength) = (0.2, 1e-4)
-let usage = "usage: WideDeep [--data FILE.csv] [--epochs N] [--seed S] [--wide-lr LR] [--l1 STRENGTH]"
+var (partsToRun, wideOptimizers) = (WideDeepParts.allCases, WideOptimizer.allCases)
+var (wideLearningRate, l1Strength, l2Strength, beta): (Double?, Double?, Double?, Double?) = (nil, nil, nil, nil)
+var (validationOnly, fold) = (false, 7)
+let usage = """
+    usage: WideDeep [--data FILE.csv] [--epochs N] [--seed S] [--parts wide,deep,wide-deep] \
+    [--wide-optimizer ftrl,proximal] [--wide-lr LR] [--l1 STRENGTH] [--l2 STRENGTH] [--beta B] [--validation-only] [--fold 0-7]
+    """
+/// A comma-separated list of raw values, nil if any is unknown or the list is empty.
+func choices<T: RawRepresentable<String>>(_ text: String, as: T.Type) -> [T]? {
+    let values = text.split(separator: ",").map { T(rawValue: String($0)) }
+    return values.isEmpty || values.contains { $0 == nil } ? nil : values.compactMap { $0 }
+}
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
+    if flag == "--validation-only" {
+        validationOnly = true
+        continue
+    }
     guard let value = arguments.popFirst() else {
         print(usage)
         exit(64)
     }
+    let number = Double(value).flatMap { $0.isFinite ? $0 : nil }
     switch flag {
     case "--data": dataPath = value
     case "--epochs" where Int(value).map { $0 > 0 } == true: epochs = Int(value)!
     case "--seed" where UInt64(value) != nil: seed = UInt64(value)!
-    case "--wide-lr" where Double(value).map { $0 > 0 } == true: wideLearningRate = Double(value)!
-    case "--l1" where Double(value).map { $0 >= 0 } == true: l1Strength = Double(value)!
+    case "--parts" where choices(value, as: WideDeepParts.self) != nil: partsToRun = choices(value, as: WideDeepParts.self)!
+    case "--wide-optimizer" where choices(value, as: WideOptimizer.self) != nil:
+        wideOptimizers = choices(value, as: WideOptimizer.self)!
+    case "--wide-lr" where number.map { $0 > 0 } == true: wideLearningRate = number
+    case "--l1" where number.map { $0 >= 0 } == true: l1Strength = number
+    case "--l2" where number.map { $0 >= 0 } == true: l2Strength = number
+    case "--beta" where number.map { $0 >= 0 } == true: beta = number
+    case "--fold" where Int(value).map { (0..<8).contains($0) } == true: fold = Int(value)!
     default:
         print(usage)
         exit(64)
@@ -42,8 +68,17 @@ do {
     print("\(error)\nRun Tools/fetch-adult.sh first (it writes data/adult.csv).")
     exit(1)
 }
-// 70% training, 10% validation (the epoch with the best validation AUC is kept), 20% test.
-let parts = splitIndices(count: table.rowCount, fractions: [0.7, 0.1, 0.2], seed: seed).map(table.selecting(rows:))
+// 70% training, 10% validation (the epoch with the best validation AUC is kept), 20% test. With
+// --fold K the validation rows are instead the K-th of 8 slices of the first 80% (7 is the
+// default split), for cross-validated tuning; the test rows never change.
+let split = splitIndices(count: table.rowCount, fractions: [0.7, 0.1, 0.2], seed: seed)
+var (trainingRows, validationRows) = (split[0], split[1])
+if fold != 7 {
+    let rows = split[0] + split[1]
+    let slice = Int((Double(fold) * Double(rows.count) / 8).rounded())..<Int((Double(fold + 1) * Double(rows.count) / 8).rounded())
+    (trainingRows, validationRows) = (Array(rows[..<slice.lowerBound] + rows[slice.upperBound...]), Array(rows[slice]))
+}
+let parts = [trainingRows, validationRows, split[2]].map(table.selecting(rows:))
 // Crosses as in the paper's Adult tutorial: education x occupation with its own vocabulary,
 // and hashed crosses of country x occupation and age bucket x education x occupation.
 let crosses = [FeatureCross(["education", "occupation"]),
@@ -66,30 +101,41 @@ print("""
     """)
 
 var rows: [String] = []
-for parts in WideDeepParts.allCases {
-    let configuration = WideDeepConfiguration(parts: parts, wideFeatureCount: encoder.wideFeatureCount,
-                                              categoryCounts: encoder.categoryCounts, numericCount: encoder.schema.numeric.count)
-    var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: seed)), seed: seed,
-                                  wideLearningRate: wideLearningRate, l1Strength: l1Strength)
-    let start = Date()
-    var best = (auc: -1.0, model: trainer.model, epoch: 0)
-    for epoch in 1...epochs {
-        let loss = trainer.trainEpoch(on: training)
-        let check = WideDeepTrainer.evaluate(trainer.model, on: validation)
-        print(String(format: "%@ epoch %d: training loss %.4f, validation accuracy %.4f, AUC %.4f",
-                     parts.rawValue, epoch, loss, check.accuracy, check.rocAUC ?? .nan))
-        if let auc = check.rocAUC, auc > best.auc { best = (auc, trainer.model, epoch) }
+for parts in partsToRun {
+    // The deep part alone has no wide weights: one run, whatever the wide optimizer.
+    for optimizer in parts == .deep ? [nil] : wideOptimizers.map(Optional.some) {
+        let configuration = WideDeepConfiguration(parts: parts, wideFeatureCount: encoder.wideFeatureCount,
+                                                  categoryCounts: encoder.categoryCounts,
+                                                  numericCount: encoder.schema.numeric.count)
+        let wide = WideOptimizerSettings(optimizer ?? .ftrl, learningRate: wideLearningRate, l1Strength: l1Strength,
+                                         l2Strength: l2Strength, beta: beta)
+        let name = parts.rawValue + (optimizer.map { " (\($0.rawValue))" } ?? "")
+        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: seed)), seed: seed,
+                                      wide: wide)
+        let start = Date()
+        var best = (accuracy: 0.0, auc: -1.0, model: trainer.model, epoch: 0)
+        for epoch in 1...epochs {
+            let loss = trainer.trainEpoch(on: training)
+            let check = WideDeepTrainer.evaluate(trainer.model, on: validation)
+            print(String(format: "%@ epoch %d: training loss %.4f, validation accuracy %.4f, AUC %.4f",
+                         name, epoch, loss, check.accuracy, check.rocAUC ?? .nan))
+            if let auc = check.rocAUC, auc > best.auc { best = (check.accuracy, auc, trainer.model, epoch) }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let zeros = WideDeepTrainer.zeroWideWeights(of: best.model)
+        print(String(format: "%@ best validation epoch %d: accuracy %.4f, AUC %.4f; %d of %d wide weights zero",
+                     name, best.epoch, best.accuracy, best.auc, zeros.zero, zeros.total))
+        if validationOnly { continue }
+        let result = WideDeepTrainer.evaluate(best.model, on: test)
+        let zeroed = parts == .deep ? "-" : "\(zeros.zero) / \(zeros.total)"
+        rows.append("| \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) | "
+            + String(format: "%8.4f | %7.4f | ", result.accuracy, result.rocAUC ?? .nan)
+            + zeroed.padding(toLength: 17, withPad: " ", startingAt: 0)
+            + String(format: " | %5d | %7.1f |", best.epoch, seconds))
     }
-    let seconds = Date().timeIntervalSince(start)
-    let result = WideDeepTrainer.evaluate(best.model, on: test)
-    let zeros = WideDeepTrainer.zeroWideWeights(of: best.model)
-    let zeroed = parts == .deep ? "-" : "\(zeros.zero) / \(zeros.total)"
-    rows.append("| \(parts.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) | "
-        + String(format: "%8.4f | %7.4f | ", result.accuracy, result.rocAUC ?? .nan)
-        + zeroed.padding(toLength: 17, withPad: " ", startingAt: 0)
-        + String(format: " | %5d | %7.1f |", best.epoch, seconds))
 }
+if validationOnly { exit(0) }
 print("\ntest rows: \(test.count)")
-print("| model     | accuracy | ROC AUC | zero wide weights | epoch | seconds |")
-print("|-----------|----------|---------|-------------------|-------|---------|")
+print("| model                | accuracy | ROC AUC | zero wide weights | epoch | seconds |")
+print("|----------------------|----------|---------|-------------------|-------|---------|")
 rows.forEach { print($0) }

@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import StrataData
 import StrataNN
+import StrataTraining
 
 /// The `strata train` options of the tabular model (`--model wide-deep`), kept in one group so
 /// that the image options stay as they are. Saved in `settings.json` as `tabular`.
@@ -18,18 +19,32 @@ public struct TabularOptions: ParsableArguments {
     public var cross: [String] = []
     @Option(help: "wide-deep: which parts to train: wide, deep or wide-deep.")
     public var parts = WideDeepParts.both.rawValue
-    @Option(help: "wide-deep: the L1 strength on the wide weights (proximal gradient).")
-    public var l1 = 1e-4
-    @Option(name: .customLong("wide-lr"), help: "wide-deep: the learning rate of the wide part (--lr is the deep part's, Adam).")
-    public var wideLearningRate = 0.2
+    @Option(name: .customLong("wide-optimizer"),
+            help: "wide-deep: the wide part's optimizer: ftrl (FTRL-proximal) or proximal (L1 proximal gradient).")
+    public var wideOptimizer = WideOptimizerSettings().optimizer.rawValue
+    @Option(help: "wide-deep: the L1 strength on the wide weights (default: \(defaults(\.l1Strength))).")
+    public var l1: Double?
+    @Option(help: "wide-deep: the L2 strength on the wide weights (default: \(defaults(\.l2Strength))).")
+    public var l2: Double?
+    @Option(name: .customLong("wide-lr"),
+            help: "wide-deep: the wide part's learning rate, FTRL's alpha (default: \(defaults(\.learningRate)); --lr is the deep part's, Adam).")
+    public var wideLearningRate: Double?
 
     public init() {}
 
-    /// The options as saved in `settings.json`.
+    /// The options as saved in `settings.json`, with the wide optimizer's defaults filled in.
     public var settings: TabularSettings {
-        TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
-                        ignore: ignoredColumns, crosses: cross, parts: parts, l1Strength: l1,
-                        wideLearningRate: wideLearningRate)
+        // validate(forTabularModel:) has checked --wide-optimizer; the fallback only serves other models.
+        let wide = WideOptimizerSettings(WideOptimizer(rawValue: wideOptimizer) ?? WideOptimizerSettings().optimizer,
+                                         learningRate: wideLearningRate, l1Strength: l1, l2Strength: l2)
+        return TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
+                               ignore: ignoredColumns, crosses: cross, parts: parts, wideOptimizer: wide.optimizer.rawValue,
+                               l1Strength: wide.l1Strength, l2Strength: wide.l2Strength, wideLearningRate: wide.learningRate)
+    }
+
+    /// Each wide optimizer's default of one setting, for the help text: "ftrl 0.1, proximal 2".
+    static func defaults(_ setting: KeyPath<WideOptimizerSettings, Double>) -> String {
+        WideOptimizer.allCases.map { "\($0.rawValue) \(WideOptimizerSettings($0)[keyPath: setting])" }.joined(separator: ", ")
     }
 
     /// A comma-separated list as names, empty entries dropped.
@@ -57,12 +72,19 @@ public struct TabularOptions: ParsableArguments {
             if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty {
                 throw ValidationError("--target, --categorical, --numeric, --ignore and --cross are for --model wide-deep")
             }
+            if l1 != nil || l2 != nil || wideLearningRate != nil {
+                throw ValidationError("--l1, --l2 and --wide-lr are for --model wide-deep")
+            }
             return
         }
         guard target != nil else { throw ValidationError("--model wide-deep needs --target COLUMN") }
         _ = try wideDeepParts
-        guard l1 >= 0, l1.isFinite else { throw ValidationError("--l1 must not be negative, got \(l1)") }
-        guard wideLearningRate > 0, wideLearningRate.isFinite else {
+        guard WideOptimizer(rawValue: wideOptimizer) != nil else {
+            throw ValidationError("--wide-optimizer must be ftrl or proximal, got \(wideOptimizer)")
+        }
+        if let l1, !(l1 >= 0 && l1.isFinite) { throw ValidationError("--l1 must not be negative, got \(l1)") }
+        if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must not be negative, got \(l2)") }
+        if let wideLearningRate, !(wideLearningRate > 0 && wideLearningRate.isFinite) {
             throw ValidationError("--wide-lr must be positive, got \(wideLearningRate)")
         }
         for text in cross {
@@ -84,6 +106,9 @@ public struct TabularSettings: Codable, Sendable, Equatable {
     public var crosses: [String]
     /// `wide`, `deep` or `wide-deep`.
     public var parts: String
+    /// `ftrl` or `proximal`.
+    public var wideOptimizer: String
     public var l1Strength: Double
+    public var l2Strength: Double
     public var wideLearningRate: Double
 }

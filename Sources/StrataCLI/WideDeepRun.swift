@@ -41,6 +41,9 @@ public struct WideDeepRun {
         guard let wideDeepParts = WideDeepParts(rawValue: tabular.parts) else {
             throw CLIError.unsupported("--parts must be wide, deep or wide-deep, got \(tabular.parts)")
         }
+        guard let wideOptimizer = WideOptimizer(rawValue: tabular.wideOptimizer) else {
+            throw CLIError.unsupported("--wide-optimizer must be ftrl or proximal, got \(tabular.wideOptimizer)")
+        }
         let (encoder, training, test): (TabularEncoder, TabularData, TabularData)
         do {
             let crosses = try tabular.crosses.map { text throws(TabularError) in try FeatureCross(parsing: text) }
@@ -59,7 +62,7 @@ public struct WideDeepRun {
         }
         try settings.write(to: directory)
         output("""
-            wide-deep (\(wideDeepParts.rawValue)): \(training.count) training and \(test.count) test rows; \
+            wide-deep (\(wideDeepParts.rawValue), wide part by \(wideOptimizer.rawValue)): \(training.count) training and \(test.count) test rows; \
             \(encoder.schema.numeric.count) numeric, \(encoder.schema.categorical.count) categorical columns, \
             \(encoder.wideFeatureCount) wide features; positive label \"\(encoder.labels[1])\"\n
             """)
@@ -70,7 +73,9 @@ public struct WideDeepRun {
         var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: settings.seed)),
                                       batchSize: settings.batchSize, seed: settings.seed,
                                       deepLearningRate: settings.learningRate,
-                                      wideLearningRate: tabular.wideLearningRate, l1Strength: tabular.l1Strength)
+                                      wide: WideOptimizerSettings(wideOptimizer, learningRate: tabular.wideLearningRate,
+                                                                  l1Strength: tabular.l1Strength,
+                                                                  l2Strength: tabular.l2Strength))
         let start = Date()
         var epochs: [WideDeepSummary.Epoch] = []
         for epoch in 0..<settings.epochs {

@@ -3,6 +3,7 @@ import Foundation
 import Strata
 import StrataCLI
 import StrataIO
+import StrataTraining
 import Testing
 
 /// A CSV whose `label` is `yes` exactly when `(color == red) != (shape == square)`, with an
@@ -25,7 +26,8 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
 }
 
 @Suite struct WideDeepCommandTests {
-    @Test func trainEvaluateAndPredictATable() throws {
+    @Test(arguments: WideOptimizer.allCases)
+    func trainEvaluateAndPredictATable(_ wideOptimizer: WideOptimizer) throws {
         let data = try writeRuleCSV(rows: 400, seed: 1)
         let unlabelled = try writeRuleCSV(rows: 5, seed: 1, withLabel: false)
         let output = temporaryDirectory()
@@ -34,7 +36,7 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
         let train = try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path, "--target", "label",
                                             "--cross", "color:shape", "--categorical", "color", "--epochs", "4",
                                             "--batch-size", "32", "--lr", "0.01", "--wide-lr", "0.5", "--seed", "3",
-                                            "--output", output.path])
+                                            "--wide-optimizer", wideOptimizer.rawValue, "--output", output.path])
         var run = WideDeepRun(settings: train.settings, directory: output)
         run.output = { lines.append($0) }
         let summary = try run.run()
@@ -45,7 +47,13 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
         #expect(summary.wideWeights > 0 && summary.zeroWideWeights <= summary.wideWeights)
         #expect(lines.last?.hasPrefix("test accuracy 1.0000") == true)
         #expect(try WideDeepSummary.read(from: output) == summary)
-        #expect(try TrainingSettings.read(from: output).tabular?.crosses == ["color:shape"])
+        let saved = try TrainingSettings.read(from: output).tabular
+        #expect(saved?.crosses == ["color:shape"])
+        // The wide optimizer's own defaults fill in what was not given.
+        let defaults = WideOptimizerSettings(wideOptimizer)
+        #expect(saved?.wideOptimizer == defaults.optimizer.rawValue && saved?.l1Strength == defaults.l1Strength
+                    && saved?.l2Strength == defaults.l2Strength)
+        #expect(saved?.wideLearningRate == 0.5)
         let weights = try Safetensors.read(contentsOf: run.weightsURL)
         #expect(weights.metadata["model"] == "wide-deep")
         #expect(weights.tensors["wide.weight"]?.shape.last == 1)
@@ -72,8 +80,12 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
         }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "lenet", "--target", "label"]) }
+        #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "lenet", "--l1", "0.1"]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--target", "label", "--cross", "color"]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--target", "label", "--parts", "tall"]) }
+        for bad in [["--wide-optimizer", "adam"], ["--l1", "-1"], ["--l2", "-0.5"], ["--wide-lr", "0"], ["--wide-lr", "nan"]] {
+            #expect(throws: (any Error).self, "\(bad)") { try TrainCommand.parse(["--model", "wide-deep", "--target", "label"] + bad) }
+        }
         #expect(throws: CLIError.tabularData("CSV: no column \"income\"; columns are \"color\", \"shape\", \"x\", \"label\"")) {
             try train(["--target", "income"])
         }

@@ -193,6 +193,7 @@ let resumeCases: [ResumeCase] = [
     ResumeCase(name: "RMSprop centered momentum", rule: RMSprop(momentum: 0.5, centered: true)),
     ResumeCase(name: "Adagrad with decay", rule: Adagrad(learningRateDecay: 0.05)),
     ResumeCase(name: "Adadelta", rule: Adadelta()),
+    ResumeCase(name: "FTRL-proximal", rule: FTRLProximal(l1Strength: 0.01, l2Strength: 0.1)),
 ]
 
 @Test(arguments: resumeCases)

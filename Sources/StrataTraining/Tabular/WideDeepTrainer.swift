@@ -16,9 +16,9 @@ public struct BinaryEvaluation: Sendable, Equatable {
 }
 
 /// Trains a `WideDeep` model jointly, as Cheng et al. (2016) do: one binary cross-entropy on the
-/// summed logits, the wide weights moved by an L1 proximal gradient step (exact zeros for the
-/// features that do not pay for their weight) and everything else by Adam, in one `Optimizer`
-/// whose `wide.` group carries its own rule.
+/// summed logits, the wide weights moved by FTRL-proximal or an L1 proximal gradient step (both
+/// give exact zeros for the features that do not pay for their weight; `WideOptimizerSettings`)
+/// and everything else by Adam, in one `Optimizer` whose `wide.` group carries its own rule.
 public struct WideDeepTrainer {
     public var model: WideDeep
     public var optimizer: Optimizer
@@ -28,17 +28,15 @@ public struct WideDeepTrainer {
     public var seed: UInt64
     public private(set) var epochsCompleted = 0
 
-    /// Defaults: Adam at 1e-3 for the deep part; proximal gradient at 0.2 with L1 strength 1e-4
-    /// (per row of the batch-mean loss) for the wide part.
+    /// Defaults: Adam at 1e-3 for the deep part (and the shared bias); `WideOptimizerSettings()`
+    /// (FTRL-proximal with its defaults) for the wide part.
     public init(model: WideDeep, batchSize: Int = 256, seed: UInt64 = 0, deepLearningRate: Double = 1e-3,
-                wideLearningRate: Double = 0.2, l1Strength: Double = 1e-4) {
+                wide: WideOptimizerSettings = WideOptimizerSettings()) {
         precondition(batchSize > 0, "WideDeepTrainer: batchSize must be positive, got \(batchSize)")
         self.model = model
         self.batchSize = batchSize
         self.seed = seed
-        optimizer = Optimizer(Adam(), learningRate: deepLearningRate, groups: [
-            .prefix("wide.", learningRate: wideLearningRate, rule: ProximalGradient(.l1(strength: l1Strength))),
-        ])
+        optimizer = Optimizer(Adam(), learningRate: deepLearningRate, groups: [wide.group])
     }
 
     /// One epoch of shuffled mini-batches over `data` (which must have labels); returns the mean
