@@ -52,7 +52,7 @@ let package = Package(
         // A thin `main`; the module is not named `strata`, which would clash with `Strata` on
         // case-insensitive file systems.
         .executableTarget(name: "StrataCommandLine", dependencies: ["StrataCLI"], path: "Sources/strata"),
-        .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],
+        .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
         .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"], path: "Examples/MLPFashion"),

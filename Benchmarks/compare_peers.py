@@ -3,11 +3,14 @@
 
 StrataBench and the peers' own scripts (bench_torch.py, and bench_tf.py with --tensorflow) run
 alternately for --rounds rounds on the same machine; each prints samples/s per workload, and the
-table shows the median over rounds of each and Strata's ratio to each peer.
+table shows the median over rounds of each and Strata's ratio to each peer. Workloads the peers
+do not define have PyTorch twins of our own here (TWINS: wide_deep_train -> wide_deep_torch.py),
+which run as the torch-t2 side.
 
     swift build -c release --product StrataBench
     ../shared/bench/peers/setup.sh          # once: the peers' virtualenv
     python3 Benchmarks/compare_peers.py --rounds 2 --workloads mlp_train,lenet_train
+    python3 Benchmarks/compare_peers.py --rounds 3 --workloads wide_deep_train
 """
 import argparse
 import json
@@ -20,6 +23,16 @@ BENCH = os.path.join(ROOT, ".build", "release", "StrataBench")
 PEERS = os.path.join(os.path.dirname(ROOT), "shared", "bench", "peers")
 PYTHON = os.environ.get("PEERS_PY", os.path.expanduser("~/.cache/strata-peers/venv/bin/python"))
 WORKLOADS = ["mlp_train", "lenet_train", "lstm_train", "resnet_train", "lenet_infer"]
+# Workloads outside the peers' set, each with a PyTorch script of ours in Benchmarks/.
+TWINS = {"wide_deep_train": "wide_deep_torch.py"}
+
+
+def run_all(commands):
+    """Runs each (command, cwd) in turn and merges their rates."""
+    rates = {}
+    for command, cwd in commands:
+        rates.update(run(command, cwd))
+    return rates
 
 
 def run(command, cwd):
@@ -44,18 +57,19 @@ def main():
     parser.add_argument("--tensorflow", action="store_true", help="also run bench_tf.py")
     args = parser.parse_args()
     workloads = args.workloads
-    sides = {
-        "strata": ([BENCH, "--workloads", workloads], ROOT),
-        "torch-t2": ([PYTHON, "bench_torch.py", "--workloads", workloads, "--threads", "2"], PEERS),
-    }
-    if args.tensorflow:
-        sides["tensorflow"] = ([PYTHON, "bench_tf.py", "--workloads", workloads], PEERS)
+    shared = ",".join(w for w in workloads.split(",") if w not in TWINS)
+    twins = [w for w in workloads.split(",") if w in TWINS]
+    torch_commands = [([PYTHON, "bench_torch.py", "--workloads", shared, "--threads", "2"], PEERS)] if shared else []
+    torch_commands += [([PYTHON, os.path.join(ROOT, "Benchmarks", TWINS[w]), "--workloads", w, "--threads", "2"], ROOT)
+                       for w in twins]
+    sides = {"strata": [([BENCH, "--workloads", workloads], ROOT)], "torch-t2": torch_commands}
+    if args.tensorflow and shared:
+        sides["tensorflow"] = [([PYTHON, "bench_tf.py", "--workloads", shared], PEERS)]
     results = {name: {} for name in sides}
     for round_index in range(args.rounds):
         order = list(sides) if round_index % 2 == 0 else list(reversed(sides))
         for name in order:
-            command, cwd = sides[name]
-            rates = run(command, cwd)
+            rates = run_all(sides[name])
             print(f"round {round_index + 1} {name}: " + ", ".join(f"{w} {r:,.0f}" for w, r in rates.items()), flush=True)
             for workload, rate in rates.items():
                 results[name].setdefault(workload, []).append(rate)

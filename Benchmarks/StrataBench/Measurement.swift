@@ -87,6 +87,8 @@ struct Measurement {
     var foreignPercent: Double
     var attempts: Int
     var quietWaitSeconds: Double
+    /// What the workload ran on, when it has a choice (the record's `data` field).
+    var data: String?
 
     var medianRate: Double { median(windowRates) }
     var spreadPercent: Double {

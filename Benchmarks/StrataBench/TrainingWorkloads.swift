@@ -50,6 +50,7 @@ var trainingWorkloads: [Workload] {
             let x = Tensor.normal([256, 1, 28, 28], generator: generator)
             return measure(settings, unitsPerStep: 256) { _ = withoutGradients { model(x) } }
         },
+        wideDeepTraining(),
     ]
 }
 

@@ -69,6 +69,7 @@ for name in options.workloads {
     record.set("quiet_wait_s", rounded(result.quietWaitSeconds, 1))
     record.set("threads", threads)
     record.set("note", workload.note)
+    if let data = result.data { record.set("data", data) }
     if name.hasPrefix("sgemm") { record["blas"] = .object(blasRecord()) }
     record.set("wall_s", rounded(now() - start, 2))
     record.set("run_foreign_cpu_pct", rounded(monitor.foreignPercent, 1))
