@@ -32,14 +32,10 @@ enum WeightsFile {
     ///   its tensors are not the model's.
     static func load<Model: Layer>(into model: Model, from path: String,
                                    except excluded: ParameterPattern? = nil) throws(CLIError) -> Model {
-        var state = try readState(from: path)
-        if let excluded {
-            state = state.filter { !excluded.matches($0.key) }
-            for (key, tensor) in model.stateDictionary() where excluded.matches(key) { state[key] = tensor }
-        }
+        let state = try readState(from: path)
         var loaded = model
         do {
-            try loaded.loadStateDictionary(state)
+            try loaded.loadStateDictionary(state, excluding: excluded.map { [$0] } ?? [])
         } catch {
             throw .weightsDoNotFit(path: path, reason: String(describing: error))
         }

@@ -34,14 +34,14 @@ extension ParameterContainer {
     /// must agree in shape and dtype. On any problem nothing is changed and the thrown
     /// `StateDictionaryError` lists all missing, unexpected and mismatched paths.
     ///
-    /// `excluding` leaves whole subtrees out on both sides: a path equal to one of the prefixes
-    /// or below it (`"fc"` covers `fc.weight` and `fc.bias`, not `fc2.weight`) is neither
-    /// compared nor loaded, and the model keeps its own tensors there. Fine-tuning loads a
-    /// pretrained file into a model with a new head this way, strictly everywhere else:
-    /// `try model.loadStateDictionary(pretrained, excluding: ["fc"])`.
+    /// `excluding` leaves whole subtrees out on both sides: a path that one of the patterns
+    /// matches (`"fc"` covers `fc.weight` and `fc.bias`, not `fc2.weight`; see
+    /// `ParameterPattern`) is neither compared nor loaded, and the model keeps its own tensors
+    /// there. Fine-tuning loads a pretrained file into a model with a new head this way, strictly
+    /// everywhere else: `try model.loadStateDictionary(pretrained, excluding: ["fc"])`.
     public mutating func loadStateDictionary(_ state: [String: Tensor], strict: Bool = true,
-                                             excluding prefixes: [String] = []) throws {
-        let isExcluded = { (path: String) in prefixes.contains { path == $0 || path.hasPrefix($0 + ".") } }
+                                             excluding patterns: [ParameterPattern] = []) throws {
+        let isExcluded = { (path: String) in patterns.contains { $0.matches(path) } }
         let current = stateDictionary().filter { !isExcluded($0.key) }
         let state = state.filter { !isExcluded($0.key) }
         var error = StateDictionaryError(missing: [], unexpected: [], mismatched: [])
