@@ -81,11 +81,7 @@ func wideDeepTraining() -> Workload {
         var result = measure(settings, unitsPerStep: 256) {
             let batch = batches[next]
             next = (next + 1) % batches.count
-            let (_, gradients) = valueAndGradient(at: trainer.model) { model in
-                binaryCrossEntropy(logits: model(wide: batch.wide, categorical: batch.categorical, numeric: batch.numeric),
-                                   targets: batch.labels!)
-            }
-            trainer.optimizer.update(&trainer.model, along: gradients)
+            trainer.step(on: batch)
         }
         result.data = real == nil ? "synthetic ids, shapes of \(path)" : "\(path), \(shapes.rows) training rows"
         return result

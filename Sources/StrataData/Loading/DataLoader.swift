@@ -52,10 +52,7 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
 
     /// The sample order of the current epoch.
     public var order: [Int] {
-        guard shuffle else { return Array(0..<dataset.count) }
-        precondition(epoch >= 0, "DataLoader: epoch must be >= 0, got \(epoch)")
-        let generator = RandomGenerator(seed: seed, counter: UInt64(epoch) &* UInt64(dataset.count))
-        return permutation(dataset.count, generator: generator)
+        shuffle ? shuffledOrder(count: dataset.count, seed: seed, epoch: epoch) : Array(0..<dataset.count)
     }
 
     /// Batch `index` of the current epoch, given that epoch's `order`.
@@ -123,4 +120,13 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
 
         deinit { buffer.cancel() }
     }
+}
+
+/// The sample order of epoch `epoch` of `count` samples shuffled by `seed`: `permutation` with
+/// `RandomGenerator(seed: seed, counter: epoch * count)`, so epoch e continues the random stream
+/// where epochs 0..<e left it. `DataLoader` and the tabular trainer shuffle this way.
+public func shuffledOrder(count: Int, seed: UInt64, epoch: Int) -> [Int] {
+    precondition(epoch >= 0, "shuffledOrder: epoch must be >= 0, got \(epoch)")
+    let generator = RandomGenerator(seed: seed, counter: UInt64(epoch) &* UInt64(count))
+    return permutation(count, generator: generator)
 }

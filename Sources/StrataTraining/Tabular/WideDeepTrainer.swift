@@ -1,4 +1,3 @@
-import Foundation
 import Strata
 import StrataData
 import StrataNN
@@ -23,8 +22,8 @@ public struct WideDeepTrainer {
     public var model: WideDeep
     public var optimizer: Optimizer
     public var batchSize: Int
-    /// The order of epoch `e` is `permutation` with `RandomGenerator(seed: seed, counter: e * rows)`,
-    /// as `DataLoader` shuffles.
+    /// Epoch `e` visits the rows in `shuffledOrder(count: rows, seed: seed, epoch: e)`, as
+    /// `DataLoader` shuffles.
     public var seed: UInt64
     public private(set) var epochsCompleted = 0
 
@@ -44,20 +43,27 @@ public struct WideDeepTrainer {
     @discardableResult
     public mutating func trainEpoch(on data: TabularData) -> Double {
         precondition(data.labels != nil, "WideDeepTrainer: training rows need labels")
-        let generator = RandomGenerator(seed: seed, counter: UInt64(epochsCompleted) &* UInt64(data.count))
-        let order = permutation(data.count, generator: generator)
+        let order = shuffledOrder(count: data.count, seed: seed, epoch: epochsCompleted)
         var total = 0.0
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let batch = data.rows(Array(order[start..<min(start + batchSize, order.count)]))
-            let (loss, gradients) = valueAndGradient(at: model) { model in
-                binaryCrossEntropy(logits: model(wide: batch.wide, categorical: batch.categorical, numeric: batch.numeric),
-                                   targets: batch.labels!)
-            }
-            optimizer.update(&model, along: gradients)
-            total += loss.cast(to: .float64).scalar(as: Double.self) * Double(batch.count)
+            total += step(on: batch).cast(to: .float64).scalar(as: Double.self) * Double(batch.count)
         }
         epochsCompleted += 1
         return total / Double(max(data.count, 1))
+    }
+
+    /// One optimizer step on the labelled rows `batch`: forward, binary cross-entropy on the
+    /// summed logits, backward, update. Returns the batch's mean loss.
+    @discardableResult
+    public mutating func step(on batch: TabularData) -> Tensor {
+        precondition(batch.labels != nil, "WideDeepTrainer: training rows need labels")
+        let (loss, gradients) = valueAndGradient(at: model) { model in
+            binaryCrossEntropy(logits: model(wide: batch.wide, categorical: batch.categorical, numeric: batch.numeric),
+                               targets: batch.labels!)
+        }
+        optimizer.update(&model, along: gradients)
+        return loss
     }
 
     /// The positive-class probabilities `[rows]` of `data` under `model`, in inference mode.
@@ -78,17 +84,12 @@ public struct WideDeepTrainer {
         precondition(data.labels != nil && data.count > 0, "WideDeepTrainer: evaluation needs labelled rows")
         let labels = data.labels!.cast(to: .float64)
         let probabilities = Self.probabilities(of: model, on: data).cast(to: .float64)
+        let loss = binaryCrossEntropy(probabilities: probabilities, targets: labels).scalar(as: Double.self)
         let p = probabilities.scalars(as: Double.self), t = labels.scalars(as: Double.self)
-        var loss = 0.0, correct = 0
-        for (probability, label) in zip(p, t) {
-            // Clamped as PyTorch's BCELoss clamps its log at -100.
-            loss -= label == 1 ? Swift.max(Foundation.log(probability), -100) : Swift.max(Foundation.log(1 - probability), -100)
-            if (probability >= 0.5) == (label == 1) { correct += 1 }
-        }
+        let correct = zip(p, t).count { probability, label in (probability >= 0.5) == (label == 1) }
         let positives = t.count { $0 == 1 }
         let auc = positives > 0 && positives < t.count ? rocAUC(scores: probabilities, labels: labels) : nil
-        return BinaryEvaluation(loss: loss / Double(t.count), accuracy: Double(correct) / Double(t.count), rocAUC: auc,
-                                count: t.count)
+        return BinaryEvaluation(loss: loss, accuracy: Double(correct) / Double(t.count), rocAUC: auc, count: t.count)
     }
 
     /// How many wide weights are exactly zero, and how many there are (0 of 0 without a wide part).
