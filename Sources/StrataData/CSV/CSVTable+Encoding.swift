@@ -17,24 +17,28 @@ extension CSVTable {
     /// Pass the training table's mean as `fill` for validation rows, so that no statistic leaks
     /// from them. Throws `notNumeric` when a present cell is not a number (a categorical column).
     public func numericColumn(_ name: String, fill: Double? = nil) throws(CSVError) -> ImputedColumn {
-        let column = try columnIndex(name)
-        var numbers: [Double?] = []
-        for (row, cells) in rows.enumerated() {
-            let text = cells[column]
-            if missingMarkers.contains(text) {
-                numbers.append(nil)
-            } else if let number = Self.number(text) {
-                numbers.append(number)
-            } else {
-                throw .notNumeric(column: name, row: row, value: text)
-            }
-        }
+        let numbers = try numbers(of: name)
         let present = numbers.compactMap { $0 }
         let mean = present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)
         let filler = fill ?? mean
         let imputedRows = numbers.indices.filter { numbers[$0] == nil }
         let values = Tensor(numbers.map { Float($0 ?? filler) }, shape: [rowCount])
         return ImputedColumn(values: values, fill: filler, imputedRows: imputedRows)
+    }
+
+    /// The numbers of a column, nil where its cell is missing.
+    /// - Throws: `notNumeric` when a present cell is not a number (a categorical column).
+    public func numbers(of name: String) throws(CSVError) -> [Double?] {
+        var numbers: [Double?] = []
+        for (row, cell) in try values(of: name).enumerated() {
+            guard let cell else {
+                numbers.append(nil)
+                continue
+            }
+            guard let number = Self.number(cell) else { throw .notNumeric(column: name, row: row, value: cell) }
+            numbers.append(number)
+        }
+        return numbers
     }
 
     /// A vocabulary of a column's present values (any kind: numeric codes are labels too).

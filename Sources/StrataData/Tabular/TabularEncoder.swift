@@ -205,13 +205,7 @@ public struct TabularEncoder: Codable, Sendable, Equatable {
 
     /// The numbers of a numeric column, nil where missing.
     static func numbers(_ table: CSVTable, _ name: String) throws(TabularError) -> [Double?] {
-        var result: [Double?] = []
-        for (row, cell) in try cells(table, name).enumerated() {
-            guard let cell else { result.append(nil); continue }
-            guard let number = CSVTable.number(cell) else { throw .csv(.notNumeric(column: name, row: row, value: cell)) }
-            result.append(number)
-        }
-        return result
+        do { return try table.numbers(of: name) } catch { throw .csv(error) }
     }
 
     /// The distinct values at the `q / buckets` quantiles (q = 1..<buckets) of `values`: the
