@@ -45,6 +45,7 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save, save_file
 
+from swift_fixtures import SeededDraws  # noqa: E402 (a sibling script)
 from torch_models import INTEROP_MODELS, torchvision_version  # noqa: E402 (a sibling script)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -65,15 +66,8 @@ WRAPPERS = {
 }
 
 torch.set_default_dtype(torch.float32)
-generator = torch.Generator().manual_seed(SEED)
-
-
-def normal(*shape, scale=1.0):
-    return torch.randn(*shape, generator=generator) * scale
-
-
-def uniform(*shape, low=0.0, high=1.0):
-    return torch.rand(*shape, generator=generator) * (high - low) + low
+draws = SeededDraws(SEED)
+generator, normal, uniform = draws.generator, draws.normal, draws.uniform
 
 
 def tiled_normal(shape, scale):

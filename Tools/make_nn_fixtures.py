@@ -14,29 +14,23 @@ generated file is committed):
     ~/.cache/strata-peers/venv/bin/python Tools/make_nn_fixtures.py
 """
 
+import functools
 import pathlib
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from swift_fixtures import swift_float, swift_tensor  # noqa: E402 (a sibling script)
+from swift_fixtures import (SeededDraws, all_fixtures_list, fixture_declarations,  # noqa: E402 (a sibling script)
+                            generated_header, write_swift)
 
 OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "Tests/StrataNNTests/Fixtures/TorchFixtures.swift"
 SEED = 20240607
 
 torch.set_default_dtype(torch.float32)
-generator = torch.Generator().manual_seed(SEED)
+draws = SeededDraws(SEED)
+generator, normal, uniform, weighted = draws.generator, draws.normal, draws.uniform, draws.weighted
 fixtures = []  # (swift name, torch code, [(tensor name, tensor)])
-
-
-def normal(*shape, scale=1.0):
-    return torch.randn(*shape, generator=generator) * scale
-
-
-def uniform(*shape, low=0.0, high=1.0):
-    return torch.rand(*shape, generator=generator) * (high - low) + low
 
 
 def integers(high, *shape):
@@ -52,12 +46,6 @@ def gradients(scalar, named_inputs):
     names = list(named_inputs)
     grads = torch.autograd.grad(scalar, [named_inputs[n] for n in names])
     return [("gradient." + n, g) for n, g in zip(names, grads)]
-
-
-def weighted(output):
-    """A fixed random weighting of `output`, and the scalar sum(output * upstream) to differentiate."""
-    upstream = normal(*output.shape)
-    return upstream, (output * upstream).sum()
 
 
 # ---------------------------------------------------------------- layers
@@ -199,71 +187,75 @@ def loss_fixture(name, code, function, differentiable, constants):
     add(name, code, tensors + gradients(scalar, tracked))
 
 
+REDUCTIONS = [("mean", ""), ("sum", "Sum"), ("none", "Unreduced")]
+
+
+def reduced_loss_fixtures(losses):
+    """Each loss (name, its PyTorch call up to `reduction`, function(**tensors, reduction),
+    differentiable, constants) with every reduction, named with the reduction's suffix: all the
+    losses with 'mean', then all with 'sum', then all with 'none'."""
+    for reduction, suffix in REDUCTIONS:
+        for name, call, function, differentiable, constants in losses:
+            loss_fixture(name + suffix, f"{call}, reduction='{reduction}')",
+                         functools.partial(function, reduction=reduction), differentiable, constants)
+
+
 batch, classes = 5, 4
 logits = normal(batch, classes, scale=2)
 labels = integers(classes, batch)
 class_weights = uniform(classes, low=0.2, high=2.0)
 probability_targets = F.softmax(normal(batch, classes), dim=1)
+log_probabilities = F.log_softmax(logits, dim=1).detach()
 
-for reduction, suffix in [("mean", ""), ("sum", "Sum"), ("none", "Unreduced")]:
-    loss_fixture("crossEntropyLabels" + suffix, f"F.cross_entropy(logits, labels, reduction='{reduction}')",
-                 lambda logits, labels, r=reduction: F.cross_entropy(logits, labels, reduction=r),
-                 {"logits": logits}, {"labels": labels})
-    loss_fixture("crossEntropyClassWeights" + suffix,
-                 f"F.cross_entropy(logits, labels, weight=class_weights, reduction='{reduction}')",
-                 lambda logits, labels, class_weights, r=reduction:
-                 F.cross_entropy(logits, labels, weight=class_weights, reduction=r),
-                 {"logits": logits}, {"labels": labels, "class_weights": class_weights})
-    loss_fixture("crossEntropyProbabilities" + suffix,
-                 f"F.cross_entropy(logits, probabilities, reduction='{reduction}')",
-                 lambda logits, probabilities, r=reduction: F.cross_entropy(logits, probabilities, reduction=r),
-                 {"logits": logits}, {"probabilities": probability_targets})
-    loss_fixture("crossEntropyLabelSmoothing" + suffix,
-                 f"F.cross_entropy(logits, labels, label_smoothing=0.1, reduction='{reduction}')",
-                 lambda logits, labels, r=reduction: F.cross_entropy(logits, labels, label_smoothing=0.1, reduction=r),
-                 {"logits": logits}, {"labels": labels})
-    loss_fixture("crossEntropyWeightsAndSmoothing" + suffix,
-                 f"F.cross_entropy(logits, labels, weight=class_weights, label_smoothing=0.2, reduction='{reduction}')",
-                 lambda logits, labels, class_weights, r=reduction:
-                 F.cross_entropy(logits, labels, weight=class_weights, label_smoothing=0.2, reduction=r),
-                 {"logits": logits}, {"labels": labels, "class_weights": class_weights})
-    loss_fixture("crossEntropyProbabilitiesWeightsAndSmoothing" + suffix,
-                 f"F.cross_entropy(logits, probabilities, weight=class_weights, label_smoothing=0.2, reduction='{reduction}')",
-                 lambda logits, probabilities, class_weights, r=reduction:
-                 F.cross_entropy(logits, probabilities, weight=class_weights, label_smoothing=0.2, reduction=r),
-                 {"logits": logits}, {"probabilities": probability_targets, "class_weights": class_weights})
-    loss_fixture("negativeLogLikelihood" + suffix, f"F.nll_loss(log_probabilities, labels, reduction='{reduction}')",
-                 lambda log_probabilities, labels, r=reduction: F.nll_loss(log_probabilities, labels, reduction=r),
-                 {"log_probabilities": F.log_softmax(logits, dim=1).detach()}, {"labels": labels})
-    loss_fixture("negativeLogLikelihoodClassWeights" + suffix,
-                 f"F.nll_loss(log_probabilities, labels, weight=class_weights, reduction='{reduction}')",
-                 lambda log_probabilities, labels, class_weights, r=reduction:
-                 F.nll_loss(log_probabilities, labels, weight=class_weights, reduction=r),
-                 {"log_probabilities": F.log_softmax(logits, dim=1).detach()},
-                 {"labels": labels, "class_weights": class_weights})
+reduced_loss_fixtures([
+    ("crossEntropyLabels", "F.cross_entropy(logits, labels",
+     lambda logits, labels, reduction: F.cross_entropy(logits, labels, reduction=reduction),
+     {"logits": logits}, {"labels": labels}),
+    ("crossEntropyClassWeights", "F.cross_entropy(logits, labels, weight=class_weights",
+     lambda logits, labels, class_weights, reduction:
+     F.cross_entropy(logits, labels, weight=class_weights, reduction=reduction),
+     {"logits": logits}, {"labels": labels, "class_weights": class_weights}),
+    ("crossEntropyProbabilities", "F.cross_entropy(logits, probabilities",
+     lambda logits, probabilities, reduction: F.cross_entropy(logits, probabilities, reduction=reduction),
+     {"logits": logits}, {"probabilities": probability_targets}),
+    ("crossEntropyLabelSmoothing", "F.cross_entropy(logits, labels, label_smoothing=0.1",
+     lambda logits, labels, reduction: F.cross_entropy(logits, labels, label_smoothing=0.1, reduction=reduction),
+     {"logits": logits}, {"labels": labels}),
+    ("crossEntropyWeightsAndSmoothing", "F.cross_entropy(logits, labels, weight=class_weights, label_smoothing=0.2",
+     lambda logits, labels, class_weights, reduction:
+     F.cross_entropy(logits, labels, weight=class_weights, label_smoothing=0.2, reduction=reduction),
+     {"logits": logits}, {"labels": labels, "class_weights": class_weights}),
+    ("crossEntropyProbabilitiesWeightsAndSmoothing",
+     "F.cross_entropy(logits, probabilities, weight=class_weights, label_smoothing=0.2",
+     lambda logits, probabilities, class_weights, reduction:
+     F.cross_entropy(logits, probabilities, weight=class_weights, label_smoothing=0.2, reduction=reduction),
+     {"logits": logits}, {"probabilities": probability_targets, "class_weights": class_weights}),
+    ("negativeLogLikelihood", "F.nll_loss(log_probabilities, labels",
+     lambda log_probabilities, labels, reduction: F.nll_loss(log_probabilities, labels, reduction=reduction),
+     {"log_probabilities": log_probabilities}, {"labels": labels}),
+    ("negativeLogLikelihoodClassWeights", "F.nll_loss(log_probabilities, labels, weight=class_weights",
+     lambda log_probabilities, labels, class_weights, reduction:
+     F.nll_loss(log_probabilities, labels, weight=class_weights, reduction=reduction),
+     {"log_probabilities": log_probabilities}, {"labels": labels, "class_weights": class_weights}),
+])
 
 # Differences spread over [-2, 2] so smooth L1 and Huber see both their branches.
 prediction = normal(3, 4)
 target = prediction + uniform(3, 4, low=-2.0, high=2.0)
-for reduction, suffix in [("mean", ""), ("sum", "Sum"), ("none", "Unreduced")]:
-    regression = {"prediction": prediction}
-    constants = {"target": target}
-    loss_fixture("meanSquaredError" + suffix, f"F.mse_loss(prediction, target, reduction='{reduction}')",
-                 lambda prediction, target, r=reduction: F.mse_loss(prediction, target, reduction=r),
-                 regression, constants)
-    loss_fixture("l1Loss" + suffix, f"F.l1_loss(prediction, target, reduction='{reduction}')",
-                 lambda prediction, target, r=reduction: F.l1_loss(prediction, target, reduction=r),
-                 regression, constants)
-    loss_fixture("smoothL1Loss" + suffix, f"F.smooth_l1_loss(prediction, target, reduction='{reduction}')",
-                 lambda prediction, target, r=reduction: F.smooth_l1_loss(prediction, target, reduction=r),
-                 regression, constants)
-    loss_fixture("smoothL1LossBeta" + suffix,
-                 f"F.smooth_l1_loss(prediction, target, beta=0.5, reduction='{reduction}')",
-                 lambda prediction, target, r=reduction: F.smooth_l1_loss(prediction, target, beta=0.5, reduction=r),
-                 regression, constants)
-    loss_fixture("huberLossDelta" + suffix, f"F.huber_loss(prediction, target, delta=0.7, reduction='{reduction}')",
-                 lambda prediction, target, r=reduction: F.huber_loss(prediction, target, delta=0.7, reduction=r),
-                 regression, constants)
+reduced_loss_fixtures([
+    (name, call, function, {"prediction": prediction}, {"target": target}) for name, call, function in [
+        ("meanSquaredError", "F.mse_loss(prediction, target",
+         lambda prediction, target, reduction: F.mse_loss(prediction, target, reduction=reduction)),
+        ("l1Loss", "F.l1_loss(prediction, target",
+         lambda prediction, target, reduction: F.l1_loss(prediction, target, reduction=reduction)),
+        ("smoothL1Loss", "F.smooth_l1_loss(prediction, target",
+         lambda prediction, target, reduction: F.smooth_l1_loss(prediction, target, reduction=reduction)),
+        ("smoothL1LossBeta", "F.smooth_l1_loss(prediction, target, beta=0.5",
+         lambda prediction, target, reduction: F.smooth_l1_loss(prediction, target, beta=0.5, reduction=reduction)),
+        ("huberLossDelta", "F.huber_loss(prediction, target, delta=0.7",
+         lambda prediction, target, reduction: F.huber_loss(prediction, target, delta=0.7, reduction=reduction)),
+    ]
+])
 
 # Probabilities strictly inside (0, 1); targets hard and soft.
 probabilities = torch.sigmoid(normal(3, 4, scale=2))
@@ -272,36 +264,31 @@ element_weights = uniform(3, 4, low=0.5, high=1.5)
 # Logits include ±100, where a naive log(sigmoid) underflows.
 binary_logits = torch.cat([normal(10, scale=3), torch.tensor([100.0, -100.0])]).reshape(3, 4)
 positive_weight = uniform(4, low=0.5, high=3.0)
-for reduction, suffix in [("mean", ""), ("sum", "Sum"), ("none", "Unreduced")]:
-    loss_fixture("binaryCrossEntropy" + suffix, f"F.binary_cross_entropy(probabilities, targets, reduction='{reduction}')",
-                 lambda probabilities, targets, r=reduction: F.binary_cross_entropy(probabilities, targets, reduction=r),
-                 {"probabilities": probabilities}, {"targets": binary_targets})
-    loss_fixture("binaryCrossEntropyWeights" + suffix,
-                 f"F.binary_cross_entropy(probabilities, targets, weight=weights, reduction='{reduction}')",
-                 lambda probabilities, targets, weights, r=reduction:
-                 F.binary_cross_entropy(probabilities, targets, weight=weights, reduction=r),
-                 {"probabilities": probabilities}, {"targets": binary_targets, "weights": element_weights})
-    loss_fixture("binaryCrossEntropyLogits" + suffix,
-                 f"F.binary_cross_entropy_with_logits(logits, targets, reduction='{reduction}')",
-                 lambda logits, targets, r=reduction: F.binary_cross_entropy_with_logits(logits, targets, reduction=r),
-                 {"logits": binary_logits}, {"targets": binary_targets})
-    loss_fixture("binaryCrossEntropyLogitsPositiveWeight" + suffix,
-                 f"F.binary_cross_entropy_with_logits(logits, targets, weight=weights, pos_weight=positive_weight, "
-                 f"reduction='{reduction}')",
-                 lambda logits, targets, weights, positive_weight, r=reduction:
-                 F.binary_cross_entropy_with_logits(logits, targets, weight=weights, pos_weight=positive_weight,
-                                                    reduction=r),
-                 {"logits": binary_logits},
-                 {"targets": binary_targets, "weights": element_weights, "positive_weight": positive_weight})
+reduced_loss_fixtures([
+    ("binaryCrossEntropy", "F.binary_cross_entropy(probabilities, targets",
+     lambda probabilities, targets, reduction: F.binary_cross_entropy(probabilities, targets, reduction=reduction),
+     {"probabilities": probabilities}, {"targets": binary_targets}),
+    ("binaryCrossEntropyWeights", "F.binary_cross_entropy(probabilities, targets, weight=weights",
+     lambda probabilities, targets, weights, reduction:
+     F.binary_cross_entropy(probabilities, targets, weight=weights, reduction=reduction),
+     {"probabilities": probabilities}, {"targets": binary_targets, "weights": element_weights}),
+    ("binaryCrossEntropyLogits", "F.binary_cross_entropy_with_logits(logits, targets",
+     lambda logits, targets, reduction: F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction),
+     {"logits": binary_logits}, {"targets": binary_targets}),
+    ("binaryCrossEntropyLogitsPositiveWeight",
+     "F.binary_cross_entropy_with_logits(logits, targets, weight=weights, pos_weight=positive_weight",
+     lambda logits, targets, weights, positive_weight, reduction:
+     F.binary_cross_entropy_with_logits(logits, targets, weight=weights, pos_weight=positive_weight,
+                                        reduction=reduction),
+     {"logits": binary_logits},
+     {"targets": binary_targets, "weights": element_weights, "positive_weight": positive_weight}),
+])
 
 # ---------------------------------------------------------------- Swift output
 
 
 def main():
-    lines = [
-        "// GENERATED by Tools/make_nn_fixtures.py with PyTorch " + torch.__version__ + " (seed "
-        + str(SEED) + "). Do not edit.",
-        "// Regenerate from the repository root: ~/.cache/strata-peers/venv/bin/python Tools/make_nn_fixtures.py",
+    lines = generated_header("make_nn_fixtures.py", SEED) + [
         "//",
         "// Tensor names: inputs as named in the PyTorch call; `state.<key>` the module's state_dict before the",
         "// call; `after.<key>` its buffers after it; `output`; `upstream` the random weighting w of a tensor output;",
@@ -309,24 +296,10 @@ def main():
         "",
         "extension TorchFixtures {",
     ]
-    names = set()
-    for name, code, tensors in fixtures:
-        assert name not in names, name
-        names.add(name)
-        lines.append(f"    /// `{code}`")
-        lines.append(f"    static let {name} = Fixture(name: \"{name}\", torchCode: \"{code}\", tensors: [")
-        for tensor_name, tensor in tensors:
-            lines.append(f"        \"{tensor_name}\": {swift_tensor(tensor)},")
-        lines.append("    ])")
-        lines.append("")
-    lines.append("    /// Every fixture, for the test that checks none is left unused.")
-    lines.append("    static let all: [Fixture] = [")
-    for name, _, _ in fixtures:
-        lines.append(f"        {name},")
-    lines.append("    ]")
+    lines += fixture_declarations(fixtures)
+    lines += all_fixtures_list(name for name, _, _ in fixtures)
     lines.append("}")
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text("\n".join(lines) + "\n")
+    write_swift(OUTPUT, lines)
     print(f"wrote {len(fixtures)} fixtures to {OUTPUT}")
 
 
