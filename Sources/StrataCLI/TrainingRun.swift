@@ -12,6 +12,11 @@ import StrataTraining
 /// `checkpoints/best.safetensors` (best validation accuracy), `logs/` (TensorBoard events),
 /// `model.safetensors` (the final state dictionary), `loss.svg`, `accuracy.svg`,
 /// `confusion-matrix.svg` and `summary.json`.
+///
+/// The training images are split by the seed into the images trained on and those held out for
+/// validation (`settings.validationSplit`), which choose the best checkpoint, drive early stopping
+/// and give the per-epoch validation metrics; the test split is evaluated once, on the final
+/// model, for the summary's test accuracy and confusion matrix.
 public struct TrainingRun {
     public var settings: TrainingSettings
     public var directory: URL
@@ -43,20 +48,25 @@ public struct TrainingRun {
             training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: settings.seed)
             test = test.selectingClasses(classes)
         }
+        let validationSplit = settings.validationSplit ?? .defaultImages(trainingCount: training.count)
+        let (trainingPart, validation) = try validationSplit.split(training, seed: settings.seed)
+        training = trainingPart
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             throw CLIError.unwritableOutput(path: directory.path, reason: String(describing: error))
         }
         try settings.write(to: directory)
-        output("\(settings.model.rawValue): \(training.count) training and \(test.count) test images\n")
+        output("\(settings.model.rawValue): \(training.count) training, \(validation?.count ?? 0) validation and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
         return try train(settings.model.makeModel(seed: settings.seed, classes: fineTuning.classCount),
-                         fineTuning: fineTuning, training: training, test: test, resumingFrom: checkpoint)
+                         fineTuning: fineTuning, training: training, validation: validation, test: test,
+                         resumingFrom: checkpoint)
     }
 
     private func train<Model: HeadReplaceable>(_ model: Model, fineTuning: FineTuningSettings, training: TensorDataset,
-                                               test: TensorDataset, resumingFrom checkpoint: URL?) throws -> RunSummary {
+                                               validation: TensorDataset?, test: TensorDataset,
+                                               resumingFrom checkpoint: URL?) throws -> RunSummary {
         var model = model
         // A resumed run takes every weight from its checkpoint.
         if checkpoint == nil, let path = fineTuning.initialWeights {
@@ -68,10 +78,9 @@ public struct TrainingRun {
         let frozen = model.parameters.filter { optimizer.isFrozen($0.key) }.values.reduce(0) { $0 + $1.scalarCount }
         if frozen > 0 { output("frozen: \(frozen) of \(model.parameterCount) parameters\n") }
         let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: settings.seed)
-        let validation = DataLoader(test, batchSize: 256)
         var trainer = Trainer(model: model,
                               optimizer: optimizer,
-                              trainingData: loader, validationData: validation,
+                              trainingData: loader, validationData: validation.map { DataLoader($0, batchSize: 256) },
                               schedule: (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate,
                                                                                   epochs: settings.epochs),
                               randomSeed: settings.seed)
@@ -95,7 +104,8 @@ public struct TrainingRun {
         }
         trainer.callbacks = [
             ProgressReporter(output: output),
-            try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy),
+            // Without validation data there is no best epoch to keep.
+            try CheckpointSaver(directory: checkpointDirectory, keepBest: validation == nil ? nil : .validationAccuracy),
             TensorBoardLogger(writer: writer),
         ]
         // A resumed run counts patience afresh from its first epoch.
@@ -107,7 +117,8 @@ public struct TrainingRun {
         let seconds = Date().timeIntervalSince(start)
         try writer.close()
 
-        let evaluation = trainer.evaluate(on: validation)
+        // The test split's only use: the final model, once, after training.
+        let evaluation = trainer.evaluate(on: DataLoader(test, batchSize: 256))
         let counts = evaluation.confusionMatrix.map(Self.rows) ?? []
         let summary = RunSummary(settings: settings, epochs: earlier + trainer.history.map(RunSummary.Epoch.init),
                                  testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
@@ -127,8 +138,10 @@ public struct TrainingRun {
         try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingLoss)),
                                     series("validation", summary.epochs.map(\.validationLoss))],
                                    title: "Loss", yLabel: "cross-entropy", to: directory.appendingPathComponent("loss.svg"))
+        // The test accuracy, measured once on the final model, is a lone point at the last epoch.
+        let test = PlotSeries(name: "test (final)", points: x.last.map { [(x: $0, y: summary.testAccuracy)] } ?? [])
         try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingAccuracy)),
-                                    series("validation", summary.epochs.map(\.validationAccuracy))],
+                                    series("validation", summary.epochs.map(\.validationAccuracy)), test],
                                    title: "Accuracy", yLabel: "accuracy", to: directory.appendingPathComponent("accuracy.svg"))
         // Class names label the matrix only while labels are Fashion-MNIST's own.
         if summary.confusionMatrix.count == FashionMNIST.classNames.count && settings.classes == nil {

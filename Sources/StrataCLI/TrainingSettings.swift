@@ -25,11 +25,14 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Pretrained weights, a replaced head, frozen parameters and a backbone rate; nil (as in
     /// runs written before it existed) trains from scratch.
     public var fineTuning: FineTuningSettings?
+    /// The training samples held out for validation; nil (also in runs written before it
+    /// existed) is the default: `ValidationSplit.defaultImages` or, for tables, `.defaultRows`.
+    public var validationSplit: ValidationSplit?
 
     public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
                 learningRate: Double, seed: UInt64, limit: Int?, earlyStoppingPatience: Int? = nil,
                 schedule: ScheduleName? = nil, tabular: TabularSettings? = nil, classes: [Int]? = nil,
-                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil) {
+                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil, validationSplit: ValidationSplit? = nil) {
         self.model = model
         self.dataset = dataset
         self.epochs = epochs
@@ -44,12 +47,19 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.classes = classes
         self.imagesPerClass = imagesPerClass
         self.fineTuning = fineTuning
+        self.validationSplit = validationSplit
     }
 
-    /// Checks the class selection and the fine-tuning settings against the model they build.
+    /// Checks the validation split (early stopping needs one), then the class selection and the
+    /// fine-tuning settings against the model they build.
     /// - Throws: `CLIError.invalidSetting` naming the first problem (and the flag that sets it).
     public func validate() throws(CLIError) {
         let fineTuning = fineTuning ?? FineTuningSettings()
+        if validationSplit?.holdsOutNothing == true, let earlyStoppingPatience {
+            throw .invalidSetting("--early-stopping \(earlyStoppingPatience) needs validation data, but --validation-split is 0")
+        }
+        // The rest concerns the image models, whose classes and fine-tuning a table has not.
+        guard model != .wideDeep else { return }
         if let classes {
             guard !classes.isEmpty, classes.allSatisfy((0..<10).contains), Set(classes).count == classes.count else {
                 throw .invalidSetting("--classes must be distinct labels in 0...9, got \(classes)")

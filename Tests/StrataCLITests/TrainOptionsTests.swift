@@ -16,8 +16,8 @@ import Testing
     let settings = try TrainingSettings.read(from: output)
     #expect(settings.earlyStoppingPatience == 2)
     #expect(settings.schedule == ScheduleName.none)
-    #expect(throws: (any Error).self) { try TrainCommand.parse(["--early-stopping", "0"]) }
-    #expect(throws: (any Error).self) { try TrainCommand.parse(["--schedule", "linear"]) }
+    expectUsageError(TrainCommand.self, ["--early-stopping", "0"], message: "--early-stopping must be positive, got 0")
+    expectUsageError(TrainCommand.self, ["--schedule", "linear"], message: "The value 'linear' is invalid for '--schedule <schedule>'")
 }
 
 /// Cosine over E epochs from 0.1: 0.1 * (1 + cos(pi * e / E)) / 2; step over 6 epochs: 0.1 for
