@@ -45,26 +45,18 @@ public enum ValidationSplit: Equatable, Sendable {
     /// held-out samples are not correlated with either.
     static func splitSeed(_ seed: UInt64) -> UInt64 { seed ^ 0x5641_4C49_4441_5445 }  // "VALIDATE"
 
-    /// `dataset` split into (training, validation) by `splitIndices(count:seed:)`, each part in
+    /// `dataset` split into (training, validation) by `TensorDataset.holdingOut`, each part in
     /// the dataset's order; the validation part is nil when nothing is held out.
     public func split(_ dataset: TensorDataset, seed: UInt64) throws(CLIError) -> (training: TensorDataset, validation: TensorDataset?) {
-        let parts = try splitIndices(count: dataset.count, seed: seed)
-        guard !parts.validation.isEmpty else { return (dataset, nil) }
-        func subset(_ indices: [Int]) -> TensorDataset {
-            let selected = dataset.samples(at: Tensor(indices.map(Int64.init)))
-            return TensorDataset(inputs: selected.inputs, labels: selected.labels)
-        }
-        return (subset(parts.training), subset(parts.validation))
+        let held = try validationCount(of: dataset.count)
+        guard held > 0 else { return (dataset, nil) }
+        let parts = dataset.holdingOut(held, seed: Self.splitSeed(seed))
+        return (parts.training, parts.validation)
     }
 
-    /// The positions `0..<count` split into (training, validation), each part sorted: a seeded
-    /// permutation (`StrataData.splitIndices`) cut after the samples kept for training.
+    /// The positions `0..<count` split into (training, validation) by `holdOutIndices`, for tables.
     public func splitIndices(count: Int, seed: UInt64) throws(CLIError) -> (training: [Int], validation: [Int]) {
-        let held = try validationCount(of: count)
-        guard held > 0 else { return (Array(0..<count), []) }
-        let parts = StrataData.splitIndices(count: count, fractions: [Double(count - held) / Double(count), Double(held) / Double(count)],
-                                            seed: Self.splitSeed(seed))
-        return (parts[0].sorted(), parts[1].sorted())
+        try holdOutIndices(count: count, validationCount: validationCount(of: count), seed: Self.splitSeed(seed))
     }
 }
 
