@@ -94,6 +94,8 @@ public struct TrainingRun {
             earlier = try epochs(before: trainer.nextEpoch)
             output("resuming after epoch \(trainer.nextEpoch) from \(checkpoint.lastPathComponent)\n")
         }
+        trainer.plateau = (settings.schedule ?? .none).plateauSchedule(learningRate: settings.learningRate,
+                                                                       earlierValidationLosses: earlier.compactMap(\.validationLoss))
         let writer: TensorBoardWriter
         do {
             // A resumed run adds a second event file beside the first; TensorBoard merges them.

@@ -58,6 +58,9 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         if validationSplit?.holdsOutNothing == true, let earlyStoppingPatience {
             throw .invalidSetting("--early-stopping \(earlyStoppingPatience) needs validation data, but --validation-split is 0")
         }
+        if validationSplit?.holdsOutNothing == true, schedule == .plateau {
+            throw .invalidSetting("--schedule plateau needs validation data, but --validation-split is 0")
+        }
         // The rest concerns the image models, whose classes and fine-tuning a table has not.
         guard model != .wideDeep else { return }
         if let classes {

@@ -59,3 +59,25 @@ import Testing
     let settings = try TrainingSettings.read(from: directory)
     #expect(settings.earlyStoppingPatience == nil && settings.schedule == nil)
 }
+
+/// At a rate of 1e-7 the weights barely move, so the validation loss never falls by PyTorch's
+/// relative threshold 1e-4: epoch 0 sets the best, epochs 1-3 are three epochs without
+/// improvement (more than patience 2), so epoch 4 runs at 1e-8. A run resumed after epoch 2
+/// replays the validation losses and reaches the same rates.
+@Test func plateauDividesTheRateWhenTheValidationLossStallsAndResumes() throws {
+    let data = try writeSyntheticFashionMNIST(count: 40)
+    let whole = temporaryDirectory(), split = temporaryDirectory()
+    defer { for url in [data, whole, split] { try? FileManager.default.removeItem(at: url) } }
+    let flags = ["--model", "mlp", "--dataset", data.path, "--batch-size", "16", "--optimizer", "sgd", "--lr", "1e-7",
+                 "--schedule", "plateau"]
+    try TrainCommand.parse(flags + ["--epochs", "5", "--output", whole.path]).run()
+    let rates = try RunSummary.read(from: whole).epochs.map(\.learningRate)
+    #expect(rates.count == 5)
+    #expect(zip(rates, [1e-7, 1e-7, 1e-7, 1e-7, 1e-8]).allSatisfy { abs($0 - $1) < 1e-20 }, "\(rates)")
+
+    try TrainCommand.parse(flags + ["--epochs", "3", "--output", split.path]).run()
+    try ResumeCommand.parse([split.path, "--epochs", "5"]).run()
+    #expect(try RunSummary.read(from: split).epochs.map(\.learningRate) == rates)
+    expectUsageError(TrainCommand.self, ["--schedule", "plateau", "--validation-split", "0"],
+                     message: "--schedule plateau needs validation data, but --validation-split is 0")
+}

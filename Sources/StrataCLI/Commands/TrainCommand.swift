@@ -33,7 +33,10 @@ public struct TrainCommand: ParsableCommand {
         at the end. Default: 5000 images (a tenth when there are fewer than 50,000), a tenth of a CSV's training rows.
         """, valueName: "N|FRACTION"))
     var validationSplit: ValidationSplit?
-    @Option(help: "The learning-rate schedule: none, cosine (to 0 over the epochs) or step (x0.1 every third of the epochs).")
+    @Option(help: """
+        The learning-rate schedule: none, cosine (to 0 over the epochs), step (x0.1 every third of the epochs) \
+        or plateau (x0.1 after 2 epochs without a lower validation loss).
+        """)
     var schedule: ScheduleName = .none
     @OptionGroup(title: "Tabular data (--model wide-deep)")
     var tabular: TabularOptions
