@@ -43,13 +43,14 @@ public struct TrainingRun {
         let source = DatasetSource(settings.dataset)
         var training = try source.load(.train, limit: settings.limit)
         var test = try source.load(.test, limit: settings.limit)
+        let seeds = RunSeeds(settings.seed)
         if settings.classes != nil || settings.imagesPerClass != nil {
             let classes = settings.classes ?? Array(0..<10)
-            training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: settings.seed)
+            training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: seeds.selection)
             test = test.selectingClasses(classes)
         }
         let validationSplit = settings.validationSplit ?? .defaultImages(trainingCount: training.count)
-        let (trainingPart, validation) = try validationSplit.split(training, seed: settings.seed)
+        let (trainingPart, validation) = try validationSplit.split(training, seed: seeds.validation)
         training = trainingPart
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -59,7 +60,7 @@ public struct TrainingRun {
         try settings.write(to: directory)
         output("\(settings.model.rawValue): \(training.count) training, \(validation?.count ?? 0) validation and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
-        return try train(settings.model.makeModel(seed: settings.seed, classes: fineTuning.classCount),
+        return try train(settings.model.makeModel(seed: seeds.model, classes: fineTuning.classCount),
                          fineTuning: fineTuning, training: training, validation: validation, test: test,
                          resumingFrom: checkpoint)
     }
@@ -73,17 +74,18 @@ public struct TrainingRun {
             model = try fineTuning.initialize(model)
             output("initialized from \(path)" + (fineTuning.headClasses.map { " with a new head of \($0) classes" } ?? "") + "\n")
         }
+        let seeds = RunSeeds(settings.seed)
         var optimizer = settings.optimizer.makeOptimizer(learningRate: settings.learningRate)
         try fineTuning.configure(&optimizer, for: model)
         let frozen = model.parameters.filter { optimizer.isFrozen($0.key) }.values.reduce(0) { $0 + $1.scalarCount }
         if frozen > 0 { output("frozen: \(frozen) of \(model.parameterCount) parameters\n") }
-        let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: settings.seed)
+        let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: seeds.shuffle)
         var trainer = Trainer(model: model,
                               optimizer: optimizer,
                               trainingData: loader, validationData: validation.map { DataLoader($0, batchSize: 256) },
                               schedule: (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate,
                                                                                   epochs: settings.epochs),
-                              randomSeed: settings.seed)
+                              randomSeed: seeds.epochDraws)
         var earlier: [RunSummary.Epoch] = []
         if let checkpoint {
             do {

@@ -40,23 +40,18 @@ public enum ValidationSplit: Equatable, Sendable {
         return held
     }
 
-    /// The seed of the split: derived from the run's seed but distinct from the streams that
-    /// initialize the model and shuffle the batches (both `RandomGenerator(seed: seed)`), so the
-    /// held-out samples are not correlated with either.
-    static func splitSeed(_ seed: UInt64) -> UInt64 { seed ^ 0x5641_4C49_4441_5445 }  // "VALIDATE"
-
     /// `dataset` split into (training, validation) by `TensorDataset.holdingOut`, each part in
     /// the dataset's order; the validation part is nil when nothing is held out.
     public func split(_ dataset: TensorDataset, seed: UInt64) throws(CLIError) -> (training: TensorDataset, validation: TensorDataset?) {
         let held = try validationCount(of: dataset.count)
         guard held > 0 else { return (dataset, nil) }
-        let parts = dataset.holdingOut(held, seed: Self.splitSeed(seed))
+        let parts = dataset.holdingOut(held, seed: seed)
         return (parts.training, parts.validation)
     }
 
     /// The positions `0..<count` split into (training, validation) by `holdOutIndices`, for tables.
     public func splitIndices(count: Int, seed: UInt64) throws(CLIError) -> (training: [Int], validation: [Int]) {
-        try holdOutIndices(count: count, validationCount: validationCount(of: count), seed: Self.splitSeed(seed))
+        try holdOutIndices(count: count, validationCount: validationCount(of: count), seed: seed)
     }
 }
 

@@ -39,8 +39,9 @@ public struct WideDeepRun {
         for name in tabular.numeric { kinds[name] = .numeric }
         var table = try Self.readTable(settings.dataset, columnKinds: kinds)
         if let limit = settings.limit, limit < table.rowCount { table = table.selecting(rows: Array(0..<limit)) }
-        let testSplit = splitIndices(count: table.rowCount, fractions: [0.8, 0.2], seed: settings.seed)
-        let held = try (settings.validationSplit ?? .defaultRows).splitIndices(count: testSplit[0].count, seed: settings.seed)
+        let seeds = RunSeeds(settings.seed)
+        let testSplit = splitIndices(count: table.rowCount, fractions: [0.8, 0.2], seed: seeds.selection)
+        let held = try (settings.validationSplit ?? .defaultRows).splitIndices(count: testSplit[0].count, seed: seeds.validation)
         let parts = [held.training.map { testSplit[0][$0] }, held.validation.map { testSplit[0][$0] }, testSplit[1]]
             .map(table.selecting(rows:))
         guard let wideDeepParts = WideDeepParts(rawValue: tabular.parts) else {
@@ -76,8 +77,8 @@ public struct WideDeepRun {
         let configuration = WideDeepConfiguration(parts: wideDeepParts, wideFeatureCount: encoder.wideFeatureCount,
                                                   categoryCounts: encoder.categoryCounts,
                                                   numericCount: encoder.schema.numeric.count)
-        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: settings.seed)),
-                                      batchSize: settings.batchSize, seed: settings.seed,
+        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: seeds.model)),
+                                      batchSize: settings.batchSize, seed: seeds.shuffle,
                                       deepLearningRate: settings.learningRate,
                                       wide: WideOptimizerSettings(wideOptimizer, learningRate: tabular.wideLearningRate,
                                                                   l1Strength: tabular.l1Strength,

@@ -61,3 +61,17 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("checkpoints/best.safetensors").path))
     #expect(try TrainingSettings.read(from: output).validationSplit == .count(0))
 }
+
+/// Each use of randomness in a run draws from its own stream: the weights keep the run's seed, and
+/// every other seed differs from it and from the others (the SplitMix64 finalizer is a bijection,
+/// so distinct inputs give distinct seeds).
+@Test func aRunsRandomStreamsAreDistinct() {
+    for seed: UInt64 in [0, 1, 42, .max] {
+        let seeds = RunSeeds(seed)
+        #expect(seeds.model == seed)
+        let all = [seeds.model, seeds.shuffle, seeds.epochDraws, seeds.validation, seeds.selection]
+        #expect(Set(all).count == all.count, "\(seed): \(all)")
+    }
+    // The first epoch's order is not the permutation the weights' own stream would give.
+    #expect(shuffledOrder(count: 100, seed: RunSeeds(42).shuffle, epoch: 0) != shuffledOrder(count: 100, seed: 42, epoch: 0))
+}
