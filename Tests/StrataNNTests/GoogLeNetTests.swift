@@ -34,7 +34,9 @@ import Testing
     // transform must give 2 p - 1, what Google's weights expect: x std / 0.5 + (mean - 0.5) / 0.5.
     let pixels: [Double] = [0, 1, 0.25, 0.5, 0.75, 1]
     let (mean, standardDeviation) = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
-    let normalized = (0..<3).flatMap { channel in pixels[(2 * channel)..<(2 * channel + 2)].map { ($0 - mean[channel]) / standardDeviation[channel] } }
+    let normalized = (0..<3).flatMap { channel in
+        pixels[(2 * channel)..<(2 * channel + 2)].map { ($0 - mean[channel]) / standardDeviation[channel] }
+    }
     let x = Tensor(normalized, shape: [1, 3, 1, 2])
     let transformed = GoogLeNet.transformedInput(x).scalars(as: Double.self)
     #expect(zip(transformed, pixels.map { 2 * $0 - 1 }).allSatisfy { abs($0 - $1) < 1e-12 })

@@ -26,7 +26,8 @@ public struct TokenSampler: Sendable, Equatable {
     /// probabilities (one row for a rank-1 input).
     public func probabilities(_ logits: Tensor) -> [[Double]] {
         precondition((logits.rank == 1 || logits.rank == 2) && logits.dtype.isFloatingPoint && logits.shape.last! > 0,
-                     "TokenSampler: logits must be floating-point [vocabulary] or [rows, vocabulary], got \(logits.shape) \(logits.dtype)")
+                     "TokenSampler: logits must be floating-point [vocabulary] or [rows, vocabulary], "
+                     + "got \(logits.shape) \(logits.dtype)")
         let vocabulary = logits.shape.last!
         let values = logits.scalars(as: Double.self)
         return stride(from: 0, to: values.count, by: vocabulary).map { start in
