@@ -41,3 +41,23 @@ import Testing
     let transformed = GoogLeNet.transformedInput(x).scalars(as: Double.self)
     #expect(zip(transformed, pixels.map { 2 * $0 - 1 }).allSatisfy { abs($0 - $1) < 1e-12 })
 }
+
+@Test func theAuxiliaryHeadsTrainWithThePapersWeightedLoss() {
+    // The paper's training loss, loss(logits) + 0.3 (loss(aux1) + loss(aux2)), reaches every
+    // head; the plain forward (`callAsFunction`) leaves the auxiliary heads without gradients.
+    let model = GoogLeNet(classes: 4, generator: RandomGenerator(seed: 3))
+    let input = Tensor.normal([2, 3, 32, 32], generator: RandomGenerator(seed: 4))
+    let labels = Tensor([1, 3] as [Int64], shape: [2])
+    let (_, gradients) = valueAndGradient(at: model) { model in
+        let outputs = model.outputs(input)
+        let auxiliary = crossEntropy(logits: outputs.auxiliaryLogits1!, labels: labels)
+            + crossEntropy(logits: outputs.auxiliaryLogits2!, labels: labels)
+        return crossEntropy(logits: outputs.logits, labels: labels) + 0.3 * auxiliary
+    }
+    for path in ["conv1.conv.weight", "inception4a.branch1.conv.weight", "aux1.fc2.weight", "aux2.conv.conv.weight", "fc.weight"] {
+        let norm = gradients[path].map { ($0 * $0).sum().scalar(as: Double.self) } ?? 0
+        #expect(norm > 0, "\(path)")
+    }
+    let (_, plain) = valueAndGradient(at: model) { model in crossEntropy(logits: model(input), labels: labels) }
+    #expect(plain["aux1.fc2.weight"].map { ($0 * $0).sum().scalar(as: Double.self) } ?? 0 == 0)
+}
