@@ -41,10 +41,13 @@ while let argument = arguments.popFirst() {
     }
 }
 
-let train: TensorDataset, test: TensorDataset
+var train: TensorDataset, test: TensorDataset
+let validation: TensorDataset
 do {
     // Pixels in [0, 1]: the decoder ends in a sigmoid.
     train = try FashionMNIST.load(.train).normalized(scale: 255)
+    // 5,000 training images are held out to watch each epoch; the test images are used once, at the end.
+    (train, validation) = train.holdingOut(5_000, seed: 7)
     test = try FashionMNIST.load(.test).normalized(scale: 255)
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
 } catch {
@@ -61,11 +64,11 @@ func noisy(_ images: Tensor) -> Tensor {
     return minimum(maximum(images + noise, Tensor(0, dtype: .float32)), Tensor(1, dtype: .float32))
 }
 
-/// Mean squared reconstruction error on the test set, from clean or noisy inputs.
-func testError(_ model: some Layer, denoising: Bool) -> Double {
+/// Mean squared reconstruction error on `images` (validation or test), from clean or noisy inputs.
+func reconstructionError(_ model: some Layer, on images: TensorDataset, denoising: Bool) -> Double {
     withoutGradients {
         var total = 0.0
-        let batches = test.batches(size: 1000)
+        let batches = images.batches(size: 1000)
         for batch in batches {
             let input = denoising ? noisy(batch.inputs) : batch.inputs
             total += meanSquaredError(model(input), batch.inputs).scalar(as: Double.self)
@@ -95,9 +98,10 @@ func testError(_ model: some Layer, denoising: Bool) -> Double {
             optimizer.update(&model, along: gradients)
             totalLoss += loss.scalar(as: Double.self)
         }
-        print(String(format: "  epoch %d  train MSE %.5f  test MSE %.5f  %.1f s", epoch, totalLoss / Double(batches.count),
-                     testError(model, denoising: denoising), Date().timeIntervalSince(start)))
+        print(String(format: "  epoch %d  train MSE %.5f  validation MSE %.5f  %.1f s", epoch, totalLoss / Double(batches.count),
+                     reconstructionError(model, on: validation, denoising: denoising), Date().timeIntervalSince(start)))
     }
+    print(String(format: "  test MSE %.5f", reconstructionError(model, on: test, denoising: denoising)))
     return model
 }
 
