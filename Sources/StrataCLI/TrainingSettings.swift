@@ -25,11 +25,13 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Pretrained weights, a replaced head, frozen parameters and a backbone rate; nil (as in
     /// runs written before it existed) trains from scratch.
     public var fineTuning: FineTuningSettings?
+    /// How images are read when `dataset` is an image folder; nil for the IDX files and tables.
+    public var imageFolder: ImageFolderSettings?
 
     public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
                 learningRate: Double, seed: UInt64, limit: Int?, earlyStoppingPatience: Int? = nil,
                 schedule: ScheduleName? = nil, tabular: TabularSettings? = nil, classes: [Int]? = nil,
-                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil) {
+                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil, imageFolder: ImageFolderSettings? = nil) {
         self.model = model
         self.dataset = dataset
         self.epochs = epochs
@@ -44,6 +46,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.classes = classes
         self.imagesPerClass = imagesPerClass
         self.fineTuning = fineTuning
+        self.imageFolder = imageFolder
     }
 
     /// Checks the class selection and the fine-tuning settings against the model they build.
@@ -63,6 +66,16 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         }
         if let rate = fineTuning.backboneLearningRate, !(rate >= 0 && rate.isFinite) {
             throw .invalidSetting("--backbone-lr must be a non-negative number, got \(rate)")
+        }
+        if let imageFolder {
+            try imageFolder.validate()
+            // A folder's classes are its subfolders, counted when it is read (TrainingRun).
+            if classes != nil {
+                throw .invalidSetting("--classes selects Fashion-MNIST labels; an image folder's classes are its class folders")
+            }
+            return try fineTuning.validate(for: model.makeModel(seed: seed, classes: fineTuning.classCount,
+                                                                channels: imageFolder.channels ?? 1,
+                                                                imageSize: imageFolder.imageSize))
         }
         let labelCount = classes?.count ?? 10
         guard labelCount <= fineTuning.classCount else {

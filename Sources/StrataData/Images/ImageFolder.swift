@@ -14,6 +14,11 @@ public struct ImageFolder: Sendable, Equatable {
     public struct Sample: Sendable, Equatable {
         public var url: URL
         public var label: Int
+
+        public init(url: URL, label: Int) {
+            self.url = url
+            self.label = label
+        }
     }
 
     /// The folder given.
