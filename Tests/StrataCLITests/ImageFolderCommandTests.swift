@@ -124,11 +124,3 @@ import Testing
         try PredictCommand.parse(["--model", "mlp", "--weights", "w.safetensors", "--input", "a.npy", "b.png"])
     }
 }
-
-/// `--model resnet18` is torchvision's ResNet-18 for the folder's channels and classes (its
-/// training speed is measured outside the tests; a debug build trains it slowly).
-@Test func resnet18TakesTheFoldersChannelsAndClasses() throws {
-    let model = try ModelName.resnet18.makeModel(seed: 0, classes: 5, channels: 3, imageSize: 64)
-    let state = model.stateDictionary()
-    #expect(state["conv1.weight"]?.shape == [64, 3, 7, 7] && state["fc.weight"]?.shape == [5, 512])
-}
