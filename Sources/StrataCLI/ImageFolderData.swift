@@ -16,7 +16,7 @@ struct ImageFolderData {
     var summary: String {
         let channels = input.channels == 1 ? "gray" : "RGB"
         var line = "\(input.classNames.count) classes, \(channels) \(input.imageSize)x\(input.imageSize)"
-        if !skipped.isEmpty { line += ", \(skipped.count) bad image files skipped" }
+        if !skipped.isEmpty { line += ", \(skipped.count) bad image file\(skipped.count == 1 ? "" : "s") skipped" }
         return line + "\n"
     }
 

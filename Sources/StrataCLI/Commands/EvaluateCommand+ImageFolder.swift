@@ -38,7 +38,7 @@ extension EvaluateCommand {
         let (matrix, classNames, skipped) = try evaluateImageFolder()
         let correct = (0..<matrix.classCount).reduce(0) { $0 + matrix[$1, $1] }
         print(String(format: "accuracy %.4f (%d of %d test images)", Double(correct) / Double(matrix.total), correct, matrix.total)
-              + (skipped > 0 ? ", \(skipped) bad image files skipped" : ""))
+              + (skipped > 0 ? ", \(skipped) bad image file\(skipped == 1 ? "" : "s") skipped" : ""))
         let width = max(6, String(matrix.total).count + 1)
         func cell(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         let nameWidth = max(15, (classNames.map(\.count).max() ?? 0) + 1)
