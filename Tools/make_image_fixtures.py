@@ -47,6 +47,8 @@ china.convert("L").save(out / "china-gray.jpg", quality=90)
 expect("china-gray.jpg", decoded("china-gray.jpg", "L"))
 flower.save(out / "flower-progressive.jpg", quality=85, progressive=True)
 expect("flower-progressive.jpg", decoded("flower-progressive.jpg", "RGB"))
+# CMYK (Adobe) JPEG: refused as unsupported, so no expected pixels.
+flower.convert("CMYK").save(out / "flower-cmyk.jpg", quality=85)
 
 # PNG, 8-bit: RGB, gray, RGBA and gray + alpha (alpha dropped), palette with transparency.
 flower.save(out / "flower-rgb.png")

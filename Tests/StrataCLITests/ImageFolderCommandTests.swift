@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StrataCLI
+import StrataData
 import StrataIO
 import Testing
 
@@ -122,5 +123,36 @@ import Testing
     }
     #expect(throws: (any Error).self) {
         try PredictCommand.parse(["--model", "mlp", "--weights", "w.safetensors", "--input", "a.npy", "b.png"])
+    }
+}
+
+/// Weights whose `image-input` metadata is malformed or inconsistent are unreadable, naming the
+/// file; weights without it (a Fashion-MNIST run's) predict image files as 28 x 28 gray.
+@Test func imageInputMetadataIsCheckedAndDefaultsToFashionMNIST() throws {
+    let directory = temporaryDirectory()
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let model = try ModelName.mlp.makeModel(seed: 1)
+    let inconsistent = ImageInput(channels: 3, imageSize: 28, classNames: ["a"], mean: [0], standardDeviation: [1])
+    for (name, value) in [("bad-json", "{not json"), ("inconsistent", inconsistent.metadataValueForTests)] {
+        let url = directory.appendingPathComponent("\(name).safetensors")
+        try Safetensors.write(model.stateDictionary(), metadata: [ImageInput.metadataKey: value], to: url)
+        let predict = try PredictCommand.parse(["--model", "mlp", "--weights", url.path, "--input", "x.png"])
+        #expect(throws: CLIError.self, "\(name)") { try predict.filePredictions() }
+    }
+    let plain = directory.appendingPathComponent("plain.safetensors")
+    try Safetensors.write(model.stateDictionary(), to: plain)
+    let image = directory.appendingPathComponent("shoe.png")
+    try rgbPNG(width: 30, height: 40, pixels: [UInt8](repeating: 90, count: 30 * 40 * 3)).write(to: image)
+    let predictions = try PredictCommand.parse(["--model", "mlp", "--weights", plain.path, "--input", image.path])
+        .filePredictions()
+    #expect(predictions.count == 1 && predictions[0].file == image.path)
+    #expect(predictions[0].top.allSatisfy { FashionMNIST.classNames.contains($0.name) })
+}
+
+extension ImageInput {
+    /// The JSON saved under `metadataKey`, as the run writes it.
+    fileprivate var metadataValueForTests: String {
+        String(decoding: try! JSONEncoder().encode(self), as: UTF8.self)
     }
 }

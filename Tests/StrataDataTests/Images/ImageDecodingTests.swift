@@ -79,6 +79,43 @@ func oversizedImagesAreRefused() throws {
     }
 }
 
+@Test("A PNG header declaring 20000 x 30 pixels is refused before its rows are read")
+func oversizedPNGIsRefused() throws {
+    var png = try [UInt8](Data(contentsOf: ImageFixtures.url("flower-gray.png")))
+    // IHDR's data starts at byte 16 (8-byte signature, 4-byte length, "IHDR"): width first.
+    png.replaceSubrange(16..<20, with: [0x00, 0x00, 0x4E, 0x20])  // 20000
+    let crc = crc32(Array(png[12..<29]))  // "IHDR" and its 13 bytes of data
+    png.replaceSubrange(29..<33, with: [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)])
+    do {
+        _ = try Image(decoding: Data(png), path: "wide.png")
+        Issue.record("a 20000-pixel-wide PNG decoded")
+    } catch {
+        guard case .tooLarge(let path, let reason) = error else { Issue.record("expected tooLarge, got \(error)"); return }
+        #expect(path == "wide.png" && reason.contains("20000x30"))
+    }
+}
+
+@Test("A CMYK JPEG is a typed unsupported-image error")
+func cmykJPEGIsUnsupported() throws {
+    let url = try ImageFixtures.url("flower-cmyk.jpg")
+    do {
+        _ = try Image(contentsOf: url)
+        Issue.record("a CMYK JPEG decoded")
+    } catch {
+        guard case .unsupported = error else { Issue.record("expected unsupported, got \(error)"); return }
+    }
+}
+
+/// CRC-32 (ISO 3309, reflected polynomial 0xEDB88320) bit by bit, as PNG's chunks carry.
+private func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    return ~crc
+}
+
 @Test("A missing file is an unreadable-file error")
 func missingFile() {
     #expect(throws: ImageError.self) { try Image(contentsOf: URL(fileURLWithPath: "/nonexistent/strata/x.png")) }
