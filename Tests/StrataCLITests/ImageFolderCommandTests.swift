@@ -50,6 +50,10 @@ import Testing
     let predictions = try predict.filePredictions()
     #expect(predictions.map(\.file) == files)
     #expect(predictions.allSatisfy { $0.top.count == 3 && $0.top.allSatisfy { sortedNames.contains($0.name) } })
+    // Without --input: the folder's first test images, by file.
+    let firstTest = try PredictCommand.parse(["--model", "lenet", "--weights", weightsPath, "--dataset", data.path,
+                                              "--count", "4"]).imageFolderTestPredictions()
+    #expect(firstTest.count == 4 && firstTest.allSatisfy { $0.file?.hasPrefix(data.appendingPathComponent("test").path) == true })
 }
 
 @Test func badImagesStopTrainingWithTheFileNameOrAreSkipped() throws {

@@ -5,7 +5,8 @@ import StrataData
 import StrataNN
 
 /// `strata predict`: the predicted class and its probability for the first test images, or the
-/// top-3 class probabilities of each image in `--input FILE` (IDX, CSV or NPY), as text or JSON.
+/// top-3 class probabilities of each image in `--input FILE` (IDX, CSV or NPY) or in PNG and JPEG
+/// files (`--input a.jpg b.png`, or an image folder's first test images), as text or JSON.
 /// The model's number of outputs comes from the weights' head; with `--classes` (those it was
 /// trained on) its outputs are named by the Fashion-MNIST classes they stand for, and the test
 /// images classified are the first of those classes.
@@ -91,8 +92,8 @@ public struct PredictCommand: ParsableCommand {
             }
             return
         }
-        if !input.isEmpty {
-            let samples = try filePredictions()
+        if !input.isEmpty || isImageFolderDataset {
+            let samples = try input.isEmpty ? imageFolderTestPredictions() : filePredictions()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -143,7 +144,7 @@ public struct PredictCommand: ParsableCommand {
     /// The top-3 classes of each image in `--input`.
     public func filePredictions() throws -> [SamplePrediction] {
         guard let input = input.first else { throw ValidationError("--input is required for file predictions") }
-        if self.input.allSatisfy(Self.isImageFile) { return try imageFilePredictions() }
+        if self.input.allSatisfy(Self.isImageFile) { return try imageFilePredictions(self.input) }
         let images = try PredictInput.load(input)
         let (model, outputCount) = try WeightsFile.loadClassifier(self.model, from: weights)
         let outputs = try OutputClasses(outputCount: outputCount, classes: classes, weights: weights)
