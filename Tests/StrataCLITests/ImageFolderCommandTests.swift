@@ -21,8 +21,8 @@ import Testing
     let summary = try run.run()
     #expect(lines.contains("10 classes, gray 16x16\n"))
     #expect(summary.confusionMatrix.joined().reduce(0, +) == 30)
-    // Ten brightness levels: the classes are easy once the weights have moved.
-    #expect(summary.testAccuracy > 0.5, "\(summary.epochs)")
+    // Ten brightness levels: three times chance once the weights have moved.
+    #expect(summary.testAccuracy > 0.3, "\(summary.epochs)")
     #expect(summary.settings.imageFolder == ImageFolderSettings(imageSize: 16, flip: true, cropPadding: 1))
 
     let weightsPath = output.appendingPathComponent("model.safetensors").path
