@@ -10,7 +10,7 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(help: "The model: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: ModelName = .mlp
-    @Option(help: "`fashion-mnist`, a directory holding the four Fashion-MNIST IDX files, an image folder (see below), or a CSV file for wide-deep.")
+    @Option(help: "`fashion-mnist`, a directory holding the four Fashion-MNIST IDX files, an image folder (DIR/train/<class>/*.png|jpg with DIR/test/<class>/*, or DIR/<class>/*), or a CSV file for wide-deep.")
     var dataset = "fashion-mnist"
     @Option(help: "Training epochs.")
     var epochs = 2
@@ -32,7 +32,7 @@ public struct TrainCommand: ParsableCommand {
     var schedule: ScheduleName = .none
     @OptionGroup(title: "Tabular data (--model wide-deep)")
     var tabular: TabularOptions
-    @OptionGroup(title: "Image folders (--dataset DIR of class folders: DIR/train/<class>/*.png|jpg and DIR/test/<class>/*, or DIR/<class>/*)")
+    @OptionGroup(title: "Image folders (--dataset DIR of class folders)")
     var images: ImageFolderOptions
     @Option(help: ArgumentHelp("Train and test on these classes only, relabelled 0, 1, ... in the order given.",
                                valueName: "LIST"),
