@@ -20,6 +20,7 @@ public struct ImageFolderOptions: ParsableArguments {
                                valueName: "N"))
     var cropPadding: Int?
 
+    /// The flags unset (ArgumentParser fills them in).
     public init() {}
 
     /// Whether any of these flags was given.

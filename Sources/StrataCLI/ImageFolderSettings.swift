@@ -18,6 +18,8 @@ public struct ImageFolderSettings: Codable, Sendable, Equatable {
     /// (`--crop-padding`); 0 does not crop.
     public var cropPadding: Int
 
+    /// The defaults are `strata train`'s: 28 pixels, channels from the images, a fifth tested,
+    /// no skipping, no augmentation.
     public init(imageSize: Int = 28, channels: Int? = nil, testFraction: Double = 0.2, skipBadImages: Bool = false,
                 flip: Bool = false, cropPadding: Int = 0) {
         self.imageSize = imageSize

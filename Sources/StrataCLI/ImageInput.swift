@@ -30,6 +30,8 @@ public struct ImageInput: Codable, Sendable, Equatable {
     public static let fashionMNIST = ImageInput(channels: 1, imageSize: 28, classNames: FashionMNIST.classNames,
                                                 mean: [0], standardDeviation: [1])
 
+    /// The input of a model trained on `classNames`; `testFraction` and `splitSeed` only for a
+    /// folder split by seed.
     public init(channels: Int, imageSize: Int, classNames: [String], mean: [Double], standardDeviation: [Double],
                 testFraction: Double? = nil, splitSeed: UInt64? = nil) {
         self.channels = channels

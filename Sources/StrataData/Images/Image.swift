@@ -21,6 +21,8 @@ public struct Image: Sendable, Equatable {
     /// Refuses images of more pixels than this (2^26, 64 megapixels: 192 MiB as RGB).
     public static let maximumPixelCount = 1 << 26
 
+    /// An image of `pixels` (`[height, width, channels]` bytes); traps on a size that does not
+    /// match or a channel count other than 1 or 3 (a programmer error).
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(width > 0 && height > 0 && (channels == 1 || channels == 3),
                      "Image: needs a positive size and 1 or 3 channels, got \(width) x \(height) x \(channels)")
