@@ -7,8 +7,8 @@ Strata writes the files (NAME.safetensors, and NAME.io.safetensors with `input` 
 eval-mode `output`) from the test `exportedWeightsLoadBackIntoAZeroedModel` in
 Tests/StrataIOTests/PyTorchWeightsTests.swift:
 
-    STRATA_INTEROP_EXPORT_DIR=/tmp/strata-exports swift test --filter exportedWeightsLoadBackIntoAZeroedModel
-    PYTHONPATH=/tmp/cnn_tv ~/.cache/strata-peers/venv/bin/python Tools/check_interop_exports.py /tmp/strata-exports
+    STRATA_INTEROP_EXPORT_DIR=.build-exports swift test --filter exportedWeightsLoadBackIntoAZeroedModel
+    PYTHONPATH=.build-torchvision ~/.cache/strata-peers/venv/bin/python Tools/check_interop_exports.py .build-exports
 
 For each model it checks the dtypes (float32, int64 `num_batches_tracked` scalars), loads strictly
 (no missing or unexpected keys, every shape equal), runs the model in eval mode in float64 and

@@ -20,12 +20,12 @@ torchvision must match torch (torch 2.13 -> torchvision 0.28). Where its compile
 (a CUDA torchvision wheel beside a CPU torch), only torchvision/models/resnet.py is imported,
 past the package's __init__, which is all this script needs. For example:
 
-    ~/.cache/strata-peers/venv/bin/pip install --no-deps --target /tmp/torchvision torchvision==0.28.0 pillow
+    ~/.cache/strata-peers/venv/bin/pip install --no-deps --target .build-torchvision torchvision==0.28.0 pillow
 
 Run from the repository root with the peers' virtual environment (CI never runs Python; the
 generated file is committed):
 
-    PYTHONPATH=/tmp/torchvision ~/.cache/strata-peers/venv/bin/python Tools/make_cnn_fixtures.py
+    PYTHONPATH=.build-torchvision ~/.cache/strata-peers/venv/bin/python Tools/make_cnn_fixtures.py
 """
 
 import math
@@ -42,7 +42,7 @@ from torch_models import TinyResNet, googlenet, resnet, torchvision_version  # n
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "Tests/StrataNNTests/Fixtures/CNNFixtures.swift"
-BENCH = pathlib.Path("/work/shared/bench/peers/bench_torch.py")
+BENCH = ROOT.parent / "shared/bench/peers/bench_torch.py"  # ../shared, beside the repository
 SEED = 20240611
 
 torch.set_default_dtype(torch.float32)
@@ -419,7 +419,7 @@ generated_fixture("benchResNetGeneratedTraining",
 def main():
     lines = generated_header("make_cnn_fixtures.py", SEED, torchvision_version, regenerate=[
         "// Regenerate from the repository root (the script's header says how to get torchvision):",
-        "//     PYTHONPATH=/tmp/torchvision ~/.cache/strata-peers/venv/bin/python Tools/make_cnn_fixtures.py",
+        "//     PYTHONPATH=.build-torchvision ~/.cache/strata-peers/venv/bin/python Tools/make_cnn_fixtures.py",
     ]) + [
         "//",
         "// Tensor names: inputs as named in the PyTorch call; `state.<key>` a module's state_dict before the",

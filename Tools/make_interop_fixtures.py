@@ -36,7 +36,7 @@ it writes beside the files records how far PyTorch's own float32 forward is from
 Run from the repository root with the peers' virtual environment and torchvision on the path (see
 make_cnn_fixtures.py for torchvision); CI never runs Python, the files are committed:
 
-    PYTHONPATH=/tmp/cnn_tv ~/.cache/strata-peers/venv/bin/python Tools/make_interop_fixtures.py
+    PYTHONPATH=.build-torchvision ~/.cache/strata-peers/venv/bin/python Tools/make_interop_fixtures.py
 """
 import copy
 import gzip
