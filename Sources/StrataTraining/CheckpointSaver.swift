@@ -63,6 +63,34 @@ public final class CheckpointSaver: TrainingCallback {
         return .proceed
     }
 
+    /// Repairs `best.safetensors` before a resumed run, after an interruption between the write
+    /// of an epoch's checkpoint and that of `best` (or during the latter, which being atomic
+    /// leaves the older file): the best of the epoch checkpoints `0...lastEpoch` by `keepBest`
+    /// (the first to reach the best value, as `epochEnded` keeps it) is copied to `best` unless
+    /// `best` already holds that epoch, or an epoch up to `lastEpoch` at least as good (with an
+    /// `interval` above 1 the best epoch may have no checkpoint of its own). Returns the epoch
+    /// copied, nil when `best` was right (or `keepBest` is nil).
+    /// - Throws: `CheckpointError` for an unreadable checkpoint, or the copy's file error.
+    @discardableResult
+    public func restoreBest(through lastEpoch: Int) throws -> Int? {
+        guard let keepBest else { return nil }
+        func isBetter(_ value: Double, than other: Double) -> Bool { keepBest.lowerIsBetter ? value < other : value > other }
+        var best: (epoch: Int, value: Double)?
+        for epoch in 0...max(lastEpoch, 0) where FileManager.default.fileExists(atPath: url(forEpoch: epoch).path) {
+            let value = try Checkpoint.read(contentsOf: url(forEpoch: epoch)).metadata(keepBest.rawValue, as: Double.self)
+            if best.map({ isBetter(value, than: $0.value) }) ?? true { best = (epoch, value) }
+        }
+        guard let best else { return nil }
+        if let saved = try? Checkpoint.read(contentsOf: bestURL),
+           let epoch = try? saved.metadata(TrainingCheckpoint.epochKey, as: Int.self),
+           let value = try? saved.metadata(keepBest.rawValue, as: Double.self),
+           epoch <= lastEpoch, epoch == best.epoch || !isBetter(best.value, than: value) {
+            return nil
+        }
+        try Data(contentsOf: url(forEpoch: best.epoch)).write(to: bestURL, options: .atomic)
+        return best.epoch
+    }
+
     private func write(_ checkpoint: Checkpoint, to url: URL) throws {
         try checkpoint.write(to: url)
         savedFiles.append(url)
