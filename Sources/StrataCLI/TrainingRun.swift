@@ -43,16 +43,34 @@ public struct TrainingRun {
             training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: settings.seed)
             test = test.selectingClasses(classes)
         }
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CLIError.unwritableOutput(path: directory.path, reason: String(describing: error))
-        }
+        let lock = try Self.prepare(directory, output: output)
+        defer { lock.release() }
         try settings.write(to: directory)
         output("\(settings.model.rawValue): \(training.count) training and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
         return try train(settings.model.makeModel(seed: settings.seed, classes: fineTuning.classCount),
                          fineTuning: fineTuning, training: training, test: test, resumingFrom: checkpoint)
+    }
+
+    /// Creates `directory` if needed, takes its `RunLock` (reporting a lock taken over from a
+    /// killed run) and removes the temporaries of interrupted writes (`RunTemporaries`) in it and
+    /// in `checkpoints/`. The caller releases the lock when the run ends.
+    static func prepare(_ directory: URL, output: (String) -> Void) throws(CLIError) -> RunLock {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .unwritableOutput(path: directory.path, reason: FileProblem.reason(error))
+        }
+        let lock = try RunLock(directory: directory)
+        if let previous = lock.previousHolder, previous != getpid() {
+            output("took over \(lock.url.path), left by process \(previous), which is no longer running\n")
+        }
+        let removed = try RunTemporaries.remove(in: [directory, directory.appendingPathComponent("checkpoints")])
+        if !removed.isEmpty {
+            output("removed \(removed.count) temporary file(s) of interrupted writes: "
+                   + removed.map(\.lastPathComponent).joined(separator: ", ") + "\n")
+        }
+        return lock
     }
 
     private func train<Model: HeadReplaceable>(_ model: Model, fineTuning: FineTuningSettings, training: TensorDataset,
@@ -80,7 +98,7 @@ public struct TrainingRun {
             do {
                 try trainer.resume(from: checkpoint)
             } catch {
-                throw CLIError.unreadableFile(path: checkpoint.path, reason: String(describing: error))
+                throw CLIError.unreadableFile(path: checkpoint.path, reason: FileProblem.reason(error))
             }
             earlier = try epochs(before: trainer.nextEpoch)
             output("resuming after epoch \(trainer.nextEpoch) from \(checkpoint.lastPathComponent)\n")
@@ -91,11 +109,21 @@ public struct TrainingRun {
             writer = try TensorBoardWriter(directory: logDirectory,
                                            filenameSuffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
         } catch {
-            throw CLIError.unwritableOutput(path: logDirectory.path, reason: String(describing: error))
+            throw CLIError.unwritableOutput(path: logDirectory.path, reason: FileProblem.reason(error))
+        }
+        let saver: CheckpointSaver
+        do {
+            saver = try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy)
+            // A run killed while writing best.safetensors left an older best behind.
+            if checkpoint != nil, let epoch = try saver.restoreBest(through: trainer.nextEpoch - 1) {
+                output("rewrote best.safetensors from \(saver.url(forEpoch: epoch).lastPathComponent) (its write was interrupted)\n")
+            }
+        } catch {
+            throw CLIError.unwritableOutput(path: checkpointDirectory.appendingPathComponent("best.safetensors").path, reason: FileProblem.reason(error))
         }
         trainer.callbacks = [
             ProgressReporter(output: output),
-            try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy),
+            saver,
             TensorBoardLogger(writer: writer),
         ]
         // A resumed run counts patience afresh from its first epoch.
@@ -156,7 +184,7 @@ public struct TrainingRun {
             do {
                 return try RunSummary.Epoch(Checkpoint.read(contentsOf: url))
             } catch {
-                throw CLIError.unreadableFile(path: url.path, reason: "the record of epoch \(epoch): \(error)")
+                throw CLIError.unreadableFile(path: url.path, reason: "the record of epoch \(epoch): \(FileProblem.reason(error))")
             }
         }
     }

@@ -46,34 +46,6 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.fineTuning = fineTuning
     }
 
-    /// Checks the class selection and the fine-tuning settings against the model they build.
-    /// - Throws: `CLIError.invalidSetting` naming the first problem (and the flag that sets it).
-    public func validate() throws(CLIError) {
-        let fineTuning = fineTuning ?? FineTuningSettings()
-        if let classes {
-            guard !classes.isEmpty, classes.allSatisfy((0..<10).contains), Set(classes).count == classes.count else {
-                throw .invalidSetting("--classes must be distinct labels in 0...9, got \(classes)")
-            }
-        }
-        if let imagesPerClass, imagesPerClass <= 0 {
-            throw .invalidSetting("--images-per-class must be positive, got \(imagesPerClass)")
-        }
-        if let headClasses = fineTuning.headClasses, headClasses <= 0 {
-            throw .invalidSetting("--replace-head must be positive, got \(headClasses)")
-        }
-        if let rate = fineTuning.backboneLearningRate, !(rate >= 0 && rate.isFinite) {
-            throw .invalidSetting("--backbone-lr must be a non-negative number, got \(rate)")
-        }
-        let labelCount = classes?.count ?? 10
-        guard labelCount <= fineTuning.classCount else {
-            throw .invalidSetting("""
-                the model has \(fineTuning.classCount) outputs but the data \(labelCount) classes: \
-                choose \(fineTuning.classCount) of them with --classes
-                """)
-        }
-        try fineTuning.validate(for: model.makeModel(seed: seed, classes: fineTuning.classCount))
-    }
-
     public static let fileName = "settings.json"
 
     /// Reads `settings.json` from a run's directory.
