@@ -28,13 +28,18 @@ public struct TrainingRun {
     public var weightsURL: URL { directory.appendingPathComponent("model.safetensors") }
 
     /// Trains to `settings.epochs`, from scratch or (with `checkpoint`) from the epoch after it,
-    /// then writes the weights, plots and summary. Returns the summary.
+    /// then writes the weights, plots and summary. Returns the summary. The directory's
+    /// `RunLock` is held throughout: `lock` when the caller took it already (see `prepare`),
+    /// else taken here and released at the end.
     @discardableResult
-    public func run(resumingFrom checkpoint: URL? = nil) throws -> RunSummary {
+    public func run(resumingFrom checkpoint: URL? = nil, holding lock: RunLock? = nil) throws -> RunSummary {
         guard settings.model != .wideDeep else {
             throw CLIError.unsupported("wide-deep runs train in one go and cannot be resumed; train again with more --epochs")
         }
         try settings.validate()
+        // Held from before the data is read until the last file is written.
+        let lock = try lock ?? Self.prepare(directory, output: output)
+        defer { lock.release() }
         let source = DatasetSource(settings.dataset)
         var training = try source.load(.train, limit: settings.limit)
         var test = try source.load(.test, limit: settings.limit)
@@ -43,8 +48,6 @@ public struct TrainingRun {
             training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: settings.seed)
             test = test.selectingClasses(classes)
         }
-        let lock = try Self.prepare(directory, output: output)
-        defer { lock.release() }
         try settings.write(to: directory)
         output("\(settings.model.rawValue): \(training.count) training and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
@@ -55,7 +58,9 @@ public struct TrainingRun {
     /// Creates `directory` if needed, takes its `RunLock` (reporting a lock taken over from a
     /// killed run) and removes the temporaries of interrupted writes (`RunTemporaries`) in it and
     /// in `checkpoints/`. The caller releases the lock when the run ends.
-    static func prepare(_ directory: URL, output: (String) -> Void) throws(CLIError) -> RunLock {
+    /// - Throws: `CLIError.runInUse` when another run holds it, `.unwritableOutput`.
+    public static func prepare(_ directory: URL, output: (String) -> Void = ProgressReporter.writeToStandardOutput)
+        throws(CLIError) -> RunLock {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {

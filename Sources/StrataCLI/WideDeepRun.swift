@@ -33,6 +33,9 @@ public struct WideDeepRun {
     public func run() throws -> WideDeepSummary {
         try settings.validate()
         guard let tabular = settings.tabular else { throw CLIError.unsupported("wide-deep needs --target") }
+        // Held from before the table is read until the last file is written.
+        let lock = try TrainingRun.prepare(directory, output: output)
+        defer { lock.release() }
         var kinds: [String: CSVColumnKind] = [:]
         for name in tabular.categorical { kinds[name] = .categorical }
         for name in tabular.numeric { kinds[name] = .numeric }
@@ -56,8 +59,6 @@ public struct WideDeepRun {
             throw CLIError.tabularData(error.description)
         }
         guard test.count > 0 else { throw CLIError.tabularData("tabular: too few rows to hold out 20% for testing") }
-        let lock = try TrainingRun.prepare(directory, output: output)
-        defer { lock.release() }
         try settings.write(to: directory)
         output("""
             wide-deep (\(wideDeepParts.rawValue), wide part by \(wideOptimizer.rawValue)): \(training.count) training and \(test.count) test rows; \

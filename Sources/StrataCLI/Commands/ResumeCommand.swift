@@ -21,6 +21,9 @@ public struct ResumeCommand: ParsableCommand {
 
     public func run() throws {
         let url = URL(fileURLWithPath: directory)
+        // Locked before anything is read: a run still writing there is named, not half read.
+        let lock = FileManager.default.fileExists(atPath: url.path) ? try TrainingRun.prepare(url) : nil
+        defer { lock?.release() }
         var settings = try TrainingSettings.read(from: url)
         if let epochs { settings.epochs = epochs }
         // The saved values pass the checks of the flags that set them, or the run stops here.
@@ -31,6 +34,6 @@ public struct ResumeCommand: ParsableCommand {
                                            reason: error.description)
         }
         let run = TrainingRun(settings: settings, directory: url)
-        try run.run(resumingFrom: run.latestCheckpoint())
+        try run.run(resumingFrom: run.latestCheckpoint(), holding: lock)
     }
 }
