@@ -62,7 +62,13 @@ enum FileProblem: Error, Equatable, CustomStringConvertible {
         case let problem as FileProblem:
             self = problem
         case let error as CocoaError:
-            if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            // Foundation on Linux keeps the system's errno as a POSIXError (elsewhere an NSError).
+            let underlying = error.userInfo[NSUnderlyingErrorKey]
+            if let posix = underlying as? POSIXError {
+                self.init(errno: posix.code.rawValue)
+                return
+            }
+            if let underlying = underlying as? NSError, underlying.domain == NSPOSIXErrorDomain {
                 self.init(errno: Int32(underlying.code))
                 return
             }
