@@ -5,6 +5,9 @@ import StrataTraining
 extension TrainingSettings {
     /// The most outputs of a replaced head, so that a corrupt setting fails before allocating.
     public static let maximumHeadClasses = 1 << 16
+    /// The largest batch, far past any data set here and far from overflowing the batch
+    /// arithmetic (`count + batchSize - 1`).
+    public static let maximumBatchSize = 1 << 24
 
     /// The one check of a run's settings, whether they come from the flags of `strata train`
     /// (whose `validate()` reports a failure as a usage error, exit 64) or from `settings.json`
@@ -18,6 +21,9 @@ extension TrainingSettings {
             throw .invalidSetting("--epochs must be at most \(TrainingCheckpoint.maximumEpochCount), got \(epochs)")
         }
         guard batchSize > 0 else { throw .invalidSetting("--batch-size must be positive, got \(batchSize)") }
+        guard batchSize <= Self.maximumBatchSize else {
+            throw .invalidSetting("--batch-size must be at most \(Self.maximumBatchSize), got \(batchSize)")
+        }
         guard learningRate > 0, learningRate.isFinite else { throw .invalidSetting("--lr must be positive, got \(learningRate)") }
         if let limit, limit <= 0 { throw .invalidSetting("--limit must be positive, got \(limit)") }
         if let earlyStoppingPatience, earlyStoppingPatience <= 0 {
@@ -82,7 +88,14 @@ extension TabularSettings {
             throw .invalidSetting("--wide-lr must be positive, got \(wideLearningRate)")
         }
         for text in crosses {
-            do { _ = try FeatureCross(parsing: text) } catch { throw .invalidSetting("--cross \(error.description)") }
+            do throws(TabularError) {
+                let cross = try FeatureCross(parsing: text)
+                if let buckets = cross.hashBuckets, buckets > TabularSchema.maximumHashBuckets {
+                    throw .invalidCross("\"\(text)\": the bucket count must be in 1...\(TabularSchema.maximumHashBuckets)")
+                }
+            } catch {
+                throw .invalidSetting("--cross \(error.description)")
+            }
         }
         if let both = Set(categorical).intersection(numeric).sorted().first {
             throw .invalidSetting("column \(both) is given as both --categorical and --numeric")

@@ -14,6 +14,9 @@ import Testing
     (["--limit", "-1"], "--limit must be positive, got -1"),
     (["--early-stopping", "-2"], "--early-stopping must be positive, got -2"),
     (["--epochs", "16777217"], "--epochs must be at most 16777216, got 16777217"),
+    (["--batch-size", "9223372036854775807"], "--batch-size must be at most 16777216, got 9223372036854775807"),
+    (["--model", "wide-deep", "--target", "y", "--cross", "a:b@99999999999"],
+     "--cross tabular: bad cross: \"a:b@99999999999\": the bucket count must be in 1...16777216"),
     (["--replace-head", "100000"], "--replace-head must be at most 65536, got 100000"),
 ])
 func negativeAndHugeNumbersSayWhatIsWrong(_ flags: [String], _ message: String) {
