@@ -108,14 +108,7 @@ public struct TrainingRun {
             earlier = try epochs(before: trainer.nextEpoch)
             output("resuming after epoch \(trainer.nextEpoch) from \(checkpoint.lastPathComponent)\n")
         }
-        let writer: TensorBoardWriter
-        do {
-            // A resumed run adds a second event file beside the first; TensorBoard merges them.
-            writer = try TensorBoardWriter(directory: logDirectory,
-                                           filenameSuffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
-        } catch {
-            throw CLIError.unwritableOutput(path: logDirectory.path, reason: FileProblem.reason(error))
-        }
+        let writer = try Self.eventWriter(in: logDirectory, suffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
         let saver: CheckpointSaver
         do {
             saver = try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy)
@@ -168,6 +161,22 @@ public struct TrainingRun {
             try SVGPlot.writeConfusionMatrix(summary.confusionMatrix, classNames: FashionMNIST.classNames,
                                              to: directory.appendingPathComponent("confusion-matrix.svg"))
         }
+    }
+
+    /// A new TensorBoard event file in `directory`. A resumed run adds a second file beside the
+    /// first (`suffix`), which TensorBoard merges; a name already taken in the same second (a
+    /// second run or resume started within it, which the run lock serializes) gets `.2`, `.3`, ...
+    static func eventWriter(in directory: URL, suffix: String) throws(CLIError) -> TensorBoardWriter {
+        for attempt in 1...100 {
+            do {
+                return try TensorBoardWriter(directory: directory, filenameSuffix: suffix + (attempt == 1 ? "" : ".\(attempt)"))
+            } catch .fileExists {
+                continue
+            } catch {
+                throw .unwritableOutput(path: directory.path, reason: FileProblem.reason(error))
+            }
+        }
+        throw .unwritableOutput(path: directory.path, reason: "100 event files of this second already exist")
     }
 
     /// The matrix as rows of counts, `rows[trueClass][predictedClass]`.

@@ -146,6 +146,10 @@ private func deadProcessID() throws -> Int32 {
     #expect(try best.metadata("epoch", as: Int.self) == bestEpoch)
     #expect(try Data(contentsOf: bestURL) == Data(contentsOf: checkpoints.appendingPathComponent("epoch-000\(bestEpoch).safetensors")))
 
-    // Right again, nothing is rewritten.
-    #expect(try CheckpointSaver(directory: checkpoints, keepBest: .validationAccuracy).restoreBest(through: 1) == nil)
+    // Right again, a second resume (within the same second: a second event file) leaves it alone.
+    let again = Lines()
+    var second = try run(TrainingSettings.read(from: output), in: output, lines: again)
+    second.settings.epochs = 2
+    try second.run(resumingFrom: second.latestCheckpoint())
+    #expect(!again.text.contains("rewrote"))
 }
