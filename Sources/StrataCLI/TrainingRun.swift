@@ -68,7 +68,9 @@ public struct TrainingRun {
         }
         let lock = try RunLock(directory: directory)
         if let previous = lock.previousHolder, previous != getpid() {
-            output("took over \(lock.url.path), left by process \(previous), which is no longer running\n")
+            // The kernel released its flock, so it ended (its pid may since have been reused).
+            output("took over \(lock.url.path), left by process \(previous), which "
+                   + (RunLock.isRunning(previous) ? "no longer holds it\n" : "is no longer running\n"))
         }
         let removed = try RunTemporaries.remove(in: [directory, directory.appendingPathComponent("checkpoints")])
         if !removed.isEmpty {

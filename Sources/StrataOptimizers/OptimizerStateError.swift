@@ -13,9 +13,12 @@ public struct StateSlot: Sendable, Equatable, CustomStringConvertible {
         case scalar
     }
 
+    /// PyTorch's name of the slot (`exp_avg`, `step`).
     public var name: String
+    /// What its tensor must look like.
     public var form: Form
 
+    /// A slot named `name`; default form `.perElement`.
     public init(_ name: String, _ form: Form = .perElement) {
         self.name = name
         self.form = form
