@@ -8,7 +8,8 @@ import Glibc
 ///
 /// The lock is `flock(2)` on `strata.lock`, which holds the holder's process id: the kernel drops
 /// it when the process ends, however it ends, so a lock file left behind by a killed run (a dead
-/// pid) is simply taken over. `release()` (or deinitialization) removes the file.
+/// pid) is simply taken over. Where the file system has no `flock`, a running process whose pid
+/// is in the file holds it. `release()` (or deinitialization) removes the file.
 public final class RunLock {
     /// The lock file's name in the run directory.
     public static let fileName = "strata.lock"
@@ -32,12 +33,20 @@ public final class RunLock {
             guard descriptor >= 0 else {
                 throw .unwritableOutput(path: url.path, reason: FileProblem(errno: errno).description)
             }
-            guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno
                 let holder = Self.processID(in: descriptor)
-                close(descriptor)
-                if code == EWOULDBLOCK { throw .runInUse(directory: directory.path, pid: holder) }
-                throw .unwritableOutput(path: url.path, reason: FileProblem(errno: code).description)
+                // A file system without flock (some network and FUSE mounts): the pid in the file
+                // decides, a running process other than this one holding it.
+                let unsupported = [ENOLCK, EINVAL, EOPNOTSUPP].contains(code)
+                if code == EWOULDBLOCK || (unsupported && holder.map { $0 != getpid() && Self.isRunning($0) } ?? false) {
+                    close(descriptor)
+                    throw .runInUse(directory: directory.path, pid: holder)
+                }
+                if !unsupported {
+                    close(descriptor)
+                    throw .unwritableOutput(path: url.path, reason: FileProblem(errno: code).description)
+                }
             }
             // A holder releasing the lock removes the file: when the locked file is no longer the
             // one at the path, lock the new one instead.
