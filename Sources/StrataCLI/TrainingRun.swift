@@ -103,7 +103,7 @@ public struct TrainingRun {
         var earlier: [RunSummary.Epoch] = []
         if let checkpoint {
             do {
-                try trainer.resume(from: checkpoint)
+                try trainer.resume(from: Checkpoint.decode(FileProblem.contents(of: checkpoint.path)))
             } catch {
                 throw CLIError.unreadableFile(path: checkpoint.path, reason: FileProblem.reason(error))
             }
@@ -198,7 +198,7 @@ public struct TrainingRun {
         return try (0..<end).map { epoch in
             let url = saver.url(forEpoch: epoch)
             do {
-                return try RunSummary.Epoch(Checkpoint.read(contentsOf: url))
+                return try RunSummary.Epoch(Checkpoint.decode(FileProblem.contents(of: url.path)))
             } catch {
                 throw CLIError.unreadableFile(path: url.path, reason: "the record of epoch \(epoch): \(FileProblem.reason(error))")
             }

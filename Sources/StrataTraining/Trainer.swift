@@ -180,7 +180,12 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
     /// optimizer (`OptimizerStateError`), or its epoch or learning rate is out of range
     /// (`TrainingCheckpointError`).
     public mutating func resume(from url: URL) throws {
-        let checkpoint = try Checkpoint.read(contentsOf: url)
+        try resume(from: Checkpoint.read(contentsOf: url))
+    }
+
+    /// `resume(from:)` with a checkpoint already read (`Checkpoint.decode`), for callers that
+    /// read the file themselves.
+    public mutating func resume(from checkpoint: Checkpoint) throws {
         let epoch = try checkpoint.metadata(TrainingCheckpoint.epochKey, as: Int.self)
         guard (0..<TrainingCheckpoint.maximumEpochCount).contains(epoch) else { throw TrainingCheckpointError.epochOutOfRange(epoch) }
         let learningRate = try checkpoint.metadata(TrainingCheckpoint.learningRateKey, as: Double.self)
