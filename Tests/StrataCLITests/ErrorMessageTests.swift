@@ -50,3 +50,16 @@ import Testing
     #expect(path == output.path)
     #expect(reason == "a component of the path is not a directory")
 }
+
+/// A latest checkpoint that is a directory is named with the reason, not Foundation's error 256.
+@Test func aCheckpointThatIsADirectoryIsNamed() throws {
+    let data = try writeSyntheticFashionMNIST(count: 16)
+    let output = temporaryDirectory()
+    defer { for url in [data, output] { try? FileManager.default.removeItem(at: url) } }
+    try TrainCommand.parse(["--dataset", data.path, "--epochs", "1", "--batch-size", "16", "--output", output.path]).run()
+    let directory = output.appendingPathComponent("checkpoints/epoch-0009.safetensors")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    #expect(throws: CLIError.unreadableFile(path: directory.path, reason: "is a directory")) {
+        try ResumeCommand.parse([output.path, "--epochs", "2"]).run()
+    }
+}
