@@ -113,7 +113,8 @@ public struct TrainingRun {
         let writer = try Self.eventWriter(in: logDirectory, suffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
         let saver: CheckpointSaver
         do {
-            saver = try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy)
+            saver = try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy,
+                                        metadata: ["model": settings.model.rawValue])
             // A run killed while writing best.safetensors left an older best behind.
             if checkpoint != nil, let epoch = try saver.restoreBest(through: trainer.nextEpoch - 1) {
                 output("rewrote best.safetensors from \(saver.url(forEpoch: epoch).lastPathComponent) (its write was interrupted)\n")

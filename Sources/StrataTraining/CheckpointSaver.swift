@@ -14,6 +14,8 @@ public final class CheckpointSaver: TrainingCallback {
     public let directory: URL
     public let interval: Int
     public let keepBest: TrainingMetric?
+    /// Entries added to every checkpoint's metadata (the CLI's `model` name).
+    public let metadata: [String: String]
     /// The best value of `keepBest` saved so far.
     public private(set) var bestValue: Double?
     /// The files written by this saver, oldest first.
@@ -23,13 +25,16 @@ public final class CheckpointSaver: TrainingCallback {
     ///   - interval: save every this many epochs (after epochs interval - 1, 2 interval - 1, ...);
     ///     default 1.
     ///   - keepBest: the metric whose best epoch is kept in `best.safetensors`; default nil (none).
+    ///   - metadata: entries for every checkpoint's metadata besides `TrainingCheckpoint`'s own;
+    ///     default none.
     /// - Throws: when the directory cannot be created.
-    public init(directory: URL, interval: Int = 1, keepBest: TrainingMetric? = nil) throws {
+    public init(directory: URL, interval: Int = 1, keepBest: TrainingMetric? = nil, metadata: [String: String] = [:]) throws {
         precondition(interval > 0, "CheckpointSaver: interval must be positive, got \(interval)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
         self.interval = interval
         self.keepBest = keepBest
+        self.metadata = metadata
     }
 
     /// The file of the checkpoint after epoch `epoch`.
@@ -57,7 +62,8 @@ public final class CheckpointSaver: TrainingCallback {
         let isDue = (summary.epoch + 1) % interval == 0
         guard isDue || isBest else { return .proceed }
         // Built only when written: it copies every model and optimizer tensor.
-        let checkpoint = TrainingCheckpoint.make(after: summary, context: context)
+        var checkpoint = TrainingCheckpoint.make(after: summary, context: context)
+        for (key, value) in metadata where checkpoint.metadata[key] == nil { checkpoint.setMetadata(value, for: key) }
         if isDue { try write(checkpoint, to: url(forEpoch: summary.epoch)) }
         if isBest { try write(checkpoint, to: bestURL) }
         return .proceed

@@ -94,3 +94,16 @@ private func rewrite(_ url: URL, key: String, to target: URL, _ change: (inout [
     try Safetensors.write(try ModelName.lenet.makeModel(seed: 1).stateDictionary(), to: url)
     #expect(try EvaluateCommand.parse(["--model", "lenet", "--weights", url.path, "--dataset", data.path]).evaluate().total == 10)
 }
+
+/// Checkpoints name their model too, so that `evaluate` of another model's checkpoint says so.
+@Test func checkpointsNameTheirModel() throws {
+    let data = try writeSyntheticFashionMNIST(count: 16)
+    let output = temporaryDirectory()
+    defer { for url in [data, output] { try? FileManager.default.removeItem(at: url) } }
+    try TrainCommand.parse(["--dataset", data.path, "--epochs", "1", "--batch-size", "16", "--output", output.path]).run()
+    let best = output.appendingPathComponent("checkpoints/best.safetensors")
+    #expect(try Checkpoint.read(contentsOf: best).metadata["model"] == "mlp")
+    #expect(throws: CLIError.wrongModel(path: best.path, expected: "lenet", found: "mlp")) {
+        try EvaluateCommand.parse(["--model", "lenet", "--weights", best.path, "--dataset", data.path]).evaluate()
+    }
+}
