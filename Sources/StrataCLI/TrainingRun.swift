@@ -29,8 +29,8 @@ public struct TrainingRun {
 
     /// Trains to `settings.epochs`, from scratch or (with `checkpoint`) from the epoch after it,
     /// then writes the weights, plots and summary. Returns the summary. The directory's
-    /// `RunLock` is held throughout: `lock` when the caller took it already (see `prepare`),
-    /// else taken here and released at the end.
+    /// `RunLock` is held throughout, `lock` when the caller took it already (see `prepare`), else
+    /// one taken here; either is released when the run ends.
     @discardableResult
     public func run(resumingFrom checkpoint: URL? = nil, holding lock: RunLock? = nil) throws -> RunSummary {
         guard settings.model != .wideDeep else {
