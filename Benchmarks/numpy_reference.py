@@ -1,7 +1,7 @@
 """numpy's side of Benchmarks/compare.py: the StrataBench workloads run through numpy, plus the
 machine's copy bandwidth, one JSON line each in the peers' schema.
 
-The measurement mirrors /work/shared/bench/peers/common.py (first step apart, warm-up, median of
+The measurement mirrors ../shared/bench/peers/common.py (first step apart, warm-up, median of
 timed windows, wait for a quiet machine and redo windows under contention), as StrataBench does.
 Like common.py it re-executes itself without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which force
 the slow Haswell kernel on this machine. Thread count: OPENBLAS_NUM_THREADS (set by compare.py);

@@ -3,8 +3,9 @@
 `safetensors.torch.save_file`, with inputs and outputs, for Tests/StrataIOTests/PyTorchWeightsTests.swift,
 which loads each file into Strata's twin of the model and reproduces the outputs.
 
-The six models are in Tools/torch_models.py (`INTEROP_MODELS`): the CLI's MLP, LeNet, the small
-ResNet, torchvision's resnet18 (10 classes), and Embedding -> LSTM / GRU -> Linear classifiers.
+The seven models are in Tools/torch_models.py (`INTEROP_MODELS`): the CLI's MLP, LeNet, the small
+ResNet, torchvision's resnet18 (10 classes), Embedding -> LSTM / GRU -> Linear classifiers, and
+torchvision's googlenet (10 classes, auxiliary heads, `transform_input`).
 
 For each model NAME the directory holds
 
@@ -12,19 +13,21 @@ For each model NAME the directory holds
   where the wrapper is one PyTorch really uses, so the keys carry its names (see WRAPPERS):
   nn.DataParallel adds `module.`, torch.compile `_orig_mod.` (at the top, or inside when only a
   submodule is compiled), and both nest;
-- NAME.io.safetensors: `input` (float32 images or int64 tokens) and `output`, the eval-mode logits.
+- NAME.io.safetensors: `input` (float32 images or int64 tokens) and `output`, the eval-mode logits;
+  for googlenet also `aux1` and `aux2`, its auxiliary heads (eval mode) on the outputs of
+  inception4a and inception4d, which torchvision computes only in training.
 
 Weights are seeded random draws at the scale of PyTorch's default initialization. Models with
 batch norm also get random affine parameters and real running statistics: three training-mode
 forward passes on random batches with a cumulative average (momentum None), so
 `num_batches_tracked` is 3 and evaluation normalizes with statistics that fit the weights.
 
-Size: resnet18 has 11.7M parameters (47 MB), LeNet 1.7M, too many random floats to commit. Each
-tensor with more than PERIOD (a prime) elements is therefore PERIOD random values tiled to its size,
-with a random scale and offset per tensor, and the large files are gzip-compressed (the Swift test
-inflates them). Because PERIOD is prime and larger than any row count, no two rows, channels or
-gates of a tensor share a pattern (row r starts at r * rowLength mod PERIOD): a transposed, permuted
-or misnamed tensor still changes the outputs.
+Size: resnet18 has 11.7M parameters (47 MB), googlenet 10.0M, LeNet 1.7M: too many random floats to
+commit. Each tensor with more than PERIOD (a prime) elements is therefore PERIOD random values tiled
+to its size, with a random scale and offset per tensor, and the large files are gzip-compressed (the
+Swift test inflates them). Because PERIOD is prime and larger than any row count, no two rows,
+channels or gates of a tensor share a pattern (row r starts at r * rowLength mod PERIOD): a
+transposed, permuted or misnamed tensor still changes the outputs.
 
 `output` is PyTorch's float64 result from the float32 weights and inputs, rounded once to float32:
 the exact answer to the float32 problem, not one float32 summation order among many. The README.md
@@ -53,7 +56,8 @@ OUTPUT = ROOT / "Tests/StrataIOTests/Fixtures/PyTorch"
 SEED = 20260611
 PERIOD = 1031
 VOCABULARY, TIME, BATCH = 40, 7, 3
-IMAGE_SHAPES = {"mlp": (4, 1, 28, 28), "lenet": (2, 1, 28, 28), "resnet_small": (2, 1, 28, 28), "resnet18": (1, 3, 64, 64)}
+IMAGE_SHAPES = {"mlp": (4, 1, 28, 28), "lenet": (2, 1, 28, 28), "resnet_small": (2, 1, 28, 28), "resnet18": (1, 3, 64, 64),
+                "googlenet": (2, 3, 64, 64)}
 
 # How each model is wrapped before `state_dict()`, and whether its file is gzip-compressed.
 WRAPPERS = {
@@ -63,6 +67,7 @@ WRAPPERS = {
     "resnet18": ("torch.compile(nn.DataParallel(model))", True),
     "lstm": ("model", False),
     "gru": ("model.recurrent = torch.compile(model.recurrent); nn.DataParallel(model)", False),
+    "googlenet": ("model", True),
 }
 
 torch.set_default_dtype(torch.float32)
@@ -130,6 +135,20 @@ def wrapped_state(name, model):
     return model.state_dict()
 
 
+def auxiliary_outputs(model, x):
+    """googlenet's auxiliary logits in eval mode, {"aux1": ..., "aux2": ...}: the heads applied to
+    the outputs of inception4a and inception4d, caught by forward hooks; {} for other models."""
+    if not hasattr(model, "aux1"):
+        return {}
+    caught = {}
+    hooks = [getattr(model, block).register_forward_hook(lambda _m, _i, output, head=head: caught.update({head: output}))
+             for block, head in [("inception4a", "aux1"), ("inception4d", "aux2")]]
+    model(x)
+    for hook in hooks:
+        hook.remove()
+    return {head: getattr(model, head)(features).float() for head, features in caught.items()}
+
+
 def relative_difference(actual, expected):
     """max |actual - expected| / max |expected|: the measure the Swift test bounds by 1e-5."""
     return ((actual.double() - expected.double()).abs().max() / expected.double().abs().max()).item()
@@ -144,7 +163,10 @@ def main():
         model = randomise(name, build())
         x = example_input(name)
         with torch.no_grad():
-            exact = copy.deepcopy(model).double()(x if x.dtype == torch.int64 else x.double()).float()
+            exact_model = copy.deepcopy(model).double()
+            exact_input = x if x.dtype == torch.int64 else x.double()
+            exact = exact_model(exact_input).float()
+            auxiliary = auxiliary_outputs(exact_model, exact_input)
             float32 = model(x)
         state = wrapped_state(name, model)
         wrapper, compressed = WRAPPERS[name]
@@ -154,7 +176,7 @@ def main():
             file.write_bytes(gzip.compress(save(state), compresslevel=9, mtime=0))
         else:
             save_file(state, file)
-        save_file({"input": x, "output": exact}, OUTPUT / (name + ".io.safetensors"))
+        save_file({"input": x, "output": exact, **auxiliary}, OUTPUT / (name + ".io.safetensors"))
         parameters = sum(p.numel() for p in model.parameters())
         first_key = next(iter(state))
         rows.append(f"| {name} | `{file.name}` ({file.stat().st_size:,} bytes) | `{wrapper}` | `{first_key}` "

@@ -131,6 +131,13 @@ def gru_classifier():
     return RecurrentClassifier(nn.GRU, 40, 12, 16, 5, batch_first=True, bidirectional=True)
 
 
+def googlenet_transformed():
+    """torchvision's googlenet with 10 classes, both auxiliary heads and `transform_input`, as
+    torchvision builds it for its pretrained weights: Strata's
+    `GoogLeNet(classes: 10, transformInput: true)` (Sources/StrataNN/Models/GoogLeNet.swift)."""
+    return googlenet.GoogLeNet(num_classes=10, aux_logits=True, transform_input=True, init_weights=False)
+
+
 INTEROP_MODELS = {
     "mlp": mlp,
     "lenet": lenet,
@@ -138,4 +145,5 @@ INTEROP_MODELS = {
     "resnet18": resnet18,
     "lstm": lstm_classifier,
     "gru": gru_classifier,
+    "googlenet": googlenet_transformed,
 }

@@ -1,4 +1,4 @@
-// One JSON line per workload, in the peers' schema (see /work/shared/bench/peers/common.py `emit`):
+// One JSON line per workload, in the peers' schema (see ../shared/bench/peers/common.py `emit`):
 // fields keep their insertion order so the lines read like the Python ones.
 
 import Foundation

@@ -1,4 +1,4 @@
-// Steady-state timing, mirroring /work/shared/bench/peers/common.py (`measure`, `timed_windows`,
+// Steady-state timing, mirroring ../shared/bench/peers/common.py (`measure`, `timed_windows`,
 // `wait_for_quiet`) so that Strata's numbers and the peers' sit in one table: the first step is
 // timed apart, then a warm-up, then `windows` timed windows of `k` steps each, where `k` is chosen
 // so a window lasts about `window` seconds. The reported rate is the median window.

@@ -1,4 +1,4 @@
-// The training and inference workloads of the peer harness (/work/shared/bench/peers/common.py
+// The training and inference workloads of the peer harness (../shared/bench/peers/common.py
 // WORKLOADS, models as in bench_torch.py): random inputs of the right shapes, one optimizer step
 // per timed step, samples per second.
 

@@ -1,5 +1,5 @@
 // StrataBench: Strata's micro-benchmarks, one JSON line per workload in the schema of the peer
-// harness (/work/shared/bench/peers/common.py), so a summary can hold Strata beside numpy,
+// harness (../shared/bench/peers/common.py), so a summary can hold Strata beside numpy,
 // PyTorch and the others. Build with `swift build -c release --product StrataBench`;
 // Benchmarks/compare.py runs it alternately with numpy and prints the ratios.
 

@@ -1,7 +1,8 @@
-// Trains a convolutional autoencoder, and a denoising one, on the real Fashion-MNIST; prints the
-// reconstruction error and writes a PNG grid of inputs, noisy inputs and reconstructions.
+// Trains an autoencoder, and a denoising one, on the real Fashion-MNIST (convolutional, or fully
+// connected with `--model dense`); prints the reconstruction error and writes a PNG grid of
+// inputs, noisy inputs and reconstructions.
 //
-//     Tools/install-system-packages.sh dataset-fashion-mnist && swift run -c release Autoencoder [--epochs N] [--output DIR]
+//     Tools/install-system-packages.sh dataset-fashion-mnist && swift run -c release Autoencoder [--model dense] [--epochs N] [--output DIR]
 import Foundation
 import Strata
 import StrataData
@@ -13,11 +14,12 @@ import StrataOptimizers
 StandardOutput.useLineBuffering()
 
 @MainActor func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\nusage: Autoencoder [--epochs N] [--output DIR]\n".utf8))
+    FileHandle.standardError.write(Data("error: \(message)\nusage: Autoencoder [--model convolutional|dense] [--epochs N] [--output DIR]\n".utf8))
     exit(2)
 }
 
 var epochs = 2
+var dense = false
 var output = URL(fileURLWithPath: "autoencoder-output")
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
@@ -25,6 +27,12 @@ while let argument = arguments.popFirst() {
     case "--epochs":
         guard let value = arguments.popFirst().flatMap(Int.init), value > 0 else { fail("--epochs needs a positive integer") }
         epochs = value
+    case "--model":
+        switch arguments.popFirst() {
+        case "convolutional": dense = false
+        case "dense": dense = true
+        default: fail("--model needs convolutional or dense")
+        }
     case "--output":
         guard let value = arguments.popFirst() else { fail("--output needs a directory") }
         output = URL(fileURLWithPath: value)
@@ -33,10 +41,13 @@ while let argument = arguments.popFirst() {
     }
 }
 
-let train: TensorDataset, test: TensorDataset
+var train: TensorDataset, test: TensorDataset
+let validation: TensorDataset
 do {
     // Pixels in [0, 1]: the decoder ends in a sigmoid.
     train = try FashionMNIST.load(.train).normalized(scale: 255)
+    // 5,000 training images are held out to watch each epoch; the test images are used once, at the end.
+    (train, validation) = train.holdingOut(5_000, seed: 7)
     test = try FashionMNIST.load(.test).normalized(scale: 255)
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
 } catch {
@@ -53,11 +64,11 @@ func noisy(_ images: Tensor) -> Tensor {
     return minimum(maximum(images + noise, Tensor(0, dtype: .float32)), Tensor(1, dtype: .float32))
 }
 
-/// Mean squared reconstruction error on the test set, from clean or noisy inputs.
-func testError(_ model: ConvolutionalAutoencoder, denoising: Bool) -> Double {
+/// Mean squared reconstruction error on `images` (validation or test), from clean or noisy inputs.
+func reconstructionError(_ model: some Layer, on images: TensorDataset, denoising: Bool) -> Double {
     withoutGradients {
         var total = 0.0
-        let batches = test.batches(size: 1000)
+        let batches = images.batches(size: 1000)
         for batch in batches {
             let input = denoising ? noisy(batch.inputs) : batch.inputs
             total += meanSquaredError(model(input), batch.inputs).scalar(as: Double.self)
@@ -66,10 +77,16 @@ func testError(_ model: ConvolutionalAutoencoder, denoising: Bool) -> Double {
     }
 }
 
-@MainActor func trainAutoencoder(denoising: Bool) -> ConvolutionalAutoencoder {
-    var model = ConvolutionalAutoencoder(generator: generator)
+/// A fresh autoencoder of the chosen kind: `DenseAutoencoder` (784 -> 256 -> 32 and back) or
+/// `ConvolutionalAutoencoder`.
+@MainActor func makeAutoencoder() -> any Layer {
+    dense ? DenseAutoencoder(generator: generator) : ConvolutionalAutoencoder(generator: generator)
+}
+
+@MainActor func trainAutoencoder<Model: Layer>(_ model: Model, denoising: Bool) -> Model {
+    var model = model
     var optimizer = Optimizer(Adam(), learningRate: 2e-3)
-    let name = denoising ? "denoising autoencoder" : "autoencoder"
+    let name = (dense ? "dense " : "convolutional ") + (denoising ? "denoising autoencoder" : "autoencoder")
     print("\(name): \(model.parameterCount) parameters, \(epochs) epochs, Adam lr 2e-3, batch 128")
     for epoch in 1...epochs {
         let start = Date()
@@ -81,14 +98,15 @@ func testError(_ model: ConvolutionalAutoencoder, denoising: Bool) -> Double {
             optimizer.update(&model, along: gradients)
             totalLoss += loss.scalar(as: Double.self)
         }
-        print(String(format: "  epoch %d  train MSE %.5f  test MSE %.5f  %.1f s", epoch, totalLoss / Double(batches.count),
-                     testError(model, denoising: denoising), Date().timeIntervalSince(start)))
+        print(String(format: "  epoch %d  train MSE %.5f  validation MSE %.5f  %.1f s", epoch, totalLoss / Double(batches.count),
+                     reconstructionError(model, on: validation, denoising: denoising), Date().timeIntervalSince(start)))
     }
+    print(String(format: "  test MSE %.5f", reconstructionError(model, on: test, denoising: denoising)))
     return model
 }
 
-let plain = trainAutoencoder(denoising: false)
-let denoiser = trainAutoencoder(denoising: true)
+let plain = trainAutoencoder(makeAutoencoder(), denoising: false)
+let denoiser = trainAutoencoder(makeAutoencoder(), denoising: true)
 
 // The grid: rows of 10 test images: originals, plain reconstructions, noisy inputs, denoised.
 let samples = test.inputs[0..<10]

@@ -1,4 +1,5 @@
-// Trains a convolutional network on the real Fashion-MNIST and reports the test accuracy.
+// Trains a convolutional network on the real Fashion-MNIST, watching the accuracy on 5,000 held-out
+// training images each epoch, and reports the test accuracy once, at the end.
 //
 //     Tools/install-system-packages.sh dataset-fashion-mnist
 //     swift run -c release CNNFashion --model lenet            # 2 epochs, Adam 1e-3, batch 64
@@ -64,7 +65,11 @@ if let limit {
     train = TensorDataset(inputs: train.inputs[0..<min(limit, train.count)], labels: train.labels[0..<min(limit, train.count)])
     test = TensorDataset(inputs: test.inputs[0..<min(limit, test.count)], labels: test.labels[0..<min(limit, test.count)])
 }
-print("Fashion-MNIST: \(train.count) training and \(test.count) test images")
+// 5,000 training images (a tenth under --limit) are held out to watch each epoch, so the test
+// images are used once, at the end.
+let validation: TensorDataset
+(train, validation) = train.holdingOut(train.count >= 50_000 ? 5_000 : train.count / 10, seed: 7)
+print("Fashion-MNIST: \(train.count) training, \(validation.count) validation and \(test.count) test images")
 
 /// The fraction of `dataset` that `model` classifies correctly, in inference mode.
 func accuracy<Model: Layer>(of model: Model, on dataset: TensorDataset) -> Double {
@@ -102,9 +107,10 @@ func accuracy<Model: Layer>(of model: Model, on dataset: TensorDataset) -> Doubl
             }
         }
         let seconds = Date().timeIntervalSince(start)
-        print(String(format: "epoch %d  loss %.4f  %.1f s (%.0f samples/s)  test accuracy %.4f", epoch,
-                     totalLoss / Double(batches.count), seconds, Double(train.count) / seconds, accuracy(of: model, on: test)))
+        print(String(format: "epoch %d  loss %.4f  %.1f s (%.0f samples/s)  validation accuracy %.4f", epoch,
+                     totalLoss / Double(batches.count), seconds, Double(train.count) / seconds, accuracy(of: model, on: validation)))
     }
+    print(String(format: "test accuracy %.4f", accuracy(of: model, on: test)))
 }
 
 let generator = RandomGenerator(seed: 42)

@@ -1,9 +1,11 @@
 // A character-level LSTM language model trained on real text with truncated backpropagation
 // through time (state carried across batches), gradient clipping, validation perplexity per
-// epoch against the unigram baseline, and sampling with temperature from a prompt.
+// epoch against the unigram baseline, and sampling with temperature (and optionally top-k) from a
+// prompt. The streams and windows come from StrataData's TokenStreams, the draws from StrataNN's
+// TokenSampler.
 //
 //     Tools/install-system-packages.sh fortunes && swift run -c release CharLM
-//     swift run -c release CharLM --text sherlock.txt --minutes 5 --temperature 0.7
+//     swift run -c release CharLM --text sherlock.txt --minutes 5 --temperature 0.7 --top-k 10
 import Foundation
 import Strata
 import StrataData
@@ -15,7 +17,7 @@ StandardOutput.useLineBuffering()
 @MainActor func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("""
         error: \(message)
-        usage: CharLM [--text FILE|DIR] [--minutes M] [--epochs N] [--prompt TEXT] [--temperature T]
+        usage: CharLM [--text FILE|DIR] [--minutes M] [--epochs N] [--prompt TEXT] [--temperature T] [--top-k K]
 
         """.utf8))
     exit(2)
@@ -26,6 +28,7 @@ var minutes = 4.0
 var maximumEpochs = 20
 var prompt = "The "
 var temperature = 0.8
+var topK: Int?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     func value() -> String {
@@ -42,8 +45,11 @@ while let argument = arguments.popFirst() {
         maximumEpochs = parsed
     case "--prompt": prompt = value()
     case "--temperature":
-        guard let parsed = Double(value()), parsed > 0 else { fail("--temperature needs a positive number") }
+        guard let parsed = Double(value()), parsed >= 0, parsed.isFinite else { fail("--temperature needs a number >= 0 (0: greedy)") }
         temperature = parsed
+    case "--top-k":
+        guard let parsed = Int(value()), parsed > 0 else { fail("--top-k needs a positive integer") }
+        topK = parsed
     default: fail("unknown argument \(argument)")
     }
 }
@@ -94,52 +100,35 @@ var model = CharacterModel(embedding: Embedding(count: vocabulary.count, embeddi
 var optimizer = Optimizer(Adam(), learningRate: 2e-3)
 print("model: embedding \(embedding), LSTM \(hidden), \(model.parameterCount) parameters; batch \(batch) streams x \(window) steps, Adam 2e-3, clip 5")
 
-/// `count` parallel streams of the sequence, as `[streams, length]`.
-func streams(_ codes: [Int64], count: Int) -> (Tensor, Int) {
-    let length = codes.count / count
-    return (Tensor(Array(codes[..<(length * count)]), shape: [count, length]), length)
-}
-
 /// The mean cross-entropy (nats per character) of the model on `codes`, carrying state.
 func evaluate(_ model: CharacterModel, _ codes: [Int64]) -> Double {
     withoutGradients {
-        let (data, length) = streams(codes, count: 8)
+        let streams = TokenStreams(codes, streams: 8)
         var state: (Tensor, Tensor)?
         var (sum, count) = (0.0, 0)
-        var start = 0
-        while start + 1 < length {
-            let end = min(start + 256, length - 1)
-            let inputs = data.sliced(axis: 1, start: start, end: end).transposed(0, 1)
-            let targets = data.sliced(axis: 1, start: start + 1, end: end + 1).transposed(0, 1)
+        for window in streams.windows(of: 256, includePartial: true) {
+            let (inputs, targets) = streams.batch(window)
             let (logits, next) = model(inputs, state: state)
             state = next
-            let steps = (end - start) * 8
             sum += crossEntropy(logits: logits.reshaped(to: [-1, vocabulary.count]), labels: targets.reshaped(to: [-1]),
                                 reduction: .sum).scalar(as: Double.self)
-            count += steps
-            start = end
+            count += targets.shape.reduce(1, *)
         }
         return sum / Double(count)
     }
 }
 
-/// Samples `length` characters after `prompt`, with the given temperature.
+/// Samples `length` characters after `prompt`, with the given temperature and top-k.
 @MainActor func sample(_ model: CharacterModel, prompt: String, length: Int) -> String {
-    withoutGradients {
+    let sampler = TokenSampler(temperature: temperature, topK: topK)
+    return withoutGradients {
         var state: (Tensor, Tensor)?
         var output = prompt
         var input = try! vocabulary.encode(prompt).reshaped(to: [-1, 1])
         for _ in 0..<length {
             let (logits, next) = model(input, state: state)
             state = next
-            let last = logits[.index(logits.shape[0] - 1), 0]
-            let probabilities = softmax(last / temperature).scalars(as: Double.self)
-            var draw = Tensor.uniform([1], dtype: .float64, generator: generator).scalar(as: Double.self)
-            var choice = probabilities.count - 1
-            for (index, probability) in probabilities.enumerated() {
-                draw -= probability
-                if draw < 0 { choice = index; break }
-            }
+            let choice = sampler.sample(logits[.index(logits.shape[0] - 1), 0], generator: generator)[0]
             output.append(vocabulary.characters[choice])
             input = Tensor([Int64(choice)], shape: [1, 1])
         }
@@ -147,7 +136,7 @@ func evaluate(_ model: CharacterModel, _ codes: [Int64]) -> Double {
     }
 }
 
-let (trainStreams, streamLength) = streams(trainCodes, count: batch)
+let trainStreams = TokenStreams(trainCodes, streams: batch)
 let deadline = Date().addingTimeInterval(minutes * 60)
 print(String(format: "unigram baseline: %.3f nats/char (perplexity %.1f)", unigramLoss, Foundation.exp(unigramLoss)))
 var epoch = 0
@@ -157,10 +146,8 @@ training: while epoch < maximumEpochs {
     let start = Date()
     var state: (Tensor, Tensor)?
     var (sum, steps) = (0.0, 0)
-    var position = 0
-    while position + window + 1 <= streamLength {
-        let inputs = trainStreams.sliced(axis: 1, start: position, end: position + window).transposed(0, 1)
-        let targets = trainStreams.sliced(axis: 1, start: position + 1, end: position + window + 1).transposed(0, 1)
+    for positions in trainStreams.windows(of: window) {
+        let (inputs, targets) = trainStreams.batch(positions)
         var nextState: (Tensor, Tensor)?
         var (loss, gradients) = valueAndGradient(at: model) { model in
             let (logits, final) = model(inputs, state: state)
@@ -173,7 +160,6 @@ training: while epoch < maximumEpochs {
         state = nextState.map { ($0.0.detached, $0.1.detached) }
         sum += loss.scalar(as: Double.self)
         steps += 1
-        position += window
         if steps % 100 == 0 {
             let rate = Double(steps * batch * window) / Date().timeIntervalSince(start)
             print(String(format: "  epoch %d step %d  loss %.3f  %.0f characters/s", epoch, steps, sum / Double(steps), rate))
@@ -186,6 +172,6 @@ training: while epoch < maximumEpochs {
                  Date().timeIntervalSince(start)))
     if Date() > deadline { break training }
 }
-print("\nsample (temperature \(temperature)):\n" + sample(model, prompt: prompt, length: 400))
+print("\nsample (temperature \(temperature)\(topK.map { ", top-\($0)" } ?? "")):\n" + sample(model, prompt: prompt, length: 400))
 print(String(format: "\nvalidation loss %.3f nats/char vs unigram baseline %.3f (%.0f%% lower)", validationLoss, unigramLoss,
              100 * (1 - validationLoss / unigramLoss)))

@@ -12,6 +12,11 @@ import StrataTraining
 /// `checkpoints/best.safetensors` (best validation accuracy), `logs/` (TensorBoard events),
 /// `model.safetensors` (the final state dictionary), `loss.svg`, `accuracy.svg`,
 /// `confusion-matrix.svg` and `summary.json`.
+///
+/// The training images are split by the seed into the images trained on and those held out for
+/// validation (`settings.validationSplit`), which choose the best checkpoint, drive early stopping
+/// and give the per-epoch validation metrics; the test split is evaluated once, on the final
+/// model, for the summary's test accuracy and confusion matrix.
 public struct TrainingRun {
     public var settings: TrainingSettings
     public var directory: URL
@@ -43,16 +48,21 @@ public struct TrainingRun {
         let source = DatasetSource(settings.dataset)
         var training = try source.load(.train, limit: settings.limit)
         var test = try source.load(.test, limit: settings.limit)
+        let seeds = RunSeeds(settings.seed)
         if settings.classes != nil || settings.imagesPerClass != nil {
             let classes = settings.classes ?? Array(0..<10)
-            training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: settings.seed)
+            training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: seeds.selection)
             test = test.selectingClasses(classes)
         }
+        let validationSplit = settings.validationSplit ?? .defaultImages(trainingCount: training.count)
+        let (trainingPart, validation) = try validationSplit.split(training, seed: seeds.validation)
+        training = trainingPart
         try settings.write(to: directory)
-        output("\(settings.model.rawValue): \(training.count) training and \(test.count) test images\n")
+        output("\(settings.model.rawValue): \(training.count) training, \(validation?.count ?? 0) validation and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
-        return try train(settings.model.makeModel(seed: settings.seed, classes: fineTuning.classCount),
-                         fineTuning: fineTuning, training: training, test: test, resumingFrom: checkpoint)
+        return try train(settings.model.makeModel(seed: seeds.model, classes: fineTuning.classCount),
+                         fineTuning: fineTuning, training: training, validation: validation, test: test,
+                         resumingFrom: checkpoint)
     }
 
     /// Creates `directory` if needed, takes its `RunLock` (reporting a lock taken over from a
@@ -81,25 +91,26 @@ public struct TrainingRun {
     }
 
     private func train<Model: HeadReplaceable>(_ model: Model, fineTuning: FineTuningSettings, training: TensorDataset,
-                                               test: TensorDataset, resumingFrom checkpoint: URL?) throws -> RunSummary {
+                                               validation: TensorDataset?, test: TensorDataset,
+                                               resumingFrom checkpoint: URL?) throws -> RunSummary {
         var model = model
         // A resumed run takes every weight from its checkpoint.
         if checkpoint == nil, let path = fineTuning.initialWeights {
             model = try fineTuning.initialize(model)
             output("initialized from \(path)" + (fineTuning.headClasses.map { " with a new head of \($0) classes" } ?? "") + "\n")
         }
+        let seeds = RunSeeds(settings.seed)
         var optimizer = settings.optimizer.makeOptimizer(learningRate: settings.learningRate)
         try fineTuning.configure(&optimizer, for: model)
         let frozen = model.parameters.filter { optimizer.isFrozen($0.key) }.values.reduce(0) { $0 + $1.scalarCount }
         if frozen > 0 { output("frozen: \(frozen) of \(model.parameterCount) parameters\n") }
-        let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: settings.seed)
-        let validation = DataLoader(test, batchSize: 256)
+        let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: seeds.shuffle)
         var trainer = Trainer(model: model,
                               optimizer: optimizer,
-                              trainingData: loader, validationData: validation,
+                              trainingData: loader, validationData: validation.map { DataLoader($0, batchSize: 256) },
                               schedule: (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate,
                                                                                   epochs: settings.epochs),
-                              randomSeed: settings.seed)
+                              randomSeed: seeds.epochDraws)
         var earlier: [RunSummary.Epoch] = []
         if let checkpoint {
             do {
@@ -110,10 +121,13 @@ public struct TrainingRun {
             earlier = try epochs(before: trainer.nextEpoch)
             output("resuming after epoch \(trainer.nextEpoch) from \(checkpoint.lastPathComponent)\n")
         }
+        trainer.plateau = (settings.schedule ?? .none).plateauSchedule(learningRate: settings.learningRate,
+                                                                       earlierValidationLosses: earlier.compactMap(\.validationLoss))
         let writer = try Self.eventWriter(in: logDirectory, suffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
         let saver: CheckpointSaver
         do {
-            saver = try CheckpointSaver(directory: checkpointDirectory, keepBest: .validationAccuracy,
+            // Without validation data there is no best epoch to keep.
+            saver = try CheckpointSaver(directory: checkpointDirectory, keepBest: validation == nil ? nil : .validationAccuracy,
                                         metadata: ["model": settings.model.rawValue])
             // A run killed while writing best.safetensors left an older best behind.
             if checkpoint != nil, let epoch = try saver.restoreBest(through: trainer.nextEpoch - 1) {
@@ -136,7 +150,8 @@ public struct TrainingRun {
         let seconds = Date().timeIntervalSince(start)
         try writer.close()
 
-        let evaluation = trainer.evaluate(on: validation)
+        // The test split's only use: the final model, once, after training.
+        let evaluation = trainer.evaluate(on: DataLoader(test, batchSize: 256))
         let counts = evaluation.confusionMatrix.map(Self.rows) ?? []
         let summary = RunSummary(settings: settings, epochs: earlier + trainer.history.map(RunSummary.Epoch.init),
                                  testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
@@ -156,8 +171,10 @@ public struct TrainingRun {
         try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingLoss)),
                                     series("validation", summary.epochs.map(\.validationLoss))],
                                    title: "Loss", yLabel: "cross-entropy", to: directory.appendingPathComponent("loss.svg"))
+        // The test accuracy, measured once on the final model, is a lone point at the last epoch.
+        let test = PlotSeries(name: "test (final)", points: x.last.map { [(x: $0, y: summary.testAccuracy)] } ?? [])
         try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingAccuracy)),
-                                    series("validation", summary.epochs.map(\.validationAccuracy))],
+                                    series("validation", summary.epochs.map(\.validationAccuracy)), test],
                                    title: "Accuracy", yLabel: "accuracy", to: directory.appendingPathComponent("accuracy.svg"))
         // Class names label the matrix only while labels are Fashion-MNIST's own.
         if summary.confusionMatrix.count == FashionMNIST.classNames.count && settings.classes == nil {

@@ -29,6 +29,12 @@ extension TrainingSettings {
         if let earlyStoppingPatience, earlyStoppingPatience <= 0 {
             throw .invalidSetting("--early-stopping must be positive, got \(earlyStoppingPatience)")
         }
+        if validationSplit?.holdsOutNothing == true, let earlyStoppingPatience {
+            throw .invalidSetting("--early-stopping \(earlyStoppingPatience) needs validation data, but --validation-split is 0")
+        }
+        if validationSplit?.holdsOutNothing == true, schedule == .plateau {
+            throw .invalidSetting("--schedule plateau needs validation data, but --validation-split is 0")
+        }
         if model == .wideDeep {
             let imageOnly = [(classes != nil, "--classes"), (imagesPerClass != nil, "--images-per-class"),
                              (fineTuning?.initialWeights != nil, "--init-from"), (fineTuning?.headClasses != nil, "--replace-head"),

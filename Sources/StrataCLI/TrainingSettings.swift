@@ -25,11 +25,14 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Pretrained weights, a replaced head, frozen parameters and a backbone rate; nil (as in
     /// runs written before it existed) trains from scratch.
     public var fineTuning: FineTuningSettings?
+    /// The training samples held out for validation; nil (also in runs written before it
+    /// existed) is the default: `ValidationSplit.defaultImages` or, for tables, `.defaultRows`.
+    public var validationSplit: ValidationSplit?
 
     public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
                 learningRate: Double, seed: UInt64, limit: Int?, earlyStoppingPatience: Int? = nil,
                 schedule: ScheduleName? = nil, tabular: TabularSettings? = nil, classes: [Int]? = nil,
-                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil) {
+                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil, validationSplit: ValidationSplit? = nil) {
         self.model = model
         self.dataset = dataset
         self.epochs = epochs
@@ -44,6 +47,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.classes = classes
         self.imagesPerClass = imagesPerClass
         self.fineTuning = fineTuning
+        self.validationSplit = validationSplit
     }
 
     public static let fileName = "settings.json"

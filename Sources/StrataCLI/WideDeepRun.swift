@@ -8,8 +8,10 @@ import StrataTraining
 /// A `strata train --model wide-deep` run on a CSV table, and the `evaluate` and `predict` of
 /// its weights.
 ///
-/// The table is split 80/20 into training and test rows by `--seed`; the encoder (vocabularies,
-/// standardization, buckets, crosses) is fitted on the training rows. The directory receives
+/// The table is split 80/20 into training and test rows by `--seed`, and the training rows again
+/// into the rows trained on and those held out for validation (`--validation-split`, default a
+/// tenth), evaluated after each epoch; the test rows are evaluated once, on the final model. The
+/// encoder (vocabularies, standardization, buckets, crosses) is fitted on the rows trained on. The directory receives
 /// `settings.json`, `model.safetensors` (state dictionary; metadata `model`, `wide_deep.configuration`
 /// and `wide_deep.encoder` as JSON, so that evaluate and predict rebuild the model and encode new
 /// rows exactly as in training) and `summary.json` (`WideDeepSummary`).
@@ -41,27 +43,32 @@ public struct WideDeepRun {
         for name in tabular.numeric { kinds[name] = .numeric }
         var table = try Self.readTable(settings.dataset, columnKinds: kinds)
         if let limit = settings.limit, limit < table.rowCount { table = table.selecting(rows: Array(0..<limit)) }
-        let parts = splitIndices(count: table.rowCount, fractions: [0.8, 0.2], seed: settings.seed).map(table.selecting(rows:))
+        let seeds = RunSeeds(settings.seed)
+        let testSplit = splitIndices(count: table.rowCount, fractions: [0.8, 0.2], seed: seeds.selection)
+        let held = try (settings.validationSplit ?? .defaultRows).splitIndices(count: testSplit[0].count, seed: seeds.validation)
+        let parts = [held.training.map { testSplit[0][$0] }, held.validation.map { testSplit[0][$0] }, testSplit[1]]
+            .map(table.selecting(rows:))
         guard let wideDeepParts = WideDeepParts(rawValue: tabular.parts) else {
             throw CLIError.unsupported("--parts must be wide, deep or wide-deep, got \(tabular.parts)")
         }
         guard let wideOptimizer = WideOptimizer(rawValue: tabular.wideOptimizer) else {
             throw CLIError.unsupported("--wide-optimizer must be ftrl or proximal, got \(tabular.wideOptimizer)")
         }
-        let (encoder, training, test): (TabularEncoder, TabularData, TabularData)
+        let (encoder, training, validation, test): (TabularEncoder, TabularData, TabularData, TabularData)
         do {
             let crosses = try tabular.crosses.map { text throws(TabularError) in try FeatureCross(parsing: text) }
             let schema = try TabularSchema.inferred(from: parts[0], target: tabular.target, crosses: crosses,
                                                     excluding: tabular.ignore)
             encoder = try TabularEncoder(fitting: parts[0], schema: schema)
-            (training, test) = (try encoder.encode(parts[0]), try encoder.encode(parts[1]))
+            (training, validation, test) = (try encoder.encode(parts[0]), try encoder.encode(parts[1]), try encoder.encode(parts[2]))
         } catch {
             throw CLIError.tabularData(error.description)
         }
         guard test.count > 0 else { throw CLIError.tabularData("tabular: too few rows to hold out 20% for testing") }
         try settings.write(to: directory)
         output("""
-            wide-deep (\(wideDeepParts.rawValue), wide part by \(wideOptimizer.rawValue)): \(training.count) training and \(test.count) test rows; \
+            wide-deep (\(wideDeepParts.rawValue), wide part by \(wideOptimizer.rawValue)): \(training.count) training, \
+            \(validation.count) validation and \(test.count) test rows; \
             \(encoder.schema.numeric.count) numeric, \(encoder.schema.categorical.count) categorical columns, \
             \(encoder.wideFeatureCount) wide features; positive label \"\(encoder.labels[1])\"\n
             """)
@@ -69,8 +76,8 @@ public struct WideDeepRun {
         let configuration = WideDeepConfiguration(parts: wideDeepParts, wideFeatureCount: encoder.wideFeatureCount,
                                                   categoryCounts: encoder.categoryCounts,
                                                   numericCount: encoder.schema.numeric.count)
-        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: settings.seed)),
-                                      batchSize: settings.batchSize, seed: settings.seed,
+        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: seeds.model)),
+                                      batchSize: settings.batchSize, seed: seeds.shuffle,
                                       deepLearningRate: settings.learningRate,
                                       wide: WideOptimizerSettings(wideOptimizer, learningRate: tabular.wideLearningRate,
                                                                   l1Strength: tabular.l1Strength,
@@ -79,17 +86,23 @@ public struct WideDeepRun {
         var epochs: [WideDeepSummary.Epoch] = []
         for epoch in 0..<settings.epochs {
             let loss = trainer.trainEpoch(on: training)
-            let result = WideDeepTrainer.evaluate(trainer.model, on: test)
-            epochs.append(.init(epoch: epoch, trainingLoss: loss, testLoss: result.loss, testAccuracy: result.accuracy,
-                                testAUC: result.rocAUC))
-            output(String(format: "epoch %d: training loss %.4f, test loss %.4f, accuracy %.4f, AUC %@\n", epoch + 1, loss,
-                          result.loss, result.accuracy, result.rocAUC.map { String(format: "%.4f", $0) } ?? "-"))
+            var record = WideDeepSummary.Epoch(epoch: epoch, trainingLoss: loss)
+            var line = String(format: "epoch %d: training loss %.4f", epoch + 1, loss)
+            if validation.count > 0 {
+                let result = WideDeepTrainer.evaluate(trainer.model, on: validation)
+                (record.validationLoss, record.validationAccuracy, record.validationAUC) = (result.loss, result.accuracy, result.rocAUC)
+                line += String(format: ", validation loss %.4f, accuracy %.4f, AUC %@", result.loss, result.accuracy,
+                               result.rocAUC.map { String(format: "%.4f", $0) } ?? "-")
+            }
+            epochs.append(record)
+            output(line + "\n")
         }
         let seconds = Date().timeIntervalSince(start)
         let zeros = WideDeepTrainer.zeroWideWeights(of: trainer.model)
-        let last = epochs[epochs.count - 1]
+        // The test rows' only use: the final model, once, after training.
+        let last = WideDeepTrainer.evaluate(trainer.model, on: test)
         let summary = WideDeepSummary(settings: settings, labels: encoder.labels, epochs: epochs,
-                                      testAccuracy: last.testAccuracy, testAUC: last.testAUC, testLoss: last.testLoss,
+                                      testAccuracy: last.accuracy, testAUC: last.rocAUC, testLoss: last.loss,
                                       zeroWideWeights: zeros.zero, wideWeights: zeros.total, trainingSeconds: seconds)
         let metadata = ["model": ModelName.wideDeep.rawValue, Self.encoderKey: encoder.jsonString(),
                         Self.configurationKey: String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)]
@@ -100,7 +113,7 @@ public struct WideDeepRun {
         }
         try RunSummary.writeJSON(summary, to: directory.appendingPathComponent(RunSummary.fileName))
         output(String(format: "test accuracy %.4f, AUC %@ (%d rows); %d of %d wide weights are zero; %.1f s\n",
-                      last.testAccuracy, last.testAUC.map { String(format: "%.4f", $0) } ?? "-", test.count,
+                      last.accuracy, last.rocAUC.map { String(format: "%.4f", $0) } ?? "-", test.count,
                       zeros.zero, zeros.total, seconds))
         return summary
     }
@@ -211,12 +224,13 @@ public struct WideDeepRun {
 
 /// The `summary.json` of a wide-deep run.
 public struct WideDeepSummary: Codable, Sendable, Equatable {
+    /// One epoch: its training loss and, when rows were held out, the validation metrics.
     public struct Epoch: Codable, Sendable, Equatable {
         public var epoch: Int
         public var trainingLoss: Double
-        public var testLoss: Double
-        public var testAccuracy: Double
-        public var testAUC: Double?
+        public var validationLoss: Double?
+        public var validationAccuracy: Double?
+        public var validationAUC: Double?
     }
 
     public var settings: TrainingSettings

@@ -49,6 +49,10 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
     /// Sets `optimizer.learningRate` before each epoch or step (see `scheduleInterval`); nil keeps it.
     public var schedule: (any LearningRateSchedule)?
     public var scheduleInterval: ScheduleInterval
+    /// Sets `optimizer.learningRate` after each epoch from its validation loss (before the
+    /// callbacks, so a checkpoint holds the next epoch's rate); nil keeps it. Needs validation
+    /// data; use it instead of `schedule`.
+    public var plateau: ReduceOnPlateau?
     public var callbacks: [any TrainingCallback]
     /// The seed of each epoch's random generator.
     public var randomSeed: UInt64
@@ -92,6 +96,12 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
             let (summary, stepAction) = try withRandomGenerator(generator) { try trainEpoch(epoch, of: epochs) }
             history.append(summary)
             nextEpoch = epoch + 1
+            if plateau != nil {
+                guard let loss = summary.validationLoss else {
+                    preconditionFailure("Trainer: plateau needs validationData to watch, epoch \(epoch) had none")
+                }
+                optimizer.learningRate = plateau!.step(metric: loss)
+            }
             var action = stepAction
             for callback in callbacks {
                 if try callback.epochEnded(summary, context: context(epochs)) == .stop { action = .stop }

@@ -68,10 +68,9 @@ import Testing
     // Fewer classes than outputs is what a 10-output model trained on five classes is.
     #expect(try EvaluateCommand.parse(common + ["--classes", "0,1,2"]).evaluate().classCount == 5)
 
-    #expect(throws: (any Error).self) { try EvaluateCommand.parse(common + ["--classes", "3,3"]) }
-    #expect(throws: (any Error).self) {
-        try PredictCommand.parse(["--model", "wide-deep", "--weights", weights, "--classes", "1,2"])
-    }
+    expectUsageError(EvaluateCommand.self, common + ["--classes", "3,3"], message: "--classes takes distinct labels in 0...9")
+    expectUsageError(PredictCommand.self, ["--model", "wide-deep", "--weights", weights, "--classes", "1,2"],
+                     message: "--classes applies to the image models, not wide-deep")
 }
 
 /// The head's size is read for every image model (LeNet's `9`, the ResNet's `fc`), and a head

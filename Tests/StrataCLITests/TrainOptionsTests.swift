@@ -16,8 +16,8 @@ import Testing
     let settings = try TrainingSettings.read(from: output)
     #expect(settings.earlyStoppingPatience == 2)
     #expect(settings.schedule == ScheduleName.none)
-    #expect(throws: (any Error).self) { try TrainCommand.parse(["--early-stopping", "0"]) }
-    #expect(throws: (any Error).self) { try TrainCommand.parse(["--schedule", "linear"]) }
+    expectUsageError(TrainCommand.self, ["--early-stopping", "0"], message: "--early-stopping must be positive, got 0")
+    expectUsageError(TrainCommand.self, ["--schedule", "linear"], message: "The value 'linear' is invalid for '--schedule <schedule>'")
 }
 
 /// Cosine over E epochs from 0.1: 0.1 * (1 + cos(pi * e / E)) / 2; step over 6 epochs: 0.1 for
@@ -58,4 +58,26 @@ import Testing
     try Data(json.utf8).write(to: directory.appendingPathComponent(TrainingSettings.fileName))
     let settings = try TrainingSettings.read(from: directory)
     #expect(settings.earlyStoppingPatience == nil && settings.schedule == nil)
+}
+
+/// At a rate of 1e-7 the weights barely move, so the validation loss never falls by PyTorch's
+/// relative threshold 1e-4: epoch 0 sets the best, epochs 1-3 are three epochs without
+/// improvement (more than patience 2), so epoch 4 runs at 1e-8. A run resumed after epoch 2
+/// replays the validation losses and reaches the same rates.
+@Test func plateauDividesTheRateWhenTheValidationLossStallsAndResumes() throws {
+    let data = try writeSyntheticFashionMNIST(count: 40)
+    let whole = temporaryDirectory(), split = temporaryDirectory()
+    defer { for url in [data, whole, split] { try? FileManager.default.removeItem(at: url) } }
+    let flags = ["--model", "mlp", "--dataset", data.path, "--batch-size", "16", "--optimizer", "sgd", "--lr", "1e-7",
+                 "--schedule", "plateau"]
+    try TrainCommand.parse(flags + ["--epochs", "5", "--output", whole.path]).run()
+    let rates = try RunSummary.read(from: whole).epochs.map(\.learningRate)
+    #expect(rates.count == 5)
+    #expect(zip(rates, [1e-7, 1e-7, 1e-7, 1e-7, 1e-8]).allSatisfy { abs($0 - $1) < 1e-20 }, "\(rates)")
+
+    try TrainCommand.parse(flags + ["--epochs", "3", "--output", split.path]).run()
+    try ResumeCommand.parse([split.path, "--epochs", "5"]).run()
+    #expect(try RunSummary.read(from: split).epochs.map(\.learningRate) == rates)
+    expectUsageError(TrainCommand.self, ["--schedule", "plateau", "--validation-split", "0"],
+                     message: "--schedule plateau needs validation data, but --validation-split is 0")
 }

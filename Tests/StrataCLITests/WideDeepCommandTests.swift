@@ -78,13 +78,17 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
             run.output = { _ in }
             try run.run()
         }
-        #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path]) }
-        #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "lenet", "--target", "label"]) }
-        #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "lenet", "--l1", "0.1"]) }
-        #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--target", "label", "--cross", "color"]) }
-        #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "wide-deep", "--target", "label", "--parts", "tall"]) }
-        for bad in [["--wide-optimizer", "adam"], ["--l1", "-1"], ["--l2", "-0.5"], ["--wide-lr", "0"], ["--wide-lr", "nan"]] {
-            #expect(throws: (any Error).self, "\(bad)") { try TrainCommand.parse(["--model", "wide-deep", "--target", "label"] + bad) }
+        expectUsageError(TrainCommand.self, ["--model", "wide-deep", "--dataset", data.path], message: "--model wide-deep needs --target COLUMN")
+        expectUsageError(TrainCommand.self, ["--model", "lenet", "--target", "label"], message: "--target, --categorical, --numeric, --ignore and --cross are for --model wide-deep")
+        expectUsageError(TrainCommand.self, ["--model", "lenet", "--l1", "0.1"], message: "--l1, --l2 and --wide-lr are for --model wide-deep")
+        expectUsageError(TrainCommand.self, ["--model", "wide-deep", "--target", "label", "--cross", "color"], message: "--cross tabular: bad cross: \"color\" must name at least two columns, as a:b")
+        expectUsageError(TrainCommand.self, ["--model", "wide-deep", "--target", "label", "--parts", "tall"], message: "--parts must be wide, deep or wide-deep, got tall")
+        let badValues = [(["--wide-optimizer", "adam"], "--wide-optimizer must be ftrl or proximal, got adam"),
+                         (["--l1", "-1"], "--l1"), (["--l2", "-0.5"], "--l2"),
+                         (["--wide-lr", "0"], "--wide-lr must be positive, got 0.0"),
+                         (["--wide-lr", "nan"], "--wide-lr must be positive, got nan")]
+        for (bad, message) in badValues {
+            expectUsageError(TrainCommand.self, ["--model", "wide-deep", "--target", "label"] + bad, message: message)
         }
         #expect(throws: CLIError.tabularData("CSV: no column \"income\"; columns are \"color\", \"shape\", \"x\", \"label\"")) {
             try train(["--target", "income"])

@@ -25,6 +25,8 @@ private func audit(_ layer: any Layer) -> [String] { auditParameterVisits(layer)
         ("InceptionModule", InceptionModule(inChannels: 8, c1: 2, reduce3: 3, c3: 4, reduce5: 2, c5: 3, pool: 5)),
         ("SmallGoogLeNet", SmallGoogLeNet()),
         ("ConvolutionalAutoencoder", ConvolutionalAutoencoder()),
+        ("DenseAutoencoder", DenseAutoencoder(hiddenSizes: [64, 16], codeSize: 4)),
+        ("InceptionAux", InceptionAux(inChannels: 8, classes: 3)),
         ("LeNet", LeNet()),
     ]
     for (name, layer) in layers {

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataIO
 import StrataTraining
 import Testing
 
@@ -33,9 +34,10 @@ import Testing
 @Test func resumingFromAMissingFileThrowsAndChangesNothing() throws {
     var trainer = makeTrainer()
     let before = trainer.model.stateDictionary()
-    #expect(throws: (any Error).self) {
-        try trainer.resume(from: URL(fileURLWithPath: "/nonexistent/epoch-0001.safetensors"))
-    }
+    let missing = "/nonexistent/epoch-0001.safetensors"
+    let error = #expect(throws: CheckpointError.self) { try trainer.resume(from: URL(fileURLWithPath: missing)) }
+    guard case .unreadable(let path, _) = error else { Issue.record("\(String(describing: error))"); return }
+    #expect(path == missing)
     #expect(trainer.nextEpoch == 0)
     #expect(bitwiseEqual(trainer.model.stateDictionary(), before))
 }

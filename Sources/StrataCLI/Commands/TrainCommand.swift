@@ -27,7 +27,16 @@ public struct TrainCommand: ParsableCommand {
     var limit: Int?
     @Option(name: .customLong("early-stopping"), parsing: .unconditional, help: "Stop after PATIENCE epochs without a lower validation loss.")
     var earlyStopping: Int?
-    @Option(help: "The learning-rate schedule: none, cosine (to 0 over the epochs) or step (x0.1 every third of the epochs).")
+    @Option(help: ArgumentHelp("""
+        Training samples held out for validation (keep-best, early stopping, per-epoch validation metrics): \
+        a count (5000), a fraction (0.1) or a percentage (10%); 0 holds out none. The test split is evaluated once, \
+        at the end. Default: 5000 images (a tenth when there are fewer than 50,000), a tenth of a CSV's training rows.
+        """, valueName: "N|FRACTION"))
+    var validationSplit: ValidationSplit?
+    @Option(help: """
+        The learning-rate schedule: none, cosine (to 0 over the epochs), step (x0.1 every third of the epochs) \
+        or plateau (x0.1 after 2 epochs without a lower validation loss).
+        """)
     var schedule: ScheduleName = .none
     @OptionGroup(title: "Tabular data (--model wide-deep)")
     var tabular: TabularOptions
@@ -85,7 +94,8 @@ public struct TrainCommand: ParsableCommand {
                                 learningRate: learningRate, seed: seed, limit: limit, earlyStoppingPatience: earlyStopping,
                                 schedule: schedule, tabular: model == .wideDeep ? tabular.settings : nil,
                                 classes: classes, imagesPerClass: imagesPerClass,
-                                fineTuning: fineTuning == FineTuningSettings() ? nil : fineTuning)
+                                fineTuning: fineTuning == FineTuningSettings() ? nil : fineTuning,
+                                validationSplit: validationSplit)
     }
 
     public func run() throws {

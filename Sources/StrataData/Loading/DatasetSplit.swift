@@ -38,3 +38,27 @@ public func split<Base: Dataset>(_ dataset: Base, validationFraction: Double, se
     let parts = split(dataset, fractions: [1 - validationFraction, validationFraction], seed: seed)
     return (parts[0], parts[1])
 }
+
+/// The positions `0..<count` split into the `count - validationCount` kept for training and the
+/// `validationCount` held out, each part in ascending order: a seeded `splitIndices` cut at the
+/// exact count.
+public func holdOutIndices(count: Int, validationCount: Int, seed: UInt64) -> (training: [Int], validation: [Int]) {
+    precondition((0...count).contains(validationCount), "holdOutIndices: cannot hold out \(validationCount) of \(count)")
+    guard validationCount > 0 else { return (Array(0..<count), []) }
+    let kept = Double(count - validationCount) / Double(count)
+    let parts = splitIndices(count: count, fractions: [kept, 1 - kept], seed: seed)
+    return (parts[0].sorted(), parts[1].sorted())
+}
+
+extension TensorDataset {
+    /// The samples split by `holdOutIndices` into those kept for training and the
+    /// `validationCount` held out for validation, each part in the dataset's order.
+    public func holdingOut(_ validationCount: Int, seed: UInt64) -> (training: TensorDataset, validation: TensorDataset) {
+        let parts = holdOutIndices(count: count, validationCount: validationCount, seed: seed)
+        func subset(_ indices: [Int]) -> TensorDataset {
+            let selected = samples(at: Tensor(indices.map(Int64.init), shape: [indices.count]))
+            return TensorDataset(inputs: selected.inputs, labels: selected.labels)
+        }
+        return (subset(parts.training), subset(parts.validation))
+    }
+}

@@ -23,6 +23,8 @@ public struct ConvBNReLU: Layer {
 
 /// The Inception module of GoogLeNet (Szegedy et al., 2015): four parallel branches, concatenated
 /// along channels: 1x1; 1x1 then 3x3; 1x1 then 5x5; 3x3 max-pool (stride 1) then 1x1.
+/// torchvision's `Inception` gives its "5x5" branch a 3x3 kernel (a known slip its pretrained
+/// weights keep), which `wideKernelSize: 3` reproduces.
 ///
 /// input: `[batch, inChannels, h, w]`; returns `[batch, c1 + c3 + c5 + pool, h, w]`.
 public struct InceptionModule: Layer {
@@ -31,9 +33,11 @@ public struct InceptionModule: Layer {
     public var branch3: Sequential
     public var branch4: Sequential
 
-    /// Output channels per branch; `reduce3`/`reduce5` are the 1x1 reductions before 3x3 and 5x5.
+    /// Output channels per branch; `reduce3`/`reduce5` are the 1x1 reductions before 3x3 and 5x5;
+    /// `wideKernelSize` (odd, default 5) is the kernel of the third branch.
     public init(inChannels: Int, c1: Int, reduce3: Int, c3: Int, reduce5: Int, c5: Int, pool: Int,
-                generator: RandomGenerator = .current) {
+                wideKernelSize: Int = 5, generator: RandomGenerator = .current) {
+        precondition(wideKernelSize % 2 == 1, "InceptionModule: wideKernelSize \(wideKernelSize) must be odd")
         branch1 = ConvBNReLU(inChannels: inChannels, outChannels: c1, kernelSize: 1, generator: generator)
         branch2 = Sequential {
             ConvBNReLU(inChannels: inChannels, outChannels: reduce3, kernelSize: 1, generator: generator)
@@ -41,7 +45,8 @@ public struct InceptionModule: Layer {
         }
         branch3 = Sequential {
             ConvBNReLU(inChannels: inChannels, outChannels: reduce5, kernelSize: 1, generator: generator)
-            ConvBNReLU(inChannels: reduce5, outChannels: c5, kernelSize: 5, padding: 2, generator: generator)
+            ConvBNReLU(inChannels: reduce5, outChannels: c5, kernelSize: wideKernelSize, padding: wideKernelSize / 2,
+                       generator: generator)
         }
         branch4 = Sequential {
             MaxPool2d(3, stride: 1, padding: 1)

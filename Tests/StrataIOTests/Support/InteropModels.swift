@@ -27,10 +27,10 @@ struct RecurrentClassifier<Recurrent: Layer>: Layer {
     }
 }
 
-/// The six models of the PyTorch interop fixtures (`INTEROP_MODELS` in Tools/torch_models.py),
+/// The seven models of the PyTorch interop fixtures (`INTEROP_MODELS` in Tools/torch_models.py),
 /// named as the fixture files are.
 enum InteropModel: String, CaseIterable, Sendable, CustomStringConvertible {
-    case mlp, lenet, resnetSmall = "resnet_small", resnet18, lstm, gru
+    case mlp, lenet, resnetSmall = "resnet_small", resnet18, lstm, gru, googlenet
 
     var description: String { rawValue }
 
@@ -58,6 +58,7 @@ enum InteropModel: String, CaseIterable, Sendable, CustomStringConvertible {
                                        recurrent: GRU(inputSize: 12, hiddenSize: 16, batchFirst: true, bidirectional: true,
                                                       generator: generator),
                                        head: Linear(inputSize: 32, outputSize: 5, generator: generator), batchFirst: true)
+        case .googlenet: return GoogLeNet(classes: 10, transformInput: true, generator: generator)
         }
     }
 
@@ -68,6 +69,7 @@ enum InteropModel: String, CaseIterable, Sendable, CustomStringConvertible {
         case .mlp: return Tensor.normal([4, 1, 28, 28], generator: generator)
         case .lenet, .resnetSmall: return Tensor.normal([2, 1, 28, 28], generator: generator)
         case .resnet18: return Tensor.normal([1, 3, 64, 64], generator: generator)
+        case .googlenet: return Tensor.normal([2, 3, 64, 64], generator: generator)
         case .lstm, .gru:
             let shape = self == .lstm ? [7, 3] : [3, 7]
             // Casting truncates: uniform draws in [0, 40) become tokens 0..<40.
@@ -76,5 +78,5 @@ enum InteropModel: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 
     /// Whether the model holds batch norm layers, whose running statistics a training pass moves.
-    var hasBatchNorm: Bool { self == .resnetSmall || self == .resnet18 }
+    var hasBatchNorm: Bool { self == .resnetSmall || self == .resnet18 || self == .googlenet }
 }
