@@ -134,7 +134,8 @@ public struct TrainingRun {
                 output("rewrote best.safetensors from \(saver.url(forEpoch: epoch).lastPathComponent) (its write was interrupted)\n")
             }
         } catch {
-            throw CLIError.unwritableOutput(path: checkpointDirectory.appendingPathComponent("best.safetensors").path, reason: FileProblem.reason(error))
+            throw CLIError.unwritableOutput(path: checkpointDirectory.appendingPathComponent("best.safetensors").path,
+                                            reason: FileProblem.reason(error))
         }
         trainer.callbacks = [
             ProgressReporter(output: output),
