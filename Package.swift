@@ -38,8 +38,13 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // PNG and JPEG decoding: Debian's libpng and libjpeg-turbo, called from a C shim that turns
+        // their longjmp error handling into status codes.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CStrataImage", dependencies: ["CPNG", "CJPEG"]),
         .target(name: "StrataNN", dependencies: ["Strata"]),
-        .target(name: "StrataData", dependencies: ["Strata", "CZlib"]),
+        .target(name: "StrataData", dependencies: ["Strata", "CZlib", "CStrataImage"]),
         .target(name: "StrataOptimizers", dependencies: ["Strata", "CStrataKernels"]),
         .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
         // The training loop sits above every other library: it drives models, optimizers, data and IO.
@@ -71,14 +76,17 @@ let package = Package(
                           path: "Examples/WideDeep"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN", "StrataIO", "StrataOptimizers"]),
-        .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData"]),
+        // Fixtures/Images: crops of scikit-learn's sample photographs and Pillow's decodes of them
+        // (Tools/make_image_fixtures.py).
+        .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData", "StrataIO"],
+                    resources: [.copy("Fixtures/Images")]),
         // The resume test trains a model across a checkpoint, so it needs every layer above IO.
         // PyTorchWeightsTests load state_dicts that PyTorch wrote (Tools/make_interop_fixtures.py).
         .testTarget(name: "StrataIOTests", dependencies: ["Strata", "StrataIO", "CZlib", "StrataNN", "StrataOptimizers", "StrataData"],
                     resources: [.copy("Fixtures/PyTorch")]),
         .testTarget(name: "StrataOptimizersTests", dependencies: ["Strata", "StrataNN", "StrataOptimizers"]),
         .testTarget(name: "StrataCLITests",
-                    dependencies: ["Strata", "StrataNN", "StrataIO", "StrataCLI", "StrataTraining",
+                    dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataTrainingTests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),

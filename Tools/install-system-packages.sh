@@ -4,7 +4,7 @@
 # Skips apt entirely when everything is already installed, so repeated runs are fast and offline.
 set -euo pipefail
 
-packages=(pkg-config libopenblas-dev libdnnl-dev zlib1g-dev "$@")
+packages=(pkg-config libopenblas-dev libdnnl-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev "$@")
 
 missing=()
 for package in "${packages[@]}"; do

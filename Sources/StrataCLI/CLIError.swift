@@ -17,6 +17,9 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
     case tabularData(String)
     /// A command or option that does not apply to the chosen model.
     case unsupported(String)
+    /// An image folder or image file that cannot be used (a bad image, a misplaced class folder);
+    /// the message names the file.
+    case imageData(String)
     /// A saved setting does not fit the model (a freeze pattern that matches nothing).
     case invalidSetting(String)
     /// Weights whose head has fewer outputs than the classes asked about (`selected`: chosen with
@@ -41,6 +44,7 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
         case .unwritableOutput(let path, let reason): "cannot write \(path): \(reason)"
         case .tabularData(let message): message
         case .unsupported(let message): message
+        case .imageData(let message): message
         case .invalidSetting(let reason): reason
         case .wrongModel(let path, let expected, let found):
             "\(path) holds a \(found) model, not \(expected): pass --model \(found), or the weights of a \(expected) model"

@@ -51,11 +51,16 @@ public struct ModelSummary: Equatable, Sendable {
         withoutGradients {
             if let sequential = model as? Sequential {
                 for (index, layer) in sequential.layers.enumerated() { record(String(index), layer) }
-            } else if let resnet = model as? ResNet, resnet.stem == .small {
-                // ResNet.callAsFunction for the small stem, one row per field.
+            } else if let resnet = model as? ResNet {
+                // ResNet.callAsFunction, one row per field (and the ImageNet stem's max-pool).
                 record("conv1", resnet.conv1)
                 record("bn1", resnet.bn1)
                 record("relu", ReLU())
+                if resnet.stem == .imageNet {
+                    x = maxPool2d(x, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1))
+                    rows.append(Row(name: "maxpool", kind: "maxPool2d 3x3, stride 2", outputShape: x.shape, parameterCount: 0,
+                                    flops: 0, activationBytes: Self.activationBytes(x)))
+                }
                 for (index, stage) in resnet.stages.enumerated() { record("stages.\(index)", stage) }
                 x = globalAvgPool2d(x).flattened(startAxis: 1)
                 rows.append(Row(name: "pool", kind: "globalAvgPool2d + flatten", outputShape: x.shape, parameterCount: 0,

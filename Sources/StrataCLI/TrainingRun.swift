@@ -46,11 +46,14 @@ public struct TrainingRun {
         let lock = try lock ?? Self.prepare(directory, output: output)
         defer { lock.release() }
         let source = DatasetSource(settings.dataset)
-        var training = try source.load(.train, limit: settings.limit)
-        var test = try source.load(.test, limit: settings.limit)
         let seeds = RunSeeds(settings.seed)
+        let folder = try settings.imageFolder.map { folderSettings throws(CLIError) in
+            try ImageFolderData.load(settings.dataset, settings: folderSettings, seed: settings.seed, limit: settings.limit)
+        }
+        var training = try folder?.training ?? source.load(.train, limit: settings.limit)
+        var test = try folder?.test ?? source.load(.test, limit: settings.limit)
         if settings.classes != nil || settings.imagesPerClass != nil {
-            let classes = settings.classes ?? Array(0..<10)
+            let classes = settings.classes ?? Array(0..<(folder?.input.classNames.count ?? 10))
             training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: seeds.selection)
             test = test.selectingClasses(classes)
         }
@@ -60,9 +63,20 @@ public struct TrainingRun {
         try settings.write(to: directory)
         output("\(settings.model.rawValue): \(training.count) training, \(validation?.count ?? 0) validation and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
-        return try train(settings.model.makeModel(seed: seeds.model, classes: fineTuning.classCount),
+        guard let folder else {
+            return try train(settings.model.makeModel(seed: seeds.model, classes: fineTuning.classCount),
+                             fineTuning: fineTuning, training: training, validation: validation, test: test,
+                             resumingFrom: checkpoint)
+        }
+        output(folder.summary)
+        let classCount = fineTuning.headClasses ?? folder.input.classNames.count
+        guard classCount >= folder.input.classNames.count else {
+            throw CLIError.invalidSetting("the model has \(classCount) outputs but \(settings.dataset) \(folder.input.classNames.count) classes")
+        }
+        return try train(settings.model.makeModel(seed: seeds.model, classes: classCount, channels: folder.input.channels,
+                                                  imageSize: folder.input.imageSize),
                          fineTuning: fineTuning, training: training, validation: validation, test: test,
-                         resumingFrom: checkpoint)
+                         resumingFrom: checkpoint, imageInput: folder.input)
     }
 
     /// Creates `directory` if needed, takes its `RunLock` (reporting a lock taken over from a
@@ -92,7 +106,7 @@ public struct TrainingRun {
 
     private func train<Model: HeadReplaceable>(_ model: Model, fineTuning: FineTuningSettings, training: TensorDataset,
                                                validation: TensorDataset?, test: TensorDataset,
-                                               resumingFrom checkpoint: URL?) throws -> RunSummary {
+                                               resumingFrom checkpoint: URL?, imageInput: ImageInput? = nil) throws -> RunSummary {
         var model = model
         // A resumed run takes every weight from its checkpoint.
         if checkpoint == nil, let path = fineTuning.initialWeights {
@@ -104,7 +118,8 @@ public struct TrainingRun {
         try fineTuning.configure(&optimizer, for: model)
         let frozen = model.parameters.filter { optimizer.isFrozen($0.key) }.values.reduce(0) { $0 + $1.scalarCount }
         if frozen > 0 { output("frozen: \(frozen) of \(model.parameterCount) parameters\n") }
-        let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: seeds.shuffle)
+        let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: seeds.shuffle,
+                                transforms: settings.imageFolder?.transforms ?? [])
         var trainer = Trainer(model: model,
                               optimizer: optimizer,
                               trainingData: loader, validationData: validation.map { DataLoader($0, batchSize: 256) },
@@ -157,14 +172,18 @@ public struct TrainingRun {
         let summary = RunSummary(settings: settings, epochs: earlier + trainer.history.map(RunSummary.Epoch.init),
                                  testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
                                  confusionMatrix: counts, trainingSeconds: seconds)
-        try Safetensors.write(trainer.model.stateDictionary(), metadata: ["model": settings.model.rawValue], to: weightsURL)
-        try writePlots(summary)
+        var metadata = ["model": settings.model.rawValue]
+        if let imageInput { metadata[ImageInput.metadataKey] = imageInput.metadataValue }
+        try Safetensors.write(trainer.model.stateDictionary(), metadata: metadata, to: weightsURL)
+        try writePlots(summary, classNames: imageInput?.classNames)
         try RunSummary.writeJSON(summary, to: directory.appendingPathComponent(RunSummary.fileName))
         output(String(format: "test accuracy %.4f (%d images), %.1f s\n", evaluation.accuracy, evaluation.sampleCount, seconds))
         return summary
     }
 
-    private func writePlots(_ summary: RunSummary) throws {
+    /// The loss and accuracy curves, and the confusion matrix labelled by `classNames` (an image
+    /// folder's) or by Fashion-MNIST's when its labels are Fashion-MNIST's own.
+    private func writePlots(_ summary: RunSummary, classNames: [String]? = nil) throws {
         let x = summary.epochs.map { Double($0.epoch + 1) }
         func series(_ name: String, _ values: [Double?]) -> PlotSeries {
             PlotSeries(name: name, points: zip(x, values).compactMap { x, y in y.map { (x: x, y: $0) } })
@@ -177,9 +196,10 @@ public struct TrainingRun {
         try SVGPlot.writeLineChart([series("training", summary.epochs.map(\.trainingAccuracy)),
                                     series("validation", summary.epochs.map(\.validationAccuracy)), test],
                                    title: "Accuracy", yLabel: "accuracy", to: directory.appendingPathComponent("accuracy.svg"))
-        // Class names label the matrix only while labels are Fashion-MNIST's own.
-        if summary.confusionMatrix.count == FashionMNIST.classNames.count && settings.classes == nil {
-            try SVGPlot.writeConfusionMatrix(summary.confusionMatrix, classNames: FashionMNIST.classNames,
+        // Class names label the matrix only while labels are Fashion-MNIST's own (or the folder's).
+        let names = classNames ?? (settings.classes == nil ? FashionMNIST.classNames : [])
+        if summary.confusionMatrix.count == names.count {
+            try SVGPlot.writeConfusionMatrix(summary.confusionMatrix, classNames: names,
                                              to: directory.appendingPathComponent("confusion-matrix.svg"))
         }
     }

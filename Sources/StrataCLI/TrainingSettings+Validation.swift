@@ -64,6 +64,16 @@ extension TrainingSettings {
         if let rate = fineTuning.backboneLearningRate, !(rate >= 0 && rate.isFinite) {
             throw .invalidSetting("--backbone-lr must be a non-negative number, got \(rate)")
         }
+        if let imageFolder {
+            try imageFolder.validate()
+            // A folder's classes are its subfolders, counted when it is read (TrainingRun).
+            if classes != nil {
+                throw .invalidSetting("--classes selects Fashion-MNIST labels; an image folder's classes are its class folders")
+            }
+            return try fineTuning.validate(for: model.makeModel(seed: seed, classes: fineTuning.classCount,
+                                                                channels: imageFolder.channels ?? 1,
+                                                                imageSize: imageFolder.imageSize))
+        }
         let labelCount = classes?.count ?? 10
         guard labelCount <= fineTuning.classCount else {
             throw .invalidSetting("""

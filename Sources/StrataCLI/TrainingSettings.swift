@@ -28,11 +28,14 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// The training samples held out for validation; nil (also in runs written before it
     /// existed) is the default: `ValidationSplit.defaultImages` or, for tables, `.defaultRows`.
     public var validationSplit: ValidationSplit?
+    /// How images are read when `dataset` is an image folder; nil for the IDX files and tables.
+    public var imageFolder: ImageFolderSettings?
 
     public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
                 learningRate: Double, seed: UInt64, limit: Int?, earlyStoppingPatience: Int? = nil,
                 schedule: ScheduleName? = nil, tabular: TabularSettings? = nil, classes: [Int]? = nil,
-                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil, validationSplit: ValidationSplit? = nil) {
+                imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil, validationSplit: ValidationSplit? = nil,
+                imageFolder: ImageFolderSettings? = nil) {
         self.model = model
         self.dataset = dataset
         self.epochs = epochs
@@ -48,6 +51,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.imagesPerClass = imagesPerClass
         self.fineTuning = fineTuning
         self.validationSplit = validationSplit
+        self.imageFolder = imageFolder
     }
 
     public static let fileName = "settings.json"

@@ -67,18 +67,18 @@ enum WeightsFile {
         return loaded
     }
 
-    /// The image model `name` with the weights in `path`, in inference mode, and its number of
-    /// outputs, read from the file's head (`headPattern`): a model trained with `--replace-head`
+    /// The image model `name` for `[batch, channels, imageSize, imageSize]` inputs with the
+    /// weights in `path`, in inference mode, and its number of outputs, read from the file's head (`headPattern`): a model trained with `--replace-head`
     /// loads without being told its size.
     /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file, `.wrongModel` when its
     ///   metadata names another model, `.weightsDoNotFit` when the head or any other tensor is
     ///   missing or mis-shaped.
-    static func loadClassifier(_ name: ModelName, from path: String) throws(CLIError)
+    static func loadClassifier(_ name: ModelName, from path: String, channels: Int = 1, imageSize: Int = 28) throws(CLIError)
         -> (model: any HeadReplaceable, outputCount: Int) {
         let (state, metadata) = try readStateAndMetadata(from: path)
         try checkModelName(name, in: metadata, path: path)
-        let outputCount = try headOutputs(of: name.makeModel(seed: 0), in: state, path: path)
-        var model = try name.makeModel(seed: 0, classes: outputCount)
+        let outputCount = try headOutputs(of: name.makeModel(seed: 0, channels: channels, imageSize: imageSize), in: state, path: path)
+        var model = try name.makeModel(seed: 0, classes: outputCount, channels: channels, imageSize: imageSize)
         do {
             try model.loadStateDictionary(state)
         } catch {

@@ -15,7 +15,7 @@ public struct EvaluateCommand: ParsableCommand {
     var model: ModelName
     @Option(help: "`model.safetensors` or a checkpoint written by `strata train`.")
     var weights: String
-    @Option(help: "`fashion-mnist`, or a directory holding the four Fashion-MNIST IDX files (a labelled CSV file for wide-deep).")
+    @Option(help: "`fashion-mnist`, a directory holding the four Fashion-MNIST IDX files, an image folder (its test split), or a labelled CSV file for wide-deep.")
     var dataset = "fashion-mnist"
     @Option(parsing: .unconditional, help: "Use only the first N test images (before --classes selects among them, as in training).")
     var limit: Int?
@@ -23,6 +23,8 @@ public struct EvaluateCommand: ParsableCommand {
                                valueName: "LIST"),
             transform: TrainCommand.parseClasses)
     var classes: [Int]?
+    @Flag(help: "With an image folder: leave out (and count) files that are not decodable images instead of stopping.")
+    var skipBadImages = false
 
     public init() {}
 
@@ -39,6 +41,10 @@ public struct EvaluateCommand: ParsableCommand {
                          result.rocAUC.map { String(format: "%.4f", $0) } ?? "- (one class)", result.loss, result.count))
             return
         }
+        if isImageFolder {
+            try runOnImageFolder()
+            return
+        }
         let (matrix, outputs) = try evaluateWithClasses()
         let correct = (0..<matrix.classCount).reduce(0) { $0 + matrix[$1, $1] }
         print(String(format: "accuracy %.4f (%d of %d test images)", Double(correct) / Double(matrix.total), correct, matrix.total))
@@ -48,7 +54,7 @@ public struct EvaluateCommand: ParsableCommand {
     /// The confusion matrix of the weights over the test split (its rows and columns the model's
     /// outputs; see `evaluateWithClasses()` for the classes they stand for).
     public func evaluate() throws -> ConfusionMatrix {
-        try evaluateWithClasses().matrix
+        try isImageFolder ? evaluateImageFolder().matrix : evaluateWithClasses().matrix
     }
 
     /// The confusion matrix over the test images of `--classes` (all by default), relabelled by

@@ -5,7 +5,8 @@ import StrataData
 import StrataNN
 
 /// `strata predict`: the predicted class and its probability for the first test images, or the
-/// top-3 class probabilities of each image in `--input FILE` (IDX, CSV or NPY), as text or JSON.
+/// top-3 class probabilities of each image in `--input FILE` (IDX, CSV or NPY) or in PNG and JPEG
+/// files (`--input a.jpg b.png`, or an image folder's first test images), as text or JSON.
 /// The model's number of outputs comes from the weights' head; with `--classes` (those it was
 /// trained on) its outputs are named by the Fashion-MNIST classes they stand for, and the test
 /// images classified are the first of those classes.
@@ -21,8 +22,10 @@ public struct PredictCommand: ParsableCommand {
     var dataset = "fashion-mnist"
     @Option(parsing: .unconditional, help: "How many test images to classify, from the first.")
     var count = 10
-    @Option(help: "Classify the images in this file instead: IDX (uint8 [N, 28, 28]), CSV (784 columns of 0-255 per row) or NPY.")
-    var input: String?
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Classify the images in this file instead: IDX (uint8 [N, 28, 28]), CSV (784 columns of 0-255 per row) "
+                + "or NPY; or PNG and JPEG files (`--input a.jpg b.png`), prepared as the weights' image-folder metadata says."))
+    var input: [String] = []
     @Flag(help: "With --input (or wide-deep): print JSON instead of text.")
     var json = false
     @Option(help: ArgumentHelp("The classes the model was trained on (`train --classes`), which its outputs stand for, in order.",
@@ -35,6 +38,9 @@ public struct PredictCommand: ParsableCommand {
     public func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive, got \(count)") }
         if model == .wideDeep, classes != nil { throw ValidationError("--classes applies to the image models, not wide-deep") }
+        if input.count > 1 && !input.allSatisfy(Self.isImageFile) {
+            throw ValidationError("--input takes one IDX, CSV or NPY file, or any number of PNG and JPEG files")
+        }
     }
 
     /// One test image's prediction.
@@ -65,13 +71,15 @@ public struct PredictCommand: ParsableCommand {
     /// One input image's three most probable classes, most probable first.
     public struct SamplePrediction: Codable, Equatable, Sendable {
         public var sample: Int
+        /// The image file, when the inputs are PNG or JPEG files.
+        public var file: String?
         public var top: [ClassProbability]
     }
 
     public func run() throws {
         if model == .wideDeep {
             // The first --count rows of --input (or --dataset), a CSV file; the target column is optional.
-            let rows = try WideDeepRun.predict(weights: weights, input: input ?? dataset, count: count)
+            let rows = try WideDeepRun.predict(weights: weights, input: input.first ?? dataset, count: count)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -84,8 +92,8 @@ public struct PredictCommand: ParsableCommand {
             }
             return
         }
-        if input != nil {
-            let samples = try filePredictions()
+        if !input.isEmpty || isImageFolderDataset {
+            let samples = try input.isEmpty ? imageFolderTestPredictions() : filePredictions()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -93,7 +101,7 @@ public struct PredictCommand: ParsableCommand {
             } else {
                 for sample in samples {
                     let top = sample.top.map { "\($0.name) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", ")
-                    print(String(format: "%5d  ", sample.sample) + top)
+                    print((sample.file.map { $0 + "  " } ?? String(format: "%5d  ", sample.sample)) + top)
                 }
             }
             return
@@ -135,7 +143,8 @@ public struct PredictCommand: ParsableCommand {
 
     /// The top-3 classes of each image in `--input`.
     public func filePredictions() throws -> [SamplePrediction] {
-        guard let input else { throw ValidationError("--input is required for file predictions") }
+        guard let input = input.first else { throw ValidationError("--input is required for file predictions") }
+        if self.input.allSatisfy(Self.isImageFile) { return try imageFilePredictions(self.input) }
         let images = try PredictInput.load(input)
         let (model, outputCount) = try WeightsFile.loadClassifier(self.model, from: weights)
         let outputs = try OutputClasses(outputCount: outputCount, classes: classes, weights: weights)
@@ -148,7 +157,7 @@ public struct PredictCommand: ParsableCommand {
     }
 
     /// Each image's softmax probabilities over the model's outputs.
-    private static func probabilities(of model: some Layer, on images: Tensor) -> [[Double]] {
+    static func probabilities(of model: some Layer, on images: Tensor) -> [[Double]] {
         let probabilities = withoutGradients { softmax(model(images), axis: 1) }.cast(to: .float64)
         let outputs = probabilities.shape[1]
         let values = probabilities.scalars(as: Double.self)
@@ -156,7 +165,7 @@ public struct PredictCommand: ParsableCommand {
     }
 
     /// The outputs from most to least probable, ties by position.
-    private static func ranked(_ scores: [Double]) -> [Int] {
+    static func ranked(_ scores: [Double]) -> [Int] {
         scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
     }
 }

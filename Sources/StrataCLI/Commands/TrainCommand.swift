@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataData
 
 /// `strata train`: trains a model on Fashion-MNIST (or IDX files in a directory) and writes
 /// checkpoints, weights, TensorBoard logs, plots and `summary.json` into the output directory.
@@ -9,7 +10,7 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(help: "The model: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: ModelName = .mlp
-    @Option(help: "`fashion-mnist`, or a directory holding the four Fashion-MNIST IDX files (a CSV file for wide-deep).")
+    @Option(help: "`fashion-mnist`, a directory holding the four Fashion-MNIST IDX files, an image folder (see below), or a CSV file for wide-deep.")
     var dataset = "fashion-mnist"
     @Option(parsing: .unconditional, help: "Training epochs.")
     var epochs = 2
@@ -40,6 +41,8 @@ public struct TrainCommand: ParsableCommand {
     var schedule: ScheduleName = .none
     @OptionGroup(title: "Tabular data (--model wide-deep)")
     var tabular: TabularOptions
+    @OptionGroup(title: "Image folders (--dataset DIR of class folders: DIR/train/<class>/*.png|jpg and DIR/test/<class>/*, or DIR/<class>/*)")
+    var images: ImageFolderOptions
     @Option(help: ArgumentHelp("Train and test on these classes only, relabelled 0, 1, ... in the order given.",
                                valueName: "LIST"),
             transform: Self.parseClasses)
@@ -69,6 +72,7 @@ public struct TrainCommand: ParsableCommand {
     /// checks `strata resume` applies to `settings.json`, reported here as usage errors (exit 64).
     public func validate() throws {
         try tabular.validate(forTabularModel: model == .wideDeep)
+        try images.validate(dataset: dataset, model: model)
         do {
             try settings.validate()
         } catch {
@@ -95,7 +99,8 @@ public struct TrainCommand: ParsableCommand {
                                 schedule: schedule, tabular: model == .wideDeep ? tabular.settings : nil,
                                 classes: classes, imagesPerClass: imagesPerClass,
                                 fineTuning: fineTuning == FineTuningSettings() ? nil : fineTuning,
-                                validationSplit: validationSplit)
+                                validationSplit: validationSplit,
+                                imageFolder: ImageFolder.isImageFolder(URL(fileURLWithPath: dataset)) ? images.settings : nil)
     }
 
     public func run() throws {
