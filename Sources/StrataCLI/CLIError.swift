@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why a `strata` command failed: each case names the file or setting and the reason, and is
-/// printed as the command's error message (exit status 1) instead of crashing.
+/// printed as the command's one-line error message (exit status 1) instead of crashing.
 public enum CLIError: Error, Equatable, CustomStringConvertible {
     /// The data set's files are not there (the message says how to install them).
     case datasetNotFound(String)
@@ -25,6 +25,15 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
     /// Weights whose head has fewer outputs than the classes asked about (`selected`: chosen with
     /// `--classes`, else all ten).
     case classesDoNotFit(path: String, outputs: Int, classes: Int, selected: Bool)
+    /// A weights file whose `model` metadata names another model than the one asked for.
+    case wrongModel(path: String, expected: String, found: String)
+    /// A metadata entry of a weights file (the wide-deep configuration or encoder) out of range
+    /// or at odds with another.
+    case invalidMetadata(path: String, key: String, reason: String)
+    /// A run's `settings.json` holding a value its flag would refuse.
+    case invalidSettings(path: String, reason: String)
+    /// Another live process holds the run directory's lock file.
+    case runInUse(directory: String, pid: Int32?)
 
     public var description: String {
         switch self {
@@ -37,6 +46,13 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
         case .unsupported(let message): message
         case .imageData(let message): message
         case .invalidSetting(let reason): reason
+        case .wrongModel(let path, let expected, let found):
+            "\(path) holds a \(found) model, not \(expected): pass --model \(found), or the weights of a \(expected) model"
+        case .invalidMetadata(let path, let key, let reason): "invalid metadata \(key) in \(path): \(reason)"
+        case .invalidSettings(let path, let reason): "invalid settings in \(path): \(reason)"
+        case .runInUse(let directory, let pid):
+            "\(directory) is in use by \(pid.map { "strata process \($0)" } ?? "another strata process") "
+                + "(it holds \(RunLock.fileName)); wait for it to finish, stop it, or choose another --output"
         case .classesDoNotFit(let path, let outputs, let classes, let selected):
             selected
                 ? "the model in \(path) has \(outputs) outputs, fewer than the \(classes) classes of --classes"
@@ -48,4 +64,19 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
 
 extension CLIError: LocalizedError {
     public var errorDescription: String? { description }
+}
+
+extension CLIError {
+    /// `error` as a `CLIError` when it is a Foundation or POSIX file error: `.unreadableFile`
+    /// for Cocoa's read codes (256-511), `.unwritableOutput` otherwise, with the path from its
+    /// user info and the reason in words (`FileProblem`). Any other error is returned unchanged.
+    public static func readable(_ error: any Error) -> any Error {
+        if error is CLIError { return error }
+        let bridged = error as NSError
+        guard bridged.domain == NSCocoaErrorDomain || bridged.domain == NSPOSIXErrorDomain else { return error }
+        let path = bridged.userInfo[NSFilePathErrorKey] as? String ?? (bridged.userInfo[NSURLErrorKey] as? URL)?.path ?? "a file"
+        let reason = FileProblem.reason(error)
+        let isRead = bridged.domain == NSCocoaErrorDomain && (256..<512).contains(bridged.code)
+        return isRead ? CLIError.unreadableFile(path: path, reason: reason) : CLIError.unwritableOutput(path: path, reason: reason)
+    }
 }

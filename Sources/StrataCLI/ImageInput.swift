@@ -55,18 +55,16 @@ public struct ImageInput: Codable, Sendable, Equatable {
     /// weights, or a checkpoint, whose metadata is the trainer's).
     /// - Throws: `CLIError.unreadableFile` for an unreadable file or malformed metadata.
     static func read(fromWeights path: String) throws(CLIError) -> ImageInput? {
-        let metadata: [String: String]
-        do {
-            metadata = try Safetensors.parse(Data(contentsOf: URL(fileURLWithPath: path))).metadata
-        } catch {
-            throw .unreadableFile(path: path, reason: String(describing: error))
-        }
+        let metadata = try WeightsFile.read(path).metadata
         guard let json = metadata[metadataKey] else { return nil }
         do {
             let input = try JSONDecoder().decode(ImageInput.self, from: Data(json.utf8))
-            guard [1, 3].contains(input.channels), input.imageSize >= 4, !input.classNames.isEmpty,
+            // Sizes bounded before any model or image buffer is allocated from them.
+            guard [1, 3].contains(input.channels), (4...Image.maximumSide).contains(input.imageSize), !input.classNames.isEmpty,
+                  input.classNames.count <= TrainingSettings.maximumHeadClasses,
                   input.mean.count == input.channels, input.standardDeviation.count == input.channels,
-                  input.standardDeviation.allSatisfy({ $0 > 0 }) else {
+                  input.mean.allSatisfy(\.isFinite), input.standardDeviation.allSatisfy({ $0 > 0 && $0.isFinite }),
+                  input.testFraction.map({ $0 > 0 && $0 < 1 }) ?? true else {
                 throw CLIError.unreadableFile(path: path, reason: "inconsistent \(metadataKey) metadata: \(json)")
             }
             return input

@@ -49,20 +49,25 @@ public struct RunSummary: Codable, Sendable, Equatable {
 
     /// Decodes a run's JSON file; a missing file or malformed JSON is `CLIError.unreadableFile`.
     static func readJSON<T: Decodable>(_ type: T.Type, from url: URL) throws(CLIError) -> T {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+        let data: Data
+        do {
+            data = try FileProblem.contents(of: url.path)
+        } catch .noSuchFile {
             throw .unreadableFile(path: url.path, reason: "no such file (is the directory a `strata train` output?)")
+        } catch {
+            throw .unreadableFile(path: url.path, reason: error.description)
         }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
             throw .unreadableFile(path: url.path, reason: Self.reason(error))
         } catch {
-            throw .unreadableFile(path: url.path, reason: String(describing: error))
+            throw .unreadableFile(path: url.path, reason: FileProblem.reason(error))
         }
     }
 
     /// One line: what is wrong and where, instead of the decoder's full context dump.
-    private static func reason(_ error: DecodingError) -> String {
+    static func reason(_ error: DecodingError) -> String {
         func at(_ context: DecodingError.Context) -> String {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
@@ -84,7 +89,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
         do {
             try encoder.encode(value).write(to: url, options: .atomic)
         } catch {
-            throw .unwritableOutput(path: url.path, reason: String(describing: error))
+            throw .unwritableOutput(path: url.path, reason: FileProblem.reason(error))
         }
     }
 }

@@ -22,11 +22,12 @@ public struct TabularOptions: ParsableArguments {
     @Option(name: .customLong("wide-optimizer"),
             help: "wide-deep: the wide part's optimizer: ftrl (FTRL-proximal) or proximal (L1 proximal gradient).")
     public var wideOptimizer = WideOptimizerSettings().optimizer.rawValue
-    @Option(help: "wide-deep: the L1 strength on the wide weights (default: \(defaults(\.l1Strength))).")
+    @Option(parsing: .unconditional, help: "wide-deep: the L1 strength on the wide weights (default: \(defaults(\.l1Strength))).")
     public var l1: Double?
-    @Option(help: "wide-deep: the L2 strength on the wide weights (default: \(defaults(\.l2Strength))).")
+    @Option(parsing: .unconditional, help: "wide-deep: the L2 strength on the wide weights (default: \(defaults(\.l2Strength))).")
     public var l2: Double?
     @Option(name: .customLong("wide-lr"),
+            parsing: .unconditional,
             help: "wide-deep: the wide part's learning rate, FTRL's alpha (default: \(defaults(\.learningRate)); --lr is the deep part's, Adam).")
     public var wideLearningRate: Double?
 
@@ -34,12 +35,13 @@ public struct TabularOptions: ParsableArguments {
 
     /// The options as saved in `settings.json`, with the wide optimizer's defaults filled in.
     public var settings: TabularSettings {
-        // validate(forTabularModel:) has checked --wide-optimizer; the fallback only serves other models.
-        let wide = WideOptimizerSettings(WideOptimizer(rawValue: wideOptimizer) ?? WideOptimizerSettings().optimizer,
-                                         learningRate: wideLearningRate, l1Strength: l1, l2Strength: l2)
+        // The values as given, checked afterwards by TabularSettings.validate(); an unknown
+        // --wide-optimizer takes FTRL's defaults until then.
+        let defaults = WideOptimizerSettings(WideOptimizer(rawValue: wideOptimizer) ?? WideOptimizerSettings().optimizer)
         return TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
-                               ignore: ignoredColumns, crosses: cross, parts: parts, wideOptimizer: wide.optimizer.rawValue,
-                               l1Strength: wide.l1Strength, l2Strength: wide.l2Strength, wideLearningRate: wide.learningRate)
+                               ignore: ignoredColumns, crosses: cross, parts: parts, wideOptimizer: wideOptimizer,
+                               l1Strength: l1 ?? defaults.l1Strength, l2Strength: l2 ?? defaults.l2Strength,
+                               wideLearningRate: wideLearningRate ?? defaults.learningRate)
     }
 
     /// Each wide optimizer's default of one setting, for the help text: "ftrl 0.1, proximal 2".
@@ -66,32 +68,15 @@ public struct TabularOptions: ParsableArguments {
         }
     }
 
-    /// Checks the options for `--model wide-deep` (or, for other models, that none is given).
+    /// Checks that the options are given only for `--model wide-deep`.
     public func validate(forTabularModel tabular: Bool) throws {
-        guard tabular else {
-            if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty {
-                throw ValidationError("--target, --categorical, --numeric, --ignore and --cross are for --model wide-deep")
-            }
-            if l1 != nil || l2 != nil || wideLearningRate != nil {
-                throw ValidationError("--l1, --l2 and --wide-lr are for --model wide-deep")
-            }
-            return
+        // For wide-deep the values are checked with the settings (`TabularSettings.validate()`).
+        guard !tabular else { return }
+        if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty {
+            throw ValidationError("--target, --categorical, --numeric, --ignore and --cross are for --model wide-deep")
         }
-        guard target != nil else { throw ValidationError("--model wide-deep needs --target COLUMN") }
-        _ = try wideDeepParts
-        guard WideOptimizer(rawValue: wideOptimizer) != nil else {
-            throw ValidationError("--wide-optimizer must be ftrl or proximal, got \(wideOptimizer)")
-        }
-        if let l1, !(l1 >= 0 && l1.isFinite) { throw ValidationError("--l1 must not be negative, got \(l1)") }
-        if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must not be negative, got \(l2)") }
-        if let wideLearningRate, !(wideLearningRate > 0 && wideLearningRate.isFinite) {
-            throw ValidationError("--wide-lr must be positive, got \(wideLearningRate)")
-        }
-        for text in cross {
-            do { _ = try FeatureCross(parsing: text) } catch { throw ValidationError("--cross \(error.description)") }
-        }
-        if let both = Set(categoricalColumns).intersection(numericColumns).first {
-            throw ValidationError("column \(both) is given as both --categorical and --numeric")
+        if l1 != nil || l2 != nil || wideLearningRate != nil {
+            throw ValidationError("--l1, --l2 and --wide-lr are for --model wide-deep")
         }
     }
 }

@@ -33,13 +33,18 @@ public struct TrainingRun {
     public var weightsURL: URL { directory.appendingPathComponent("model.safetensors") }
 
     /// Trains to `settings.epochs`, from scratch or (with `checkpoint`) from the epoch after it,
-    /// then writes the weights, plots and summary. Returns the summary.
+    /// then writes the weights, plots and summary. Returns the summary. The directory's
+    /// `RunLock` is held throughout, `lock` when the caller took it already (see `prepare`), else
+    /// one taken here; either is released when the run ends.
     @discardableResult
-    public func run(resumingFrom checkpoint: URL? = nil) throws -> RunSummary {
+    public func run(resumingFrom checkpoint: URL? = nil, holding lock: RunLock? = nil) throws -> RunSummary {
         guard settings.model != .wideDeep else {
             throw CLIError.unsupported("wide-deep runs train in one go and cannot be resumed; train again with more --epochs")
         }
         try settings.validate()
+        // Held from before the data is read until the last file is written.
+        let lock = try lock ?? Self.prepare(directory, output: output)
+        defer { lock.release() }
         let source = DatasetSource(settings.dataset)
         let seeds = RunSeeds(settings.seed)
         let folder = try settings.imageFolder.map { folderSettings throws(CLIError) in
@@ -55,11 +60,6 @@ public struct TrainingRun {
         let validationSplit = settings.validationSplit ?? .defaultImages(trainingCount: training.count)
         let (trainingPart, validation) = try validationSplit.split(training, seed: seeds.validation)
         training = trainingPart
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CLIError.unwritableOutput(path: directory.path, reason: String(describing: error))
-        }
         try settings.write(to: directory)
         output("\(settings.model.rawValue): \(training.count) training, \(validation?.count ?? 0) validation and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
@@ -77,6 +77,31 @@ public struct TrainingRun {
                                                   imageSize: folder.input.imageSize),
                          fineTuning: fineTuning, training: training, validation: validation, test: test,
                          resumingFrom: checkpoint, imageInput: folder.input)
+    }
+
+    /// Creates `directory` if needed, takes its `RunLock` (reporting a lock taken over from a
+    /// killed run) and removes the temporaries of interrupted writes (`RunTemporaries`) in it and
+    /// in `checkpoints/`. The caller releases the lock when the run ends.
+    /// - Throws: `CLIError.runInUse` when another run holds it, `.unwritableOutput`.
+    public static func prepare(_ directory: URL, output: (String) -> Void = ProgressReporter.writeToStandardOutput)
+        throws(CLIError) -> RunLock {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .unwritableOutput(path: directory.path, reason: FileProblem.reason(error))
+        }
+        let lock = try RunLock(directory: directory)
+        if let previous = lock.previousHolder, previous != getpid() {
+            // The kernel released its flock, so it ended (its pid may since have been reused).
+            output("took over \(lock.url.path), left by process \(previous), which "
+                   + (RunLock.isRunning(previous) ? "no longer holds it\n" : "is no longer running\n"))
+        }
+        let removed = try RunTemporaries.remove(in: [directory, directory.appendingPathComponent("checkpoints")])
+        if !removed.isEmpty {
+            output("removed \(removed.count) temporary file(s) of interrupted writes: "
+                   + removed.map(\.lastPathComponent).joined(separator: ", ") + "\n")
+        }
+        return lock
     }
 
     private func train<Model: HeadReplaceable>(_ model: Model, fineTuning: FineTuningSettings, training: TensorDataset,
@@ -104,27 +129,32 @@ public struct TrainingRun {
         var earlier: [RunSummary.Epoch] = []
         if let checkpoint {
             do {
-                try trainer.resume(from: checkpoint)
+                try trainer.resume(from: Checkpoint.decode(FileProblem.contents(of: checkpoint.path)))
             } catch {
-                throw CLIError.unreadableFile(path: checkpoint.path, reason: String(describing: error))
+                throw CLIError.unreadableFile(path: checkpoint.path, reason: FileProblem.reason(error))
             }
             earlier = try epochs(before: trainer.nextEpoch)
             output("resuming after epoch \(trainer.nextEpoch) from \(checkpoint.lastPathComponent)\n")
         }
         trainer.plateau = (settings.schedule ?? .none).plateauSchedule(learningRate: settings.learningRate,
                                                                        earlierValidationLosses: earlier.compactMap(\.validationLoss))
-        let writer: TensorBoardWriter
+        let writer = try Self.eventWriter(in: logDirectory, suffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
+        let saver: CheckpointSaver
         do {
-            // A resumed run adds a second event file beside the first; TensorBoard merges them.
-            writer = try TensorBoardWriter(directory: logDirectory,
-                                           filenameSuffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
+            // Without validation data there is no best epoch to keep.
+            saver = try CheckpointSaver(directory: checkpointDirectory, keepBest: validation == nil ? nil : .validationAccuracy,
+                                        metadata: ["model": settings.model.rawValue])
+            // A run killed while writing best.safetensors left an older best behind.
+            if checkpoint != nil, let epoch = try saver.restoreBest(through: trainer.nextEpoch - 1) {
+                output("rewrote best.safetensors from \(saver.url(forEpoch: epoch).lastPathComponent) (its write was interrupted)\n")
+            }
         } catch {
-            throw CLIError.unwritableOutput(path: logDirectory.path, reason: String(describing: error))
+            throw CLIError.unwritableOutput(path: checkpointDirectory.appendingPathComponent("best.safetensors").path,
+                                            reason: FileProblem.reason(error))
         }
         trainer.callbacks = [
             ProgressReporter(output: output),
-            // Without validation data there is no best epoch to keep.
-            try CheckpointSaver(directory: checkpointDirectory, keepBest: validation == nil ? nil : .validationAccuracy),
+            saver,
             TensorBoardLogger(writer: writer),
         ]
         // A resumed run counts patience afresh from its first epoch.
@@ -174,6 +204,22 @@ public struct TrainingRun {
         }
     }
 
+    /// A new TensorBoard event file in `directory`. A resumed run adds a second file beside the
+    /// first (`suffix`), which TensorBoard merges; a name already taken in the same second (a
+    /// second run or resume started within it, which the run lock serializes) gets `.2`, `.3`, ...
+    static func eventWriter(in directory: URL, suffix: String) throws(CLIError) -> TensorBoardWriter {
+        for attempt in 1...100 {
+            do {
+                return try TensorBoardWriter(directory: directory, filenameSuffix: suffix + (attempt == 1 ? "" : ".\(attempt)"))
+            } catch .fileExists {
+                continue
+            } catch {
+                throw .unwritableOutput(path: directory.path, reason: FileProblem.reason(error))
+            }
+        }
+        throw .unwritableOutput(path: directory.path, reason: "100 event files of this second already exist")
+    }
+
     /// The matrix as rows of counts, `rows[trueClass][predictedClass]`.
     static func rows(_ matrix: ConfusionMatrix) -> [[Int]] {
         (0..<matrix.classCount).map { truth in (0..<matrix.classCount).map { matrix[truth, $0] } }
@@ -191,9 +237,9 @@ public struct TrainingRun {
         return try (0..<end).map { epoch in
             let url = saver.url(forEpoch: epoch)
             do {
-                return try RunSummary.Epoch(Checkpoint.read(contentsOf: url))
+                return try RunSummary.Epoch(Checkpoint.decode(FileProblem.contents(of: url.path)))
             } catch {
-                throw CLIError.unreadableFile(path: url.path, reason: "the record of epoch \(epoch): \(error)")
+                throw CLIError.unreadableFile(path: url.path, reason: "the record of epoch \(epoch): \(FileProblem.reason(error))")
             }
         }
     }

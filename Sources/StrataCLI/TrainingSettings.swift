@@ -54,53 +54,6 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.imageFolder = imageFolder
     }
 
-    /// Checks the validation split (early stopping needs one), then the class selection and the
-    /// fine-tuning settings against the model they build.
-    /// - Throws: `CLIError.invalidSetting` naming the first problem (and the flag that sets it).
-    public func validate() throws(CLIError) {
-        let fineTuning = fineTuning ?? FineTuningSettings()
-        if validationSplit?.holdsOutNothing == true, let earlyStoppingPatience {
-            throw .invalidSetting("--early-stopping \(earlyStoppingPatience) needs validation data, but --validation-split is 0")
-        }
-        if validationSplit?.holdsOutNothing == true, schedule == .plateau {
-            throw .invalidSetting("--schedule plateau needs validation data, but --validation-split is 0")
-        }
-        // The rest concerns the image models, whose classes and fine-tuning a table has not.
-        guard model != .wideDeep else { return }
-        if let classes {
-            guard !classes.isEmpty, classes.allSatisfy((0..<10).contains), Set(classes).count == classes.count else {
-                throw .invalidSetting("--classes must be distinct labels in 0...9, got \(classes)")
-            }
-        }
-        if let imagesPerClass, imagesPerClass <= 0 {
-            throw .invalidSetting("--images-per-class must be positive, got \(imagesPerClass)")
-        }
-        if let headClasses = fineTuning.headClasses, headClasses <= 0 {
-            throw .invalidSetting("--replace-head must be positive, got \(headClasses)")
-        }
-        if let rate = fineTuning.backboneLearningRate, !(rate >= 0 && rate.isFinite) {
-            throw .invalidSetting("--backbone-lr must be a non-negative number, got \(rate)")
-        }
-        if let imageFolder {
-            try imageFolder.validate()
-            // A folder's classes are its subfolders, counted when it is read (TrainingRun).
-            if classes != nil {
-                throw .invalidSetting("--classes selects Fashion-MNIST labels; an image folder's classes are its class folders")
-            }
-            return try fineTuning.validate(for: model.makeModel(seed: seed, classes: fineTuning.classCount,
-                                                                channels: imageFolder.channels ?? 1,
-                                                                imageSize: imageFolder.imageSize))
-        }
-        let labelCount = classes?.count ?? 10
-        guard labelCount <= fineTuning.classCount else {
-            throw .invalidSetting("""
-                the model has \(fineTuning.classCount) outputs but the data \(labelCount) classes: \
-                choose \(fineTuning.classCount) of them with --classes
-                """)
-        }
-        try fineTuning.validate(for: model.makeModel(seed: seed, classes: fineTuning.classCount))
-    }
-
     public static let fileName = "settings.json"
 
     /// Reads `settings.json` from a run's directory.

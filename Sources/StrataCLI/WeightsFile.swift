@@ -6,23 +6,48 @@ import StrataTraining
 
 /// Loading a model's weights from `model.safetensors` or from a training checkpoint.
 enum WeightsFile {
+    /// The tensors and metadata of the safetensors file at `path`, unchanged.
+    /// - Throws: `CLIError.unreadableFile` for a missing, unreadable or corrupt file.
+    static func read(_ path: String) throws(CLIError) -> (tensors: [String: Tensor], metadata: [String: String]) {
+        do {
+            return try Safetensors.parse(FileProblem.contents(of: path))
+        } catch {
+            throw .unreadableFile(path: path, reason: FileProblem.reason(error))
+        }
+    }
+
+    /// Checks the `model` metadata entry that `strata train` writes: when present it must name
+    /// `model` (a PyTorch file has none).
+    /// - Throws: `CLIError.wrongModel`.
+    static func checkModelName(_ model: ModelName, in metadata: [String: String], path: String) throws(CLIError) {
+        if let saved = metadata["model"], saved != model.rawValue {
+            throw .wrongModel(path: path, expected: model.rawValue, found: saved)
+        }
+    }
+
     /// The tensors in `path`: a plain safetensors state dictionary (Strata's, or a PyTorch
     /// `state_dict` saved with `safetensors.torch`, its `module.`/`_orig_mod.` wrapper names
-    /// removed) or the model section of a checkpoint written by `CheckpointSaver`. Every command
-    /// reads weights through here.
+    /// removed) or the model section of a checkpoint written by `CheckpointSaver`, and the
+    /// file's metadata. Every command reads weights through here.
     /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file.
-    static func readState(from path: String) throws(CLIError) -> [String: Tensor] {
+    static func readStateAndMetadata(from path: String) throws(CLIError) -> (state: [String: Tensor], metadata: [String: String]) {
         do {
             // One read of the file; a checkpoint is told apart by its reserved metadata keys.
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let data = try FileProblem.contents(of: path)
             let file = try Safetensors.parse(data)
             if file.metadata.keys.contains(where: { $0.hasPrefix(Checkpoint.reservedPrefix) }) {
-                return try Checkpoint.decode(data).section(TrainingCheckpoint.modelSection)
+                let checkpoint = try Checkpoint.decode(data)
+                return (try checkpoint.section(TrainingCheckpoint.modelSection), checkpoint.metadata)
             }
-            return try PyTorchWeights.normalizedKeys(file.tensors)
+            return (try PyTorchWeights.normalizedKeys(file.tensors), file.metadata)
         } catch {
-            throw .unreadableFile(path: path, reason: String(describing: error))
+            throw .unreadableFile(path: path, reason: FileProblem.reason(error))
         }
+    }
+
+    /// The state dictionary in `path` (see `readStateAndMetadata(from:)`).
+    static func readState(from path: String) throws(CLIError) -> [String: Tensor] {
+        try readStateAndMetadata(from: path).state
     }
 
     /// `model` with the state dictionary in `path` (see `readState(from:)`). The tensors that
@@ -45,11 +70,13 @@ enum WeightsFile {
     /// The image model `name` for `[batch, channels, imageSize, imageSize]` inputs with the
     /// weights in `path`, in inference mode, and its number of outputs, read from the file's head (`headPattern`): a model trained with `--replace-head`
     /// loads without being told its size.
-    /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file, `.weightsDoNotFit` when
-    ///   the head or any other tensor is missing or mis-shaped.
+    /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file, `.wrongModel` when its
+    ///   metadata names another model, `.weightsDoNotFit` when the head or any other tensor is
+    ///   missing or mis-shaped.
     static func loadClassifier(_ name: ModelName, from path: String, channels: Int = 1, imageSize: Int = 28) throws(CLIError)
         -> (model: any HeadReplaceable, outputCount: Int) {
-        let state = try readState(from: path)
+        let (state, metadata) = try readStateAndMetadata(from: path)
+        try checkModelName(name, in: metadata, path: path)
         let outputCount = try headOutputs(of: name.makeModel(seed: 0, channels: channels, imageSize: imageSize), in: state, path: path)
         var model = try name.makeModel(seed: 0, classes: outputCount, channels: channels, imageSize: imageSize)
         do {

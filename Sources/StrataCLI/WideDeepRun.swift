@@ -33,7 +33,11 @@ public struct WideDeepRun {
 
     @discardableResult
     public func run() throws -> WideDeepSummary {
+        try settings.validate()
         guard let tabular = settings.tabular else { throw CLIError.unsupported("wide-deep needs --target") }
+        // Held from before the table is read until the last file is written.
+        let lock = try TrainingRun.prepare(directory, output: output)
+        defer { lock.release() }
         var kinds: [String: CSVColumnKind] = [:]
         for name in tabular.categorical { kinds[name] = .categorical }
         for name in tabular.numeric { kinds[name] = .numeric }
@@ -61,11 +65,6 @@ public struct WideDeepRun {
             throw CLIError.tabularData(error.description)
         }
         guard test.count > 0 else { throw CLIError.tabularData("tabular: too few rows to hold out 20% for testing") }
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CLIError.unwritableOutput(path: directory.path, reason: String(describing: error))
-        }
         try settings.write(to: directory)
         output("""
             wide-deep (\(wideDeepParts.rawValue), wide part by \(wideOptimizer.rawValue)): \(training.count) training, \
@@ -110,7 +109,7 @@ public struct WideDeepRun {
         do {
             try Safetensors.write(trainer.model.stateDictionary(), metadata: metadata, to: weightsURL)
         } catch {
-            throw CLIError.unwritableOutput(path: weightsURL.path, reason: String(describing: error))
+            throw CLIError.unwritableOutput(path: weightsURL.path, reason: FileProblem.reason(error))
         }
         try RunSummary.writeJSON(summary, to: directory.appendingPathComponent(RunSummary.fileName))
         output(String(format: "test accuracy %.4f, AUC %@ (%d rows); %d of %d wide weights are zero; %.1f s\n",
@@ -131,24 +130,45 @@ public struct WideDeepRun {
         }
     }
 
-    /// The model and encoder saved by a run in `model.safetensors`.
+    /// The model and encoder saved by a run in `model.safetensors`. The metadata is checked
+    /// before anything is built: the model name, the configuration's sizes
+    /// (`WideDeepConfiguration.validate()`), the encoder (`TabularEncoder.validate()`) and their
+    /// agreement on the wide id space, the categorical columns' counts and the numeric columns.
+    /// - Throws: `CLIError.unreadableFile`, `.wrongModel`, `.invalidMetadata`, `.weightsDoNotFit`.
     static func load(weights path: String) throws(CLIError) -> (model: WideDeep, encoder: TabularEncoder) {
-        let file: (tensors: [String: Tensor], metadata: [String: String])
-        do {
-            file = try Safetensors.read(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .unreadableFile(path: path, reason: String(describing: error))
-        }
-        guard let configurationText = file.metadata[configurationKey], let encoderText = file.metadata[encoderKey],
-              let configuration = try? JSONDecoder().decode(WideDeepConfiguration.self, from: Data(configurationText.utf8)) else {
+        let file = try WeightsFile.read(path)
+        try WeightsFile.checkModelName(.wideDeep, in: file.metadata, path: path)
+        guard let configurationText = file.metadata[configurationKey], let encoderText = file.metadata[encoderKey] else {
             throw .weightsDoNotFit(path: path, reason: "no wide-deep configuration and encoder in its metadata")
+        }
+        let configuration: WideDeepConfiguration
+        do {
+            configuration = try JSONDecoder().decode(WideDeepConfiguration.self, from: Data(configurationText.utf8))
+        } catch let error as DecodingError {
+            throw .invalidMetadata(path: path, key: configurationKey, reason: RunSummary.reason(error))
+        } catch {
+            throw .invalidMetadata(path: path, key: configurationKey, reason: String(describing: error))
+        }
+        do {
+            try configuration.validate()
+        } catch {
+            throw .invalidMetadata(path: path, key: configurationKey, reason: error.description)
         }
         let encoder: TabularEncoder
         do {
             encoder = try TabularEncoder(jsonString: encoderText)
         } catch {
-            throw .weightsDoNotFit(path: path, reason: error.description)
+            throw .invalidMetadata(path: path, key: encoderKey, reason: error.description)
         }
+        let disagreement = [
+            (configuration.wideFeatureCount != encoder.wideFeatureCount,
+             "wideFeatureCount \(configuration.wideFeatureCount) is not the encoder's \(encoder.wideFeatureCount) wide ids"),
+            (configuration.categoryCounts != encoder.categoryCounts,
+             "categoryCounts \(configuration.categoryCounts) are not the encoder's \(encoder.categoryCounts)"),
+            (configuration.numericCount != encoder.schema.numeric.count,
+             "numericCount \(configuration.numericCount) is not the encoder's \(encoder.schema.numeric.count) numeric columns"),
+        ].first(where: \.0)
+        if let (_, reason) = disagreement { throw .invalidMetadata(path: path, key: configurationKey, reason: reason) }
         var model = WideDeep(configuration)
         do {
             try model.loadStateDictionary(file.tensors)

@@ -44,11 +44,6 @@ public struct ParameterGroup: Sendable {
     }
 }
 
-/// Why saved optimizer state could not be restored.
-public struct OptimizerStateError: Error, CustomStringConvertible {
-    public let description: String
-}
-
 /// Drives an `OptimizerRule` over a model: selects parameters by path, applies groups and L2
 /// weight decay, keeps per-parameter state keyed by path, and counts steps.
 ///
@@ -68,9 +63,9 @@ public struct Optimizer: Sendable {
     /// matches a path decides whether it is frozen, and a path no rule matches follows its group.
     public private(set) var freezingRules: [(pattern: ParameterPattern, isFrozen: Bool)] = []
     /// Per-parameter state, keyed by parameter path, then slot name.
-    public private(set) var state: [String: [String: Tensor]] = [:]
+    public internal(set) var state: [String: [String: Tensor]] = [:]
     /// The number of completed `update` calls.
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
 
     public init(_ rule: any OptimizerRule, learningRate: Double, weightDecay: Double = 0, groups: [ParameterGroup] = []) {
         precondition(learningRate >= 0, "Optimizer: learningRate must not be negative, got \(learningRate)")
@@ -145,45 +140,5 @@ public struct Optimizer: Sendable {
             for (slot, tensor) in slots { result["state.\(path).\(slot)"] = tensor }
         }
         return result
-    }
-
-    /// Restores state written by `exportState()` after checking it against `model`: every path
-    /// must be one of its parameters and every per-element slot must have that parameter's shape
-    /// and dtype. Throws, changing nothing, otherwise.
-    public mutating func importState<Model: ParameterContainer>(_ saved: [String: Tensor], for model: Model) throws {
-        var candidate = self
-        try candidate.importState(saved)
-        let parameters = model.parameters
-        for (path, slots) in candidate.state {
-            guard let parameter = parameters[path] else {
-                throw OptimizerStateError(description: "optimizer state: \(path) is not a parameter of the model")
-            }
-            for (slot, tensor) in slots where tensor.rank > 0
-                && (tensor.shape != parameter.shape || tensor.dtype != parameter.dtype) {
-                throw OptimizerStateError(description: """
-                    optimizer state: \(path).\(slot) is \(tensor.shape) \(tensor.dtype), \
-                    the parameter is \(parameter.shape) \(parameter.dtype)
-                    """)
-            }
-        }
-        self = candidate
-    }
-
-    /// Restores state written by `exportState()`; throws, changing nothing, when it is malformed.
-    /// Prefer `importState(_:for:)`, which also checks the state against the model.
-    public mutating func importState(_ saved: [String: Tensor]) throws {
-        guard let count = saved["step_count"], count.dtype == .int64, count.scalarCount == 1 else {
-            throw OptimizerStateError(description: "optimizer state: missing or malformed step_count")
-        }
-        var restored: [String: [String: Tensor]] = [:]
-        for (key, tensor) in saved where key != "step_count" {
-            guard key.hasPrefix("state."), let dot = key.lastIndex(of: "."), dot > key.index(key.startIndex, offsetBy: 6) else {
-                throw OptimizerStateError(description: "optimizer state: unexpected key \(key)")
-            }
-            let path = String(key[key.index(key.startIndex, offsetBy: 6)..<dot])
-            restored[path, default: [:]][String(key[key.index(after: dot)...])] = tensor
-        }
-        state = restored
-        stepCount = Int(count.scalar(as: Int64.self))
     }
 }

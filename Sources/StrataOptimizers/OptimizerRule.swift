@@ -21,6 +21,10 @@ public protocol OptimizerRule: Sendable {
 
     /// Whether the rule applies weight decay itself (AdamW) instead of through the gradient.
     var decouplesWeightDecay: Bool { get }
+
+    /// Every slot the rule keeps per parameter once it has updated it, with its form:
+    /// `Optimizer.importState(_:for:)` checks a checkpoint against this list.
+    var stateSlots: [StateSlot] { get }
 }
 
 extension OptimizerRule {

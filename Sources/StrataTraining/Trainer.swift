@@ -186,15 +186,25 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
 
     /// Restores the model, the optimizer's state and learning rate, and the epoch from a checkpoint
     /// written by `CheckpointSaver`, so the next `fit` continues at the following epoch.
-    /// Throws, changing nothing, when the file is unreadable or does not fit the model.
+    /// Throws, changing nothing, when the file is unreadable or does not fit the model and the
+    /// optimizer (`OptimizerStateError`), or its epoch or learning rate is out of range
+    /// (`TrainingCheckpointError`).
     public mutating func resume(from url: URL) throws {
-        let checkpoint = try Checkpoint.read(contentsOf: url)
+        try resume(from: Checkpoint.read(contentsOf: url))
+    }
+
+    /// `resume(from:)` with a checkpoint already read (`Checkpoint.decode`), for callers that
+    /// read the file themselves.
+    public mutating func resume(from checkpoint: Checkpoint) throws {
+        let epoch = try checkpoint.metadata(TrainingCheckpoint.epochKey, as: Int.self)
+        guard (0..<TrainingCheckpoint.maximumEpochCount).contains(epoch) else { throw TrainingCheckpointError.epochOutOfRange(epoch) }
+        let learningRate = try checkpoint.metadata(TrainingCheckpoint.learningRateKey, as: Double.self)
+        guard learningRate >= 0, learningRate.isFinite else { throw TrainingCheckpointError.learningRateOutOfRange(learningRate) }
         var restoredModel = model
         try restoredModel.loadStateDictionary(checkpoint.section(TrainingCheckpoint.modelSection))
         var restoredOptimizer = optimizer
         try restoredOptimizer.importState(checkpoint.section(TrainingCheckpoint.optimizerSection), for: restoredModel)
-        restoredOptimizer.learningRate = try checkpoint.metadata(TrainingCheckpoint.learningRateKey, as: Double.self)
-        let epoch = try checkpoint.metadata(TrainingCheckpoint.epochKey, as: Int.self)
+        restoredOptimizer.learningRate = learningRate
         model = restoredModel
         optimizer = restoredOptimizer
         nextEpoch = epoch + 1

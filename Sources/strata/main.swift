@@ -4,4 +4,4 @@ import Strata
 
 // Line-buffered output, so progress shows up live when piped to a file or another program.
 StandardOutput.useLineBuffering()
-StrataCommand.main()
+StrataCommand.mainWithReadableErrors()

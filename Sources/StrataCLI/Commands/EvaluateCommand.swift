@@ -17,7 +17,7 @@ public struct EvaluateCommand: ParsableCommand {
     var weights: String
     @Option(help: "`fashion-mnist`, a directory holding the four Fashion-MNIST IDX files, an image folder (its test split), or a labelled CSV file for wide-deep.")
     var dataset = "fashion-mnist"
-    @Option(help: "Use only the first N test images (before --classes selects among them, as in training).")
+    @Option(parsing: .unconditional, help: "Use only the first N test images (before --classes selects among them, as in training).")
     var limit: Int?
     @Option(help: ArgumentHelp("The classes the model was trained on (`train --classes`): test on their images, relabelled 0, 1, ...",
                                valueName: "LIST"),

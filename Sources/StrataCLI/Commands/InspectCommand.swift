@@ -20,12 +20,7 @@ public struct InspectCommand: ParsableCommand {
     /// The listing: one line per tensor sorted by name, its element count, then the metadata.
     /// - Throws: `CLIError.unreadableFile` when the file is missing or not valid safetensors.
     public func report() throws(CLIError) -> String {
-        let contents: (tensors: [String: Tensor], metadata: [String: String])
-        do {
-            contents = try Safetensors.read(contentsOf: URL(fileURLWithPath: file))
-        } catch {
-            throw .unreadableFile(path: file, reason: String(describing: error))
-        }
+        let contents = try WeightsFile.read(file)
         let names = contents.tensors.keys.sorted()
         let nameWidth = max(4, names.map(\.count).max() ?? 0)
         var lines = ["name".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  dtype    shape"]

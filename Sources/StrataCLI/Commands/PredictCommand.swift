@@ -20,7 +20,7 @@ public struct PredictCommand: ParsableCommand {
     var weights: String
     @Option(help: "`fashion-mnist`, or a directory holding the four Fashion-MNIST IDX files.")
     var dataset = "fashion-mnist"
-    @Option(help: "How many test images to classify, from the first.")
+    @Option(parsing: .unconditional, help: "How many test images to classify, from the first.")
     var count = 10
     @Option(parsing: .upToNextOption,
             help: ArgumentHelp("Classify the images in this file instead: IDX (uint8 [N, 28, 28]), CSV (784 columns of 0-255 per row) "

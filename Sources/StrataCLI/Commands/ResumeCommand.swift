@@ -9,7 +9,8 @@ public struct ResumeCommand: ParsableCommand {
 
     @Argument(help: "The run's directory (as given to `strata train --output`).")
     var directory: String
-    @Option(help: "Train to this many epochs in all instead of the saved setting (a --schedule then spans the new count).")
+    @Option(parsing: .unconditional,
+            help: "Train to this many epochs in all instead of the saved setting (a --schedule then spans the new count).")
     var epochs: Int?
 
     public init() {}
@@ -20,9 +21,19 @@ public struct ResumeCommand: ParsableCommand {
 
     public func run() throws {
         let url = URL(fileURLWithPath: directory)
+        // Locked before anything is read: a run still writing there is named, not half read.
+        let lock = FileManager.default.fileExists(atPath: url.path) ? try TrainingRun.prepare(url) : nil
+        defer { lock?.release() }
         var settings = try TrainingSettings.read(from: url)
         if let epochs { settings.epochs = epochs }
+        // The saved values pass the checks of the flags that set them, or the run stops here.
+        do {
+            try settings.validate()
+        } catch {
+            throw CLIError.invalidSettings(path: url.appendingPathComponent(TrainingSettings.fileName).path,
+                                           reason: error.description)
+        }
         let run = TrainingRun(settings: settings, directory: url)
-        try run.run(resumingFrom: run.latestCheckpoint())
+        try run.run(resumingFrom: run.latestCheckpoint(), holding: lock)
     }
 }

@@ -12,21 +12,21 @@ public struct TrainCommand: ParsableCommand {
     var model: ModelName = .mlp
     @Option(help: "`fashion-mnist`, a directory holding the four Fashion-MNIST IDX files, an image folder (see below), or a CSV file for wide-deep.")
     var dataset = "fashion-mnist"
-    @Option(help: "Training epochs.")
+    @Option(parsing: .unconditional, help: "Training epochs.")
     var epochs = 2
-    @Option(help: "Images per training step.")
+    @Option(parsing: .unconditional, help: "Images per training step.")
     var batchSize = 64
     @Option(help: "The optimizer: \(OptimizerName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerName = .adam
-    @Option(name: .customLong("lr"), help: "The learning rate.")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "The learning rate.")
     var learningRate = 1e-3
-    @Option(help: "Seed of the weights, the shuffle and dropout.")
+    @Option(parsing: .unconditional, help: "Seed of the weights, the shuffle and dropout.")
     var seed: UInt64 = 42
     @Option(help: "The run's directory.")
     var output = "runs/latest"
-    @Option(help: "Use only the first N images of each split.")
+    @Option(parsing: .unconditional, help: "Use only the first N images of each split.")
     var limit: Int?
-    @Option(name: .customLong("early-stopping"), help: "Stop after PATIENCE epochs without a lower validation loss.")
+    @Option(name: .customLong("early-stopping"), parsing: .unconditional, help: "Stop after PATIENCE epochs without a lower validation loss.")
     var earlyStopping: Int?
     @Option(help: ArgumentHelp("""
         Training samples held out for validation (keep-best, early stopping, per-epoch validation metrics): \
@@ -47,11 +47,12 @@ public struct TrainCommand: ParsableCommand {
                                valueName: "LIST"),
             transform: Self.parseClasses)
     var classes: [Int]?
-    @Option(help: ArgumentHelp("Keep at most N training images of each class (a seeded choice).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep at most N training images of each class (a seeded choice).", valueName: "N"))
     var imagesPerClass: Int?
     @Option(help: ArgumentHelp("Start from these weights: model.safetensors or a checkpoint.", valueName: "WEIGHTS"))
     var initFrom: String?
-    @Option(help: ArgumentHelp("Give the model a new head with CLASSES outputs; --init-from then loads every tensor but the head's.",
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Give the model a new head with CLASSES outputs; --init-from then loads every tensor but the head's.",
                                valueName: "CLASSES"))
     var replaceHead: Int?
     @Option(help: ArgumentHelp("Freeze the parameters PATTERN matches (`fc`, `layer1.*`, `*.bn1`, `*`); repeatable.",
@@ -61,31 +62,17 @@ public struct TrainCommand: ParsableCommand {
                                valueName: "PATTERN"))
     var unfreeze: [String] = []
     @Option(name: .customLong("backbone-lr"),
+            parsing: .unconditional,
             help: ArgumentHelp("The learning rate of every parameter outside the head (default --lr).", valueName: "RATE"))
     var backboneLearningRate: Double?
 
     public init() {}
 
+    /// The flags given for the wrong kind of model, then `TrainingSettings.validate()`: the same
+    /// checks `strata resume` applies to `settings.json`, reported here as usage errors (exit 64).
     public func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be positive, got \(learningRate)") }
-        if let limit, limit <= 0 { throw ValidationError("--limit must be positive, got \(limit)") }
-        if let earlyStopping, earlyStopping <= 0 {
-            throw ValidationError("--early-stopping must be positive, got \(earlyStopping)")
-        }
         try tabular.validate(forTabularModel: model == .wideDeep)
         try images.validate(dataset: dataset, model: model)
-        if model == .wideDeep {
-            let imageOnly = [(classes != nil, "--classes"), (imagesPerClass != nil, "--images-per-class"),
-                             (initFrom != nil, "--init-from"), (replaceHead != nil, "--replace-head"),
-                             (!freeze.isEmpty, "--freeze"), (!unfreeze.isEmpty, "--unfreeze"),
-                             (backboneLearningRate != nil, "--backbone-lr")]
-            if let flag = imageOnly.first(where: \.0)?.1 {
-                throw ValidationError("\(flag) applies to the image models, not wide-deep")
-            }
-        }
-        // The validation, class selection and fine-tuning flags, checked against the model they build.
         do {
             try settings.validate()
         } catch {

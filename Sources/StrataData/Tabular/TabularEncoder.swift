@@ -149,19 +149,14 @@ public struct TabularEncoder: Codable, Sendable, Equatable {
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 
-    /// An encoder saved by `jsonString()`.
+    /// An encoder saved by `jsonString()`, checked by `validate()`.
     public init(jsonString: String) throws(TabularError) {
         do {
             self = try JSONDecoder().decode(TabularEncoder.self, from: Data(jsonString.utf8))
         } catch {
             throw .unreadableEncoder(String(describing: error))
         }
-        guard labels.count == 2, categories.count == schema.categorical.count, means.count == schema.numeric.count,
-              standardDeviations.count == means.count, bucketBoundaries.count == means.count,
-              crossCombinations.count == schema.crosses.count,
-              zip(schema.crosses, crossCombinations).allSatisfy({ ($0.hashBuckets == nil) == ($1 != nil) }) else {
-            throw .unreadableEncoder("its fields do not agree with its schema")
-        }
+        try validate()
     }
 
     // MARK: - Cells

@@ -18,6 +18,9 @@ public enum TabularError: Error, Equatable, CustomStringConvertible {
     case invalidSetting(String)
     /// A saved encoder that cannot be decoded.
     case unreadableEncoder(String)
+    /// A saved encoder with a field out of range or at odds with its schema (`field` names it,
+    /// as `bucketBoundaries[2]`).
+    case invalidEncoder(field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +36,7 @@ public enum TabularError: Error, Equatable, CustomStringConvertible {
         case .invalidCross(let reason): "tabular: bad cross: \(reason)"
         case .invalidSetting(let reason): "tabular: \(reason)"
         case .unreadableEncoder(let reason): "tabular: cannot decode the saved encoder: \(reason)"
+        case .invalidEncoder(let field, let reason): "tabular: the saved encoder's \(field) \(reason)"
         }
     }
 }

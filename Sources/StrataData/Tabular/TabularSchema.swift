@@ -86,6 +86,15 @@ public struct TabularSchema: Codable, Sendable, Equatable {
         } catch {
             throw .csv(error)
         }
+        try validate()
+    }
+
+    /// The most buckets of one hashed cross: 2^24, as `TabularEncoder.maximumIDCount`.
+    public static let maximumHashBuckets = 1 << 24
+
+    /// The checks of `validate(against:)` that need no table: no column named twice, crosses
+    /// of features with 1...`maximumHashBuckets` buckets, settings in range.
+    public func validate() throws(TabularError) {
         var seen: Set<String> = [target]
         for name in numeric + categorical where !seen.insert(name).inserted { throw .duplicateFeature(name) }
         let features = Set(numeric + categorical)
@@ -94,13 +103,15 @@ public struct TabularSchema: Codable, Sendable, Equatable {
             if let column = cross.columns.first(where: { !features.contains($0) }) {
                 throw .invalidCross("\(cross.name): \"\(column)\" is not a feature column")
             }
-            if let buckets = cross.hashBuckets, buckets <= 0 {
-                throw .invalidCross("\(cross.name): the bucket count must be positive")
+            if let buckets = cross.hashBuckets, !(1...Self.maximumHashBuckets).contains(buckets) {
+                throw .invalidCross("\(cross.name): the bucket count must be in 1...\(Self.maximumHashBuckets)")
             }
             if numericBuckets == 0, let column = cross.columns.first(where: { numeric.contains($0) }) {
                 throw .invalidCross("\(cross.name): numeric \"\(column)\" can be crossed only with numericBuckets > 0")
             }
         }
-        guard numericBuckets >= 0 else { throw .invalidSetting("numericBuckets must not be negative, got \(numericBuckets)") }
+        guard (0...Self.maximumHashBuckets).contains(numericBuckets) else {
+            throw .invalidSetting("numericBuckets must be in 0...\(Self.maximumHashBuckets), got \(numericBuckets)")
+        }
     }
 }

@@ -17,6 +17,10 @@ public struct Adadelta: OptimizerRule {
         self.epsilon = epsilon
     }
 
+    public var stateSlots: [StateSlot] {
+        [StateSlot("step", .stepCounter), StateSlot("square_avg"), StateSlot("acc_delta")]
+    }
+
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         _ = state.incrementStep()
         let zeros = { Tensor.zeros(parameter.shape, dtype: parameter.dtype) }

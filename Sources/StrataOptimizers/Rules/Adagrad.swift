@@ -19,6 +19,8 @@ public struct Adagrad: OptimizerRule {
         self.epsilon = epsilon
     }
 
+    public var stateSlots: [StateSlot] { [StateSlot("step", .stepCounter), StateSlot("sum")] }
+
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         let step = state.incrementStep()
         let sum = (state["sum"] ?? Tensor.full(parameter.shape, value: initialAccumulatorValue, dtype: parameter.dtype))

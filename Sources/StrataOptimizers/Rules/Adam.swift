@@ -33,6 +33,11 @@ public struct Adam: OptimizerRule {
 
     public var decouplesWeightDecay: Bool { decoupled }
 
+    public var stateSlots: [StateSlot] {
+        [StateSlot("step", .stepCounter), StateSlot("exp_avg"), StateSlot("exp_avg_sq")]
+            + (amsgrad ? [StateSlot("max_exp_avg_sq")] : [])
+    }
+
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         if fused && parameter.dtype == .float32 && gradient.dtype == .float32 {
             return fusedUpdate(parameter, gradient: gradient, state: &state, context: context)

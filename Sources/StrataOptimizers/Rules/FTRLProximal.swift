@@ -39,6 +39,8 @@ public struct FTRLProximal: OptimizerRule {
         self.l2Strength = l2Strength
     }
 
+    public var stateSlots: [StateSlot] { [StateSlot("z"), StateSlot("n")] }
+
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         let alpha = context.learningRate
         precondition(alpha > 0, "FTRLProximal: the learning rate (alpha) must be positive, got \(alpha)")

@@ -29,6 +29,8 @@ public struct ProximalGradient: OptimizerRule {
         self.accelerated = accelerated
     }
 
+    public var stateSlots: [StateSlot] { accelerated ? [StateSlot("iterate"), StateSlot("momentum_t", .scalar)] : [] }
+
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         let iterate = proximal(parameter - gradient * context.learningRate, learningRate: context.learningRate)
         guard accelerated else { return iterate }

@@ -21,6 +21,11 @@ public struct RMSprop: OptimizerRule {
         self.centered = centered
     }
 
+    public var stateSlots: [StateSlot] {
+        [StateSlot("step", .stepCounter), StateSlot("square_avg")] + (centered ? [StateSlot("grad_avg")] : [])
+            + (momentum > 0 ? [StateSlot("momentum_buffer")] : [])
+    }
+
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         _ = state.incrementStep()
         let zeros = { Tensor.zeros(parameter.shape, dtype: parameter.dtype) }

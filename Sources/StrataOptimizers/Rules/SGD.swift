@@ -22,6 +22,8 @@ public struct SGD: OptimizerRule {
         self.nesterov = nesterov
     }
 
+    public var stateSlots: [StateSlot] { momentum != 0 ? [StateSlot("momentum_buffer")] : [] }
+
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         var direction = gradient
         if momentum != 0 {
