@@ -30,6 +30,10 @@ public struct TabularOptions: ParsableArguments {
             help: "wide-deep: the wide part's learning rate, FTRL's alpha (default: \(defaults(\.learningRate)); --lr is the deep part's, Adam).")
     public var wideLearningRate: Double?
 
+    @Option(name: .customLong("non-finite"),
+            help: "wide-deep: what a nan, inf or overflowing (1e999) number in a numeric column does: reject (an error naming its row and column, the default) or missing.")
+    public var nonFinite: NonFiniteNumbers?
+
     public init() {}
 
     /// The options as saved in `settings.json`, with the wide optimizer's defaults filled in.
@@ -39,7 +43,8 @@ public struct TabularOptions: ParsableArguments {
                                          learningRate: wideLearningRate, l1Strength: l1, l2Strength: l2)
         return TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
                                ignore: ignoredColumns, crosses: cross, parts: parts, wideOptimizer: wide.optimizer.rawValue,
-                               l1Strength: wide.l1Strength, l2Strength: wide.l2Strength, wideLearningRate: wide.learningRate)
+                               l1Strength: wide.l1Strength, l2Strength: wide.l2Strength, wideLearningRate: wide.learningRate,
+                               nonFinite: nonFinite)
     }
 
     /// Each wide optimizer's default of one setting, for the help text: "ftrl 0.1, proximal 2".
@@ -69,8 +74,8 @@ public struct TabularOptions: ParsableArguments {
     /// Checks the options for `--model wide-deep` (or, for other models, that none is given).
     public func validate(forTabularModel tabular: Bool) throws {
         guard tabular else {
-            if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty {
-                throw ValidationError("--target, --categorical, --numeric, --ignore and --cross are for --model wide-deep")
+            if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty || nonFinite != nil {
+                throw ValidationError("--target, --categorical, --numeric, --ignore, --cross and --non-finite are for --model wide-deep")
             }
             if l1 != nil || l2 != nil || wideLearningRate != nil {
                 throw ValidationError("--l1, --l2 and --wide-lr are for --model wide-deep")
@@ -111,4 +116,9 @@ public struct TabularSettings: Codable, Sendable, Equatable {
     public var l1Strength: Double
     public var l2Strength: Double
     public var wideLearningRate: Double
+    /// How non-finite numbers in numeric columns were read (`--non-finite`); nil, as in runs
+    /// written before it existed, is `.reject`.
+    public var nonFinite: NonFiniteNumbers? = nil
 }
+
+extension NonFiniteNumbers: ExpressibleByArgument {}
