@@ -78,7 +78,7 @@ let package = Package(
                     resources: [.copy("Fixtures/PyTorch")]),
         .testTarget(name: "StrataOptimizersTests", dependencies: ["Strata", "StrataNN", "StrataOptimizers"]),
         .testTarget(name: "StrataCLITests",
-                    dependencies: ["Strata", "StrataNN", "StrataIO", "StrataCLI", "StrataTraining",
+                    dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataTrainingTests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),

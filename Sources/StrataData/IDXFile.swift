@@ -40,7 +40,7 @@ public enum IDXFile {
     public static func parse(_ bytes: Data) throws -> Tensor {
         let data: Data
         if Gzip.isCompressed(bytes) {
-            do { data = try Gzip.decompress(bytes) } catch let error as GzipError { throw IDXError.decompression(error.description) }
+            do { data = try Gzip.decompress(bytes) } catch { throw IDXError.decompression(error.description) }
         } else {
             data = bytes
         }
