@@ -42,10 +42,10 @@ public struct TrainingRun {
             let classes = settings.classes ?? Array(0..<10)
             training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: settings.seed)
             test = test.selectingClasses(classes)
-        }
-        // The files hold images (FashionMNIST.requirements), but a selection may leave none.
-        for (split, dataset) in [("training", training), ("test", test)] where dataset.count == 0 {
-            throw CLIError.invalidSetting("the \(split) split holds no images of --classes \(settings.classes ?? [])")
+            // The files hold images (FashionMNIST.requirements), but a selection may leave none.
+            for (split, dataset) in [("training", training), ("test", test)] where dataset.count == 0 {
+                throw CLIError.invalidSetting("the \(split) split holds no images of --classes \(classes)")
+            }
         }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
