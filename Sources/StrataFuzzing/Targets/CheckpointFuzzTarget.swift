@@ -13,7 +13,9 @@ import StrataTraining
 /// finite positive learning rate and a next epoch of at least 1.
 public final class CheckpointFuzzTarget: FuzzTarget {
     public let name = "checkpoint"
-    public let isText = false
+    /// The safetensors header is JSON text: its numbers (shapes, offsets, metadata values) get
+    /// numeric-token replacement too.
+    public let isText = true
     public let seeds: [[UInt8]]
     private let scratch = FuzzScratch("checkpoint")
 

@@ -13,7 +13,9 @@ import StrataTraining
 /// result per row.
 public final class SafetensorsFuzzTarget: FuzzTarget {
     public let name = "safetensors"
-    public let isText = false
+    /// The safetensors header is JSON text: its numbers (shapes, offsets, metadata values) get
+    /// numeric-token replacement too.
+    public let isText = true
     public let seeds: [[UInt8]]
     private let scratch = FuzzScratch("safetensors")
     private let table: URL
