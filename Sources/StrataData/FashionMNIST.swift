@@ -63,7 +63,7 @@ public enum FashionMNIST {
         } catch {
             // Label problems belong to the labels file, the rest to the images file.
             let labelProblem = switch error {
-            case .wrongLabelShape, .labelOutOfRange: true
+            case .wrongLabelShape, .labelOutOfRange, .nonIntegerLabel: true
             default: false
             }
             throw InvalidFile(path: (labelProblem ? labelsURL : imagesURL).path, problem: error)

@@ -54,3 +54,18 @@ func labelsOutsideTheClassesAreATypedError(_ label: Int32) {
     let dataset = try FashionMNIST.dataset(images: images(3, value: 255), labels: labels([0, 5, 9]))
     #expect(dataset.inputs.shape == [3, 1, 28, 28] && dataset.labels.scalars(as: Int64.self) == [0, 5, 9])
 }
+
+@Test func floatLabelsMustBeWholeClassNumbers() throws {
+    // A labels file of float32 (IDX type 0x0D): NaN would trap in the cast to int64, 2.5 would
+    // become 2 unseen.
+    for bad in [Float.nan, 2.5, 10, -1] {
+        #expect {
+            try FashionMNIST.dataset(images: images(2), labels: Tensor([1, bad], shape: [2]))
+        } throws: { error in
+            guard case .nonIntegerLabel(1, let value)? = error as? ImageDataError else { return false }
+            return value.isNaN ? bad.isNaN : value == Double(bad)
+        }
+    }
+    let whole = try FashionMNIST.dataset(images: images(2), labels: Tensor([3, 9] as [Float], shape: [2]))
+    #expect(whole.labels.scalars(as: Int64.self) == [3, 9])
+}

@@ -8,6 +8,8 @@ public enum ImageDataError: Error, Equatable, CustomStringConvertible {
     case noImages
     /// A label outside `0..<classCount`.
     case labelOutOfRange(index: Int, label: Int64, classCount: Int)
+    /// A float label that is not a whole number in `0..<classCount` (NaN, 2.5, 1e30).
+    case nonIntegerLabel(index: Int, value: Double)
     /// A pixel that is NaN, infinite or outside the pixel range.
     case pixelOutOfRange(image: Int, pixel: Int, value: Double, range: ClosedRange<Double>)
 
@@ -20,6 +22,7 @@ public enum ImageDataError: Error, Equatable, CustomStringConvertible {
         case .noImages: "there are no images"
         case .labelOutOfRange(let index, let label, let classCount):
             "label \(index) is \(label), outside the \(classCount) classes 0...\(classCount - 1)"
+        case .nonIntegerLabel(let index, let value): "label \(index) is \(value), not one of the classes' whole numbers"
         case .pixelOutOfRange(let image, let pixel, let value, let range):
             "image \(image), pixel \(pixel) holds \(value), outside \(range)"
         }

@@ -29,6 +29,13 @@ public struct ImageDataRequirements: Sendable, Equatable {
         guard count > 0 else { throw .noImages }
         if let labels {
             guard labels.shape == [count] else { throw .wrongLabelShape(found: labels.shape, imageCount: count) }
+            // Float labels (an IDX file of type 0x0D or 0x0E) must be whole numbers before the
+            // cast to int64, which would trap on NaN and silently truncate 2.5.
+            if labels.dtype.isFloatingPoint,
+               let index = labels.cast(to: .float64).scalars(as: Double.self).firstIndex(where: {
+                   !($0 >= 0 && $0 < Double(classCount) && $0.rounded() == $0) }) {
+                throw .nonIntegerLabel(index: index, value: labels.cast(to: .float64).scalars(as: Double.self)[index])
+            }
             let values = labels.cast(to: .int64).scalars(as: Int64.self)
             if let index = values.firstIndex(where: { !(0..<Int64(classCount)).contains($0) }) {
                 throw .labelOutOfRange(index: index, label: values[index], classCount: classCount)
