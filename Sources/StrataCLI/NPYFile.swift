@@ -16,7 +16,8 @@ public enum NPYError: Error, Equatable, CustomStringConvertible {
     case fortranOrder
     /// Bytes after the data.
     case trailingBytes(Int)
-    /// A shape whose element count overflows or passes `NPYFile.maximumElementCount`.
+    /// A shape whose element count (zero dimensions counted as one) overflows or passes
+    /// `NPYFile.maximumElementCount`.
     case tooLarge(shape: [Int])
 
     public var description: String {
@@ -81,11 +82,14 @@ public enum NPYFile {
         default: throw .unsupportedDType(descr)
         }
         // Multiply with overflow checks: a lying header must not trap or wrap around to a small size.
-        var count = 1
+        // Zero dimensions count as one in the span, so that (0, 2^40, 2^40), which holds nothing,
+        // cannot overflow the strides of a tensor made from it either.
+        var count = 1, span = 1
         for dimension in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= maximumElementCount else { throw .tooLarge(shape: shape) }
-            count = product
+            let (spanned, spanOverflow) = span.multipliedReportingOverflow(by: max(dimension, 1))
+            guard !overflow, !spanOverflow, spanned <= maximumElementCount else { throw .tooLarge(shape: shape) }
+            (count, span) = (product, spanned)
         }
         let expected = dataStart + count * width
         guard bytes.count >= expected else { throw .truncated(expectedBytes: expected, foundBytes: bytes.count) }

@@ -7,7 +7,9 @@ import Testing
 // IDX) goes through one check of its pixels before the model sees it.
 
 @Test func npyShapesThatOverflowOrPassTheLimitAreATypedError() {
-    for shape in [[4_294_967_296, 4_294_967_296, 4_294_967_296], [99_999_999_999_999_999, 28, 28], [1 << 31, 2]] {
+    // Zero dimensions count as one: (0, 2^40, 2^40) holds nothing but would overflow strides.
+    for shape in [[4_294_967_296, 4_294_967_296, 4_294_967_296], [99_999_999_999_999_999, 28, 28], [1 << 31, 2],
+                  [0, 1 << 40, 1 << 40]] {
         #expect(throws: NPYError.tooLarge(shape: shape)) { try NPYFile.parse(npy(descr: "<f4", shape: shape, data: [])) }
     }
     // The limit itself is allowed: the file is then only too short.

@@ -27,6 +27,16 @@ private func fuzz(_ target: any FuzzTarget, cases: Int) -> FuzzTally {
         #expect(tally.silentAcceptances == 0, "\(tally.findings)")
     }
 
+    @Test func theCasesLongRunsFoundStayFixed() {
+        // idx, seed 2026: cases 748 and 11766 trapped in IDXFile.parse (a zero dimension beside
+        // huge ones) before the span check.
+        let campaign = FuzzCampaign(target: IDXFuzzTarget(), seed: 2026)
+        for index in [748, 11766] {
+            let tally = campaign.run(index..<index + 1)
+            #expect(tally.rejected == 1, "case \(index): \(tally.findings)")
+        }
+    }
+
     @Test func npyFilesAreNeverSilentlyAccepted() {
         let tally = fuzz(NPYFuzzTarget(), cases: 600)
         #expect(tally.silentAcceptances == 0, "\(tally.findings)")
