@@ -43,8 +43,10 @@ private func fuzz(_ target: any FuzzTarget, cases: Int) -> FuzzTally {
     }
 
     // The three targets below read what issue 20's metadata part range-checks (the run-hardening
-    // branch). These cases neither crash nor throw untyped errors here; tighten each to
-    // `#expect(tally.silentAcceptances == 0)` (no `withKnownIssue`) once that part has landed.
+    // branch). These cases neither crash nor throw untyped errors here, and the weights and
+    // checkpoint cases accept nothing invalid; settings.json still accepts out-of-range values
+    // here, a known issue marked intermittent so that the suite passes on either side of that
+    // part's merge. Once it has landed, drop the `withKnownIssue` wrapper.
 
     @Test func wideDeepWeightsWithMetadata() throws {
         let tally = fuzz(try SafetensorsFuzzTarget(), cases: 300)
@@ -58,7 +60,8 @@ private func fuzz(_ target: any FuzzTarget, cases: Int) -> FuzzTally {
 
     @Test func runSettings() throws {
         let tally = fuzz(try SettingsFuzzTarget(), cases: 150)
-        withKnownIssue("issue 20, metadata part: settings.json accepts epochs 0, a negative batch size or learning rate") {
+        withKnownIssue("issue 20, metadata part: settings.json accepts epochs 0, a negative batch size or learning rate",
+                       isIntermittent: true) {
             #expect(tally.silentAcceptances == 0, "\(tally.findings)")
         }
     }

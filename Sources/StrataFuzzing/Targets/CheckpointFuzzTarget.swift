@@ -10,7 +10,7 @@ import StrataTraining
 /// checkpoint a real `CheckpointSaver` writes after one epoch of a small model (2 -> 4 -> 2).
 ///
 /// Independent check of an accepted checkpoint: finite parameters and optimizer state, a
-/// finite positive learning rate and a next epoch of at least 1.
+/// finite, non-negative learning rate (a cosine schedule ends at 0) and a next epoch of at least 1.
 public final class CheckpointFuzzTarget: FuzzTarget {
     public let name = "checkpoint"
     /// The safetensors header is JSON text: its numbers (shapes, offsets, metadata values) get
@@ -56,7 +56,7 @@ public final class CheckpointFuzzTarget: FuzzTarget {
             return .silentAcceptance("optimizer state \(key) holds a non-finite value")
         }
         let rate = trainer.optimizer.learningRate
-        guard rate.isFinite, rate > 0 else { return .silentAcceptance("learning rate \(rate)") }
+        guard rate.isFinite, rate >= 0 else { return .silentAcceptance("learning rate \(rate)") }
         guard trainer.nextEpoch >= 1 else { return .silentAcceptance("next epoch \(trainer.nextEpoch)") }
         return .accepted
     }
