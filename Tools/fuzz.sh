@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long fuzzing runs of Strata's file readers with strata-fuzz (Sources/StrataFuzzing).
 #
-#   Tools/fuzz.sh [--target csv|idx|npy|safetensors|checkpoint|settings|all] [--cases N] [--seed S]
+#   Tools/fuzz.sh [--target csv|idx|npy|predict-csv|safetensors|checkpoint|settings|all] [--cases N] [--seed S]
 #                 [--case-timeout SECONDS] [--binary PATH]
 #
 # Each target runs in a child process from case 0; when the child crashes (it prints
@@ -30,7 +30,7 @@ if [ -z "$binary" ]; then
     binary="$(swift build --show-bin-path)/strata-fuzz"
 fi
 if [ "$target" = all ]; then
-    targets=$("$binary" --help | sed -n 's/.*The reader: \(.*\) or all\..*/\1/p' | tr -d ',')
+    targets=$("$binary" --list-targets)
 else
     targets=$target
 fi

@@ -6,6 +6,7 @@ public enum FuzzTargets {
         ("csv", { CSVFuzzTarget() }),
         ("idx", { IDXFuzzTarget() }),
         ("npy", { NPYFuzzTarget() }),
+        ("predict-csv", { PredictCSVFuzzTarget() }),
         ("safetensors", { try SafetensorsFuzzTarget() }),
         ("checkpoint", { try CheckpointFuzzTarget() }),
         ("settings", { try SettingsFuzzTarget() }),

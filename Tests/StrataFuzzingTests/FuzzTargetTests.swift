@@ -42,6 +42,11 @@ private func fuzz(_ target: any FuzzTarget, cases: Int) -> FuzzTally {
         #expect(tally.silentAcceptances == 0, "\(tally.findings)")
     }
 
+    @Test func predictCSVFilesAreNeverSilentlyAccepted() {
+        let tally = fuzz(PredictCSVFuzzTarget(), cases: 300)
+        #expect(tally.silentAcceptances == 0, "\(tally.findings)")
+    }
+
     // The three targets below read what issue 20's metadata part range-checks (the run-hardening
     // branch). These cases neither crash nor throw untyped errors here, and the weights and
     // checkpoint cases accept nothing invalid; settings.json still accepts out-of-range values
@@ -68,7 +73,7 @@ private func fuzz(_ target: any FuzzTarget, cases: Int) -> FuzzTally {
 }
 
 @Test func everyTargetIsRegisteredByName() throws {
-    #expect(FuzzTargets.names == ["csv", "idx", "npy", "safetensors", "checkpoint", "settings"])
+    #expect(FuzzTargets.names == ["csv", "idx", "npy", "predict-csv", "safetensors", "checkpoint", "settings"])
     for name in FuzzTargets.names { #expect(try FuzzTargets.make(name)?.name == name) }
     #expect(try FuzzTargets.make("onnx") == nil)
 }

@@ -24,6 +24,8 @@ struct StrataFuzz: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Seconds one case may run before it counts as a hang.")
     var caseTimeout = 10.0
+    @Flag(help: "Print the target names, one a line, and stop.")
+    var listTargets = false
     @Flag(help: "Also print how often each rejection reason came up.")
     var reasons = false
     @Option(help: ArgumentHelp("Write case K's input to --dump-to instead of running anything.", valueName: "K"))
@@ -39,6 +41,10 @@ struct StrataFuzz: ParsableCommand {
     }
 
     func run() throws {
+        if listTargets {
+            FuzzTargets.names.forEach { say($0) }
+            return
+        }
         for name in target == "all" ? FuzzTargets.names : [target] {
             guard let made = try FuzzTargets.make(name) else { continue }
             let campaign = FuzzCampaign(target: made, seed: seed)
