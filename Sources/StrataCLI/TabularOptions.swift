@@ -73,9 +73,10 @@ public struct TabularOptions: ParsableArguments {
 
     /// Checks the options for `--model wide-deep` (or, for other models, that none is given).
     public func validate(forTabularModel tabular: Bool) throws {
+        if !tabular, nonFinite != nil { throw ValidationError("--non-finite is for --model wide-deep") }
         guard tabular else {
-            if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty || nonFinite != nil {
-                throw ValidationError("--target, --categorical, --numeric, --ignore, --cross and --non-finite are for --model wide-deep")
+            if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty {
+                throw ValidationError("--target, --categorical, --numeric, --ignore and --cross are for --model wide-deep")
             }
             if l1 != nil || l2 != nil || wideLearningRate != nil {
                 throw ValidationError("--l1, --l2 and --wide-lr are for --model wide-deep")
