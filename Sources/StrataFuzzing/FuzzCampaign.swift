@@ -67,14 +67,15 @@ public struct FuzzCampaign {
     }
 
     /// Runs cases `range`, calling `willRun` before each (the executable records the case number
-    /// there for its crash and hang reports) and `found` for each finding.
-    public func run(_ range: Range<Int>, willRun: (Int) -> Void = { _ in },
+    /// there for its crash and hang reports), `didRun` after each and `found` for each finding.
+    public func run(_ range: Range<Int>, willRun: (Int) -> Void = { _ in }, didRun: (FuzzOutcome) -> Void = { _ in },
                     found: (Int, FuzzOutcome) -> Void = { _, _ in }) -> FuzzTally {
         var tally = FuzzTally()
         for index in range {
             let (bytes, chosen) = input(ofCase: index)
             willRun(index)
             let outcome = target.run(bytes, seed: chosen)
+            didRun(outcome)
             if outcome.isFinding { found(index, outcome) }
             tally.record(outcome, index: index, keeping: Self.keptFindings)
         }

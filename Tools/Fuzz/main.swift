@@ -54,7 +54,7 @@ struct StrataFuzz: ParsableCommand {
                 return
             }
             CaseWatch.start(timeout: caseTimeout)
-            let tally = campaign.run(start..<max(start, cases), willRun: CaseWatch.begin) { index, outcome in
+            let tally = campaign.run(start..<max(start, cases), willRun: CaseWatch.begin, didRun: CaseWatch.count) { index, outcome in
                 say("strata-fuzz: \(name) case \(index): \(outcome)")
             }
             CaseWatch.end()
@@ -69,11 +69,13 @@ struct StrataFuzz: ParsableCommand {
 }
 
 /// The case in progress, kept where the crash handler and the hang watchdog can read it without
-/// allocating: slot 0 the case number, 1 its start (monotonic nanoseconds), 2 whether one runs.
+/// allocating: slot 0 the case number, 1 its start (monotonic nanoseconds), 2 whether one runs,
+/// 3 and 4 the cases accepted and rejected so far (reported with a crash or a hang, so that
+/// `Tools/fuzz.sh` counts them too).
 enum CaseWatch {
     nonisolated(unsafe) static let slots: UnsafeMutablePointer<Int> = {
-        let slots = UnsafeMutablePointer<Int>.allocate(capacity: 3)
-        slots.initialize(repeating: 0, count: 3)
+        let slots = UnsafeMutablePointer<Int>.allocate(capacity: 5)
+        slots.initialize(repeating: 0, count: 5)
         return slots
     }()
     nonisolated(unsafe) static let line = UnsafeMutablePointer<UInt8>.allocate(capacity: 128)
@@ -86,6 +88,20 @@ enum CaseWatch {
 
     static func end() { slots[2] = 0 }
 
+    /// Counts a finished case's outcome.
+    static func count(_ outcome: FuzzOutcome) {
+        switch outcome {
+        case .accepted: slots[3] += 1
+        case .rejected: slots[4] += 1
+        case .silentAcceptance, .unexpectedError: break
+        }
+    }
+
+    /// The accepted and rejected counts of the cases before a crash or a hang.
+    static func reportCounts() {
+        report("strata-fuzz: before it accepted=", slots[3], " rejected=", slots[4], closing: "")
+    }
+
     /// Installs the crash handlers and a watchdog thread that ends the process on a hang.
     static func start(timeout: Double) {
         _ = slots
@@ -93,6 +109,7 @@ enum CaseWatch {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { signal in
                 CaseWatch.report("strata-fuzz: crash in case ", CaseWatch.slots[0], " (signal ", Int(signal))
+                CaseWatch.reportCounts()
                 Glibc.signal(signal, SIG_DFL)
                 raise(signal)
             }
@@ -104,15 +121,17 @@ enum CaseWatch {
                 usleep(50_000)
                 if slots[2] == 1 && Int(DispatchTime.now().uptimeNanoseconds) - slots[1] > limit {
                     report("strata-fuzz: hang in case ", slots[0])
+                    reportCounts()
                     _exit(124)
                 }
             }
         }
     }
 
-    /// Writes `prefix`, `number`, then `middle` and `detail` when given, then a newline to
+    /// Writes `prefix`, `number`, then `middle`, `detail` and `closing` when given, then a newline to
     /// standard error with one write(2), allocating nothing (it runs in a signal handler).
-    static func report(_ prefix: StaticString, _ number: Int, _ middle: StaticString = "", _ detail: Int? = nil) {
+    static func report(_ prefix: StaticString, _ number: Int, _ middle: StaticString = "", _ detail: Int? = nil,
+                       closing: StaticString = ")") {
         var length = 0
         func append(_ text: StaticString) {
             for byte in UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount) where length < 120 {
@@ -134,7 +153,7 @@ enum CaseWatch {
         if let detail {
             append(middle)
             append(detail)
-            append(")")
+            append(closing)
         }
         append("\n")
         _ = write(2, line, length)

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Strata
 import StrataCLI
+import StrataIO
+import StrataNN
 import StrataTraining
 
 /// The `strata evaluate --model wide-deep` path: a `model.safetensors` whose metadata holds the
@@ -35,7 +37,22 @@ public final class SafetensorsFuzzTarget: FuzzTarget {
         var run = WideDeepRun(settings: command.settings, directory: output)
         run.output = { _ in }
         try run.run()
-        seeds = [try [UInt8](Data(contentsOf: run.weightsURL))]
+        seeds = [try Self.canonical(run.weightsURL)]
+    }
+
+    /// The file with its configuration JSON re-encoded with sorted keys: `JSONEncoder` orders
+    /// keys by the process's hash seed, and a case must make the same input in every process.
+    static func canonical(_ url: URL) throws -> [UInt8] {
+        let file = try Safetensors.read(contentsOf: url)
+        var metadata = file.metadata
+        let key = "wide_deep.configuration"
+        if let text = metadata[key] {
+            let configuration = try JSONDecoder().decode(WideDeepConfiguration.self, from: Data(text.utf8))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            metadata[key] = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+        }
+        return [UInt8](try Safetensors.encode(file.tensors, metadata: metadata))
     }
 
     public func run(_ input: [UInt8], seed: Int) -> FuzzOutcome {
