@@ -57,6 +57,15 @@ let package = Package(
         // A thin `main`; the module is not named `strata`, which would clash with `Strata` on
         // case-insensitive file systems.
         .executableTarget(name: "StrataCommandLine", dependencies: ["StrataCLI"], path: "Sources/strata"),
+        // Seeded mutation fuzzing of the file readers: the library holds the mutator and one
+        // target per reader (run by the tests), strata-fuzz the long runs (Tools/fuzz.sh).
+        .target(name: "StrataFuzzing", dependencies: [
+            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataCLI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "strata-fuzz", dependencies: [
+            "StrataFuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Tools/Fuzz"),
         .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
@@ -88,6 +97,7 @@ let package = Package(
         .testTarget(name: "StrataCLITests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),
         .testTarget(name: "StrataTrainingTests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),
     ]

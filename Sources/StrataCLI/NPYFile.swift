@@ -16,6 +16,9 @@ public enum NPYError: Error, Equatable, CustomStringConvertible {
     case fortranOrder
     /// Bytes after the data.
     case trailingBytes(Int)
+    /// A shape whose element count (zero dimensions counted as one) overflows or passes
+    /// `NPYFile.maximumElementCount`.
+    case tooLarge(shape: [Int])
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum NPYError: Error, Equatable, CustomStringConvertible {
         case .unsupportedDType(let descr): "unsupported NPY dtype '\(descr)' (<f4, <f8 and |u1 are read)"
         case .fortranOrder: "Fortran-order NPY arrays are not supported (save a C-order array)"
         case .trailingBytes(let count): "\(count) bytes after the NPY array's data"
+        case .tooLarge(let shape): "NPY shape \(shape) holds more than \(NPYFile.maximumElementCount) elements"
         }
     }
 }
@@ -39,6 +43,12 @@ public enum NPYFile {
         public var values: [Double]
     }
 
+    /// The most elements an array may hold: 2^31 (16 GiB of float64), far above any image batch.
+    public static let maximumElementCount = 1 << 31
+
+    /// Parses the bytes of an `.npy` file.
+    /// - Throws: `NPYError` for anything but a well-formed array of a supported dtype whose data
+    ///   fills the file exactly.
     public static func parse(_ data: Data) throws(NPYError) -> Array {
         let bytes = [UInt8](data)
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
@@ -71,7 +81,16 @@ public enum NPYFile {
         case "|u1", "<u1": width = 1
         default: throw .unsupportedDType(descr)
         }
-        let count = shape.reduce(1, *)
+        // Multiply with overflow checks: a lying header must not trap or wrap around to a small size.
+        // Zero dimensions count as one in the span, so that (0, 2^40, 2^40), which holds nothing,
+        // cannot overflow the strides of a tensor made from it either.
+        var count = 1, span = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            let (spanned, spanOverflow) = span.multipliedReportingOverflow(by: max(dimension, 1))
+            guard !overflow, !spanOverflow, spanned <= maximumElementCount else { throw .tooLarge(shape: shape) }
+            (count, span) = (product, spanned)
+        }
         let expected = dataStart + count * width
         guard bytes.count >= expected else { throw .truncated(expectedBytes: expected, foundBytes: bytes.count) }
         guard bytes.count == expected else { throw .trailingBytes(bytes.count - expected) }

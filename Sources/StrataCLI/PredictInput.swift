@@ -6,25 +6,46 @@ import StrataData
 /// with or without a header) or NPY (`<f4`, `<f8` or `|u1`, shape `[N, 28, 28]`, `[N, 784]` or
 /// `[N, 1, 28, 28]`). All hold pixel values 0...255, scaled by 1/255 as in training.
 public enum PredictInput {
+    /// The file formats `load` reads.
+    public enum Format: String, Sendable, CaseIterable {
+        case idx, csv, npy
+
+        /// The format a file's extension names: `.npy`, `.csv`, anything else IDX.
+        public init(pathExtension: String) {
+            self = Format(rawValue: pathExtension.lowercased()) ?? .idx
+        }
+    }
+
+    /// What the images must satisfy before scaling, in every format: `[N, 1, 28, 28]` with
+    /// N > 0, each pixel a finite number in 0...255.
+    public static let requirements = ImageDataRequirements(imageShape: [1, 28, 28], classCount: FashionMNIST.classNames.count)
+
     /// The images as float32 `[N, 1, 28, 28]`; the format is chosen by the extension (`.npy`,
     /// `.csv`, anything else IDX).
     /// - Throws: `CLIError.unreadableFile` naming the file and the reason.
     public static func load(_ path: String) throws(CLIError) -> Tensor {
         let url = URL(fileURLWithPath: path)
-        let fail = { (reason: String) in CLIError.unreadableFile(path: path, reason: reason) }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw fail(error.localizedDescription) }
+        do { data = try Data(contentsOf: url) } catch { throw .unreadableFile(path: path, reason: error.localizedDescription) }
+        return try images(in: data, format: Format(pathExtension: url.pathExtension), path: path)
+    }
+
+    /// The images in the bytes of a file in `format` (`path` names it in errors), decoded, then
+    /// checked against `requirements`, then scaled by 1/255: float32 `[N, 1, 28, 28]`.
+    /// - Throws: `CLIError.unreadableFile` naming the file and the reason.
+    public static func images(in data: Data, format: Format, path: String) throws(CLIError) -> Tensor {
+        let fail = { (reason: String) in CLIError.unreadableFile(path: path, reason: reason) }
         let values: [Double], shape: [Int]
-        switch url.pathExtension.lowercased() {
-        case "npy":
+        switch format {
+        case .npy:
             do {
                 let array = try NPYFile.parse(data)
                 (values, shape) = (array.values, array.shape)
             } catch { throw fail(error.description) }
-        case "csv":
+        case .csv:
             guard let text = String(data: data, encoding: .utf8) else { throw fail("not UTF-8 text") }
             (values, shape) = try csv(text, fail: fail)
-        default:
+        case .idx:
             let tensor: Tensor
             do { tensor = try IDXFile.parse(data) } catch { throw fail(String(describing: error)) }
             (values, shape) = (tensor.cast(to: .float64).scalars(as: Double.self), tensor.shape)
@@ -33,6 +54,9 @@ public enum PredictInput {
               [[count, 28, 28], [count, 784], [count, 1, 28, 28]].contains(shape) else {
             throw fail("expected images [N, 28, 28], [N, 784] or [N, 1, 28, 28] with N > 0, got \(shape)")
         }
+        do {
+            try requirements.validate(images: Tensor(values, shape: [count, 1, 28, 28]), labels: nil)
+        } catch { throw fail(error.description) }
         return Tensor(values.map { Float($0 / 255) }, shape: [count, 1, 28, 28])
     }
 

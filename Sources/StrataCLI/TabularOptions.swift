@@ -31,6 +31,10 @@ public struct TabularOptions: ParsableArguments {
             help: "wide-deep: the wide part's learning rate, FTRL's alpha (default: \(defaults(\.learningRate)); --lr is the deep part's, Adam).")
     public var wideLearningRate: Double?
 
+    @Option(name: .customLong("non-finite"),
+            help: "wide-deep: what a nan, inf or overflowing (1e999) number in a numeric column does: reject (an error naming its row and column, the default) or missing.")
+    public var nonFinite: NonFiniteNumbers?
+
     public init() {}
 
     /// The options as saved in `settings.json`, with the wide optimizer's defaults filled in.
@@ -41,7 +45,7 @@ public struct TabularOptions: ParsableArguments {
         return TabularSettings(target: target ?? "", categorical: categoricalColumns, numeric: numericColumns,
                                ignore: ignoredColumns, crosses: cross, parts: parts, wideOptimizer: wideOptimizer,
                                l1Strength: l1 ?? defaults.l1Strength, l2Strength: l2 ?? defaults.l2Strength,
-                               wideLearningRate: wideLearningRate ?? defaults.learningRate)
+                               wideLearningRate: wideLearningRate ?? defaults.learningRate, nonFinite: nonFinite)
     }
 
     /// Each wide optimizer's default of one setting, for the help text: "ftrl 0.1, proximal 2".
@@ -72,6 +76,7 @@ public struct TabularOptions: ParsableArguments {
     public func validate(forTabularModel tabular: Bool) throws {
         // For wide-deep the values are checked with the settings (`TabularSettings.validate()`).
         guard !tabular else { return }
+        if nonFinite != nil { throw ValidationError("--non-finite is for --model wide-deep") }
         if target != nil || categorical != nil || numeric != nil || ignore != nil || !cross.isEmpty {
             throw ValidationError("--target, --categorical, --numeric, --ignore and --cross are for --model wide-deep")
         }
@@ -96,4 +101,9 @@ public struct TabularSettings: Codable, Sendable, Equatable {
     public var l1Strength: Double
     public var l2Strength: Double
     public var wideLearningRate: Double
+    /// How non-finite numbers in numeric columns were read (`--non-finite`); nil, as in runs
+    /// written before it existed, is `.reject`.
+    public var nonFinite: NonFiniteNumbers? = nil
 }
+
+extension NonFiniteNumbers: ExpressibleByArgument {}

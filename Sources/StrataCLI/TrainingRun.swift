@@ -56,6 +56,10 @@ public struct TrainingRun {
             let classes = settings.classes ?? Array(0..<(folder?.input.classNames.count ?? 10))
             training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: seeds.selection)
             test = test.selectingClasses(classes)
+            // The files hold images (FashionMNIST.requirements), but a selection may leave none.
+            for (split, dataset) in [("training", training), ("test", test)] where dataset.count == 0 {
+                throw CLIError.invalidSetting("the \(split) split holds no images of --classes \(classes)")
+            }
         }
         let validationSplit = settings.validationSplit ?? .defaultImages(trainingCount: training.count)
         let (trainingPart, validation) = try validationSplit.split(training, seed: seeds.validation)

@@ -41,7 +41,7 @@ public struct WideDeepRun {
         var kinds: [String: CSVColumnKind] = [:]
         for name in tabular.categorical { kinds[name] = .categorical }
         for name in tabular.numeric { kinds[name] = .numeric }
-        var table = try Self.readTable(settings.dataset, columnKinds: kinds)
+        var table = try Self.readTable(settings.dataset, columnKinds: kinds, nonFinite: tabular.nonFinite ?? .reject)
         if let limit = settings.limit, limit < table.rowCount { table = table.selecting(rows: Array(0..<limit)) }
         let seeds = RunSeeds(settings.seed)
         let testSplit = splitIndices(count: table.rowCount, fractions: [0.8, 0.2], seed: seeds.selection)
@@ -119,14 +119,19 @@ public struct WideDeepRun {
     }
 
     /// A CSV file as a table, its errors as `CLIError`s.
-    static func readTable(_ path: String, columnKinds: [String: CSVColumnKind] = [:]) throws(CLIError) -> CSVTable {
+    static func readTable(_ path: String, columnKinds: [String: CSVColumnKind] = [:],
+                          nonFinite: NonFiniteNumbers) throws(CLIError) -> CSVTable {
         do {
-            return try CSVTable(contentsOf: URL(fileURLWithPath: path), columnKinds: columnKinds)
+            return try CSVTable(contentsOf: URL(fileURLWithPath: path), columnKinds: columnKinds, nonFinite: nonFinite)
         } catch let error {
-            if case .unreadableFile = error {
+            switch error {
+            case .unreadableFile:
                 throw .unreadableFile(path: path, reason: "\(error) (wide-deep reads a CSV file: --dataset FILE.csv)")
+            case .nonFiniteValue:
+                throw .tabularData("\(error.description) (--non-finite missing reads such cells as missing)")
+            default:
+                throw .tabularData(error.description)
             }
-            throw .tabularData(error.description)
         }
     }
 
@@ -178,10 +183,12 @@ public struct WideDeepRun {
         return (model, encoder)
     }
 
-    /// Loss, accuracy and ROC AUC of saved weights on every row of a labelled CSV file.
-    public static func evaluate(weights: String, dataset: String) throws(CLIError) -> BinaryEvaluation {
+    /// Loss, accuracy and ROC AUC of saved weights on every row of a labelled CSV file
+    /// (`nonFinite`: what a NaN or infinite number in a numeric column does).
+    public static func evaluate(weights: String, dataset: String,
+                                nonFinite: NonFiniteNumbers = .reject) throws(CLIError) -> BinaryEvaluation {
         let (model, encoder) = try load(weights: weights)
-        let table = try readTable(dataset)
+        let table = try readTable(dataset, nonFinite: nonFinite)
         let data: TabularData
         do {
             data = try encoder.encode(table)
@@ -201,10 +208,12 @@ public struct WideDeepRun {
         public var truth: String?
     }
 
-    /// Predictions for the first `count` rows of a CSV file (the target column is optional).
-    public static func predict(weights: String, input: String, count: Int) throws(CLIError) -> [Prediction] {
+    /// Predictions for the first `count` rows of a CSV file (the target column is optional;
+    /// `nonFinite`: what a NaN or infinite number in a numeric column does).
+    public static func predict(weights: String, input: String, count: Int,
+                               nonFinite: NonFiniteNumbers = .reject) throws(CLIError) -> [Prediction] {
         let (model, encoder) = try load(weights: weights)
-        var table = try readTable(input)
+        var table = try readTable(input, nonFinite: nonFinite)
         if count < table.rowCount { table = table.selecting(rows: Array(0..<count)) }
         let data: TabularData
         do {

@@ -40,7 +40,7 @@ public enum IDXFile {
     public static func parse(_ bytes: Data) throws -> Tensor {
         let data: Data
         if Gzip.isCompressed(bytes) {
-            do { data = try Gzip.decompress(bytes) } catch let error as GzipError { throw IDXError.decompression(error.description) }
+            do { data = try Gzip.decompress(bytes) } catch { throw IDXError.decompression(error.description) }
         } else {
             data = bytes
         }
@@ -66,12 +66,17 @@ public enum IDXFile {
             let p = 4 + 4 * axis
             shape.append(Int(raw[p]) << 24 | Int(raw[p + 1]) << 16 | Int(raw[p + 2]) << 8 | Int(raw[p + 3]))
         }
-        // Multiply with overflow checks: a lying header must not wrap around to a small size.
-        var count = 1
+        // Multiply with overflow checks: a lying header must not wrap around to a small size. The
+        // span (zero dimensions counted as one) bounds the strides too, which [0, 2^31, 2^31]
+        // would overflow although it holds no element.
+        var count = 1, span = 1
         for dimension in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= Int(Int32.max) * 16 else { throw IDXError.badMagic("dimensions \(shape) are implausibly large") }
-            count = product
+            let (spanned, spanOverflow) = span.multipliedReportingOverflow(by: max(dimension, 1))
+            guard !overflow, !spanOverflow, spanned <= Int(Int32.max) * 16 else {
+                throw IDXError.badMagic("dimensions \(shape) are implausibly large")
+            }
+            (count, span) = (product, spanned)
         }
         let needed = headerSize + count * elementSize
         guard raw.count >= needed else { throw IDXError.truncated(expectedBytes: needed, actualBytes: raw.count) }

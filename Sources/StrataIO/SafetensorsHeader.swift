@@ -87,7 +87,9 @@ struct SafetensorsHeader {
         let shapeText = "[" + dimensionValues.map { if case .number(let text) = $0 { text } else { $0.kindName } }
             .joined(separator: ", ") + "]"
         var shape: [Int] = []
-        var byteCount = dtype.byteSize
+        // The span counts zero dimensions as one: [0, 2^40, 2^40] holds no byte, but the strides
+        // of a tensor of that shape would overflow (found by strata-fuzz).
+        var byteCount = dtype.byteSize, span = dtype.byteSize
         for value in dimensionValues {
             let dimension: Int
             switch integer(value) {
@@ -97,8 +99,9 @@ struct SafetensorsHeader {
             case .notInteger: throw .invalidShape(name: name, reason: "\(shapeText) has a dimension that is not an integer")
             }
             let (product, overflow) = byteCount.multipliedReportingOverflow(by: dimension)
-            guard !overflow else { throw .shapeOverflow(name: name, shape: shapeText) }
-            byteCount = product
+            let (spanned, spanOverflow) = span.multipliedReportingOverflow(by: max(dimension, 1))
+            guard !overflow, !spanOverflow else { throw .shapeOverflow(name: name, shape: shapeText) }
+            (byteCount, span) = (product, spanned)
             shape.append(dimension)
         }
 

@@ -50,19 +50,29 @@ func loadsTheFashionMNISTTrainingSplit() throws {
     }
 }
 
+/// An IDX file of unsigned bytes: magic, rank, big-endian dimensions, then the data.
+func idxBytes(dimensions: [Int], bytes: [UInt8], type: UInt8 = 0x08) -> Data {
+    var data = Data([0, 0, type, UInt8(dimensions.count)])
+    for dimension in dimensions { withUnsafeBytes(of: UInt32(dimension).bigEndian) { data.append(contentsOf: $0) } }
+    data.append(contentsOf: bytes)
+    return data
+}
+
 @Test func mismatchedImageAndLabelFilesThrow() throws {
     // A directory with 2 images but 3 labels (tiny IDX files written here).
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-fashion-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let images = Data([0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 10, 20])
-    let labels = Data([0, 0, 0x08, 1, 0, 0, 0, 3, 1, 2, 3])
+    let images = idxBytes(dimensions: [2, 28, 28], bytes: Array(repeating: 10, count: 784) + Array(repeating: 20, count: 784))
+    let labelsURL = directory.appendingPathComponent("t10k-labels-idx1-ubyte")
     try images.write(to: directory.appendingPathComponent("t10k-images-idx3-ubyte"))
-    try labels.write(to: directory.appendingPathComponent("t10k-labels-idx1-ubyte"))
-    #expect(throws: FashionMNIST.LoadError.self) { try FashionMNIST.load(.test, directory: directory) }
+    try idxBytes(dimensions: [3], bytes: [1, 2, 3]).write(to: labelsURL)
+    #expect(throws: FashionMNIST.InvalidFile(path: labelsURL.path, problem: .wrongLabelShape(found: [3], imageCount: 2))) {
+        try FashionMNIST.load(.test, directory: directory)
+    }
     // With matching counts the same directory loads, as [count, 1, height, width].
-    try Data([0, 0, 0x08, 1, 0, 0, 0, 2, 4, 9]).write(to: directory.appendingPathComponent("t10k-labels-idx1-ubyte"))
+    try idxBytes(dimensions: [2], bytes: [4, 9]).write(to: labelsURL)
     let loaded = try FashionMNIST.load(.test, directory: directory)
-    #expect(loaded.inputs.shape == [2, 1, 1, 1])
+    #expect(loaded.inputs.shape == [2, 1, 28, 28])
     #expect(loaded.labels.scalars(as: Int64.self) == [4, 9])
 }

@@ -138,6 +138,18 @@ private func withTemporaryDirectory<Result>(_ body: (URL) throws -> Result) thro
     }
 }
 
+@Test func aZeroDimensionDoesNotHideHugeOnes() {
+    // [3, 0, 2^32 - 1, 2^32 - 1] holds no element, but its strides would overflow Int; strata-fuzz
+    // found this as a trap in the tensor's creation (idx, seed 2026, cases 748 and 11766).
+    let header = Data([0, 0, 0x08, 4, 0, 0, 0, 3, 0, 0, 0, 0] + Array(repeating: 0xFF, count: 8))
+    #expect {
+        try IDXFile.parse(header)
+    } throws: { error in
+        guard case .badMagic(let detail)? = error as? IDXError else { return false }
+        return detail.contains("implausibly large")
+    }
+}
+
 @Test func corruptGzipThrowsADecompressionError() {
     // The CRC-32 in the trailer no longer matches the data.
     #expect {

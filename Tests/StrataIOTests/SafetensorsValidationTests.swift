@@ -90,6 +90,9 @@ func entry(_ name: String, dtype: String = "F32", shape: String = "[1]", offsets
     // A dimension past Int64.max overflows on its own.
     #expect(parseError(header: "{\(entry("a", shape: "[99999999999999999999]"))}", dataByteCount: 4)
             == .shapeOverflow(name: "a", shape: "[99999999999999999999]"))
+    // A zero dimension makes no bytes, but the others would still overflow the tensor's strides.
+    #expect(parseError(header: "{\(entry("a", shape: "[0,1099511627776,1099511627776]", offsets: "[0,0]"))}", dataByteCount: 0)
+            == .shapeOverflow(name: "a", shape: "[0, 1099511627776, 1099511627776]"))
 }
 
 @Test func safetensorsRejectsOffsetsThatAreNotABeginEndPair() {

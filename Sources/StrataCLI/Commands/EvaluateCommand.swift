@@ -26,9 +26,14 @@ public struct EvaluateCommand: ParsableCommand {
     @Flag(help: "With an image folder: leave out (and count) files that are not decodable images instead of stopping.")
     var skipBadImages = false
 
+    @Option(name: .customLong("non-finite"),
+            help: "wide-deep: what a nan, inf or overflowing (1e999) number in a numeric column does: reject (the default) or missing.")
+    var nonFinite: NonFiniteNumbers?
+
     public init() {}
 
     public func validate() throws {
+        if model != .wideDeep, nonFinite != nil { throw ValidationError("--non-finite applies to wide-deep, not the image models") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive, got \(limit)") }
         if model == .wideDeep, classes != nil { throw ValidationError("--classes applies to the image models, not wide-deep") }
     }
@@ -36,7 +41,7 @@ public struct EvaluateCommand: ParsableCommand {
     public func run() throws {
         if model == .wideDeep {
             // The rows of a labelled CSV file, encoded by the encoder saved with the weights.
-            let result = try WideDeepRun.evaluate(weights: weights, dataset: dataset)
+            let result = try WideDeepRun.evaluate(weights: weights, dataset: dataset, nonFinite: nonFinite ?? .reject)
             print(String(format: "accuracy %.4f, ROC AUC %@, loss %.4f (%d rows)", result.accuracy,
                          result.rocAUC.map { String(format: "%.4f", $0) } ?? "- (one class)", result.loss, result.count))
             return

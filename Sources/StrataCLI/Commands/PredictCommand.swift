@@ -33,9 +33,14 @@ public struct PredictCommand: ParsableCommand {
             transform: TrainCommand.parseClasses)
     var classes: [Int]?
 
+    @Option(name: .customLong("non-finite"),
+            help: "wide-deep: what a nan, inf or overflowing (1e999) number in a numeric column does: reject (the default) or missing.")
+    var nonFinite: NonFiniteNumbers?
+
     public init() {}
 
     public func validate() throws {
+        if model != .wideDeep, nonFinite != nil { throw ValidationError("--non-finite applies to wide-deep, not the image models") }
         guard count > 0 else { throw ValidationError("--count must be positive, got \(count)") }
         if model == .wideDeep, classes != nil { throw ValidationError("--classes applies to the image models, not wide-deep") }
         if input.count > 1 && !input.allSatisfy(Self.isImageFile) {
@@ -79,7 +84,8 @@ public struct PredictCommand: ParsableCommand {
     public func run() throws {
         if model == .wideDeep {
             // The first --count rows of --input (or --dataset), a CSV file; the target column is optional.
-            let rows = try WideDeepRun.predict(weights: weights, input: input.first ?? dataset, count: count)
+            let rows = try WideDeepRun.predict(weights: weights, input: input.first ?? dataset, count: count,
+                                               nonFinite: nonFinite ?? .reject)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

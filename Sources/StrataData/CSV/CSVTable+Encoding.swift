@@ -26,19 +26,15 @@ extension CSVTable {
         return ImputedColumn(values: values, fill: filler, imputedRows: imputedRows)
     }
 
-    /// The numbers of a column, nil where its cell is missing.
-    /// - Throws: `notNumeric` when a present cell is not a number (a categorical column).
+    /// The numbers of a column, nil where its cell is missing: a numeric column's values as
+    /// parsed and checked when the table was read; a categorical column's cells parsed now, by
+    /// the same rules.
+    /// - Throws: `notNumeric` when a present cell is not a number (a categorical column),
+    ///   `nonFiniteValue` for NaN or an infinity unless the table was read with `nonFinite: .missing`.
     public func numbers(of name: String) throws(CSVError) -> [Double?] {
-        var numbers: [Double?] = []
-        for (row, cell) in try values(of: name).enumerated() {
-            guard let cell else {
-                numbers.append(nil)
-                continue
-            }
-            guard let number = Self.number(cell) else { throw .notNumeric(column: name, row: row, value: cell) }
-            numbers.append(number)
-        }
-        return numbers
+        let index = try columnIndex(name)
+        if let numbers = parsedNumbers(at: index) { return numbers }
+        return try Self.parse(column: index, named: name, of: rows, missingMarkers: missingMarkers, nonFinite: nonFinite)
     }
 
     /// A vocabulary of a column's present values (any kind: numeric codes are labels too).

@@ -49,10 +49,9 @@ public struct TabularEncoder: Codable, Sendable, Equatable {
         var (means, deviations, boundaries) = ([Double](), [Double](), [[Double]]())
         for name in schema.numeric {
             let present = try Self.numbers(table, name).compactMap { $0 }
-            let mean = present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)
-            let variance = present.isEmpty ? 0 : present.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(present.count)
+            let (mean, deviation) = Self.meanAndDeviation(present)
             means.append(mean)
-            deviations.append(variance > 0 ? variance.squareRoot() : 1)
+            deviations.append(deviation)
             boundaries.append(Self.quantileBoundaries(present, buckets: schema.numericBuckets))
         }
         (self.means, standardDeviations, bucketBoundaries) = (means, deviations, boundaries)
@@ -109,8 +108,12 @@ public struct TabularEncoder: Codable, Sendable, Equatable {
         for (column, name) in schema.numeric.enumerated() {
             let values = try Self.numbers(table, name)
             for row in 0..<rows {
-                numeric[row * schema.numeric.count + column] =
-                    Float(values[row].map { ($0 - means[column]) / standardDeviations[column] } ?? 0)
+                guard let value = values[row] else { continue }
+                // A finite value can still leave float32's range once standardized (1e300 in a
+                // column whose training values are all 0): a typed error, not an infinite input.
+                let standardized = Float((value - means[column]) / standardDeviations[column])
+                guard standardized.isFinite else { throw .valueOutOfRange(column: name, row: row, value: value) }
+                numeric[row * schema.numeric.count + column] = standardized
             }
             numericBuckets.append(values.map { $0.map { bucket(of: $0, column: column) } ?? 0 })
         }
@@ -163,6 +166,23 @@ public struct TabularEncoder: Codable, Sendable, Equatable {
 
     /// What a missing component of a hashed cross contributes to its key.
     static let missingToken = "\u{0}"
+
+    /// The mean and (population) standard deviation of `values`, 1 for a constant column; both
+    /// (0, 1) without values. Finite values too large to sum or square directly are scaled by
+    /// their largest magnitude M first; then |mean| <= M and the deviation <= M, so both are finite.
+    static func meanAndDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) {
+        guard !values.isEmpty else { return (0, 1) }
+        let count = Double(values.count)
+        var mean = values.reduce(0, +) / count
+        var variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count
+        var scale = 1.0
+        if !mean.isFinite || !variance.isFinite {
+            scale = values.reduce(0) { max($0, abs($1)) }
+            mean = values.reduce(0) { $0 + $1 / scale } / count
+            variance = values.reduce(0) { $0 + ($1 / scale - mean) * ($1 / scale - mean) } / count
+        }
+        return (mean * scale, variance > 0 ? variance.squareRoot() * scale : 1)
+    }
 
     /// The wide bucket of a numeric value: 1 + the number of boundaries at or below it.
     func bucket(of value: Double, column: Int) -> Int {

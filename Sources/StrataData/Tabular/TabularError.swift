@@ -16,6 +16,8 @@ public enum TabularError: Error, Equatable, CustomStringConvertible {
     case invalidCross(String)
     /// A setting out of its range (hash buckets, numeric buckets).
     case invalidSetting(String)
+    /// A numeric value that leaves float32's range once standardized by the training statistics.
+    case valueOutOfRange(column: String, row: Int, value: Double)
     /// A saved encoder that cannot be decoded.
     case unreadableEncoder(String)
     /// A saved encoder with a field out of range or at odds with its schema (`field` names it,
@@ -35,6 +37,8 @@ public enum TabularError: Error, Equatable, CustomStringConvertible {
         case .duplicateFeature(let name): "tabular: column \"\(name)\" is listed twice (or is the target)"
         case .invalidCross(let reason): "tabular: bad cross: \(reason)"
         case .invalidSetting(let reason): "tabular: \(reason)"
+        case .valueOutOfRange(let column, let row, let value):
+            "tabular: row \(row) of numeric column \"\(column)\" holds \(value), beyond float32's range once standardized"
         case .unreadableEncoder(let reason): "tabular: cannot decode the saved encoder: \(reason)"
         case .invalidEncoder(let field, let reason): "tabular: the saved encoder's \(field) \(reason)"
         }

@@ -70,7 +70,8 @@ public struct TabularSchema: Codable, Sendable, Equatable {
         } catch {
             throw .csv(error)
         }
-        let features = zip(table.columnNames, table.columnKinds).filter { $0.0 != target && !excluded.contains($0.0) }
+        let left = Set(excluded + [target])
+        let features = zip(table.columnNames, table.columnKinds).filter { !left.contains($0.0) }
         let schema = TabularSchema(target: target, numeric: features.filter { $0.1 == .numeric }.map(\.0),
                                    categorical: features.filter { $0.1 == .categorical }.map(\.0), crosses: crosses,
                                    numericBuckets: numericBuckets, positiveLabel: positiveLabel)

@@ -9,7 +9,8 @@ public struct BinaryEvaluation: Sendable, Equatable {
     public var loss: Double
     /// The fraction of rows whose predicted probability is on their label's side of 0.5.
     public var accuracy: Double
-    /// nil when the rows hold only one class (the curve is undefined).
+    /// nil when the rows hold only one class, or a probability is NaN (a diverged model): the
+    /// curve is undefined.
     public var rocAUC: Double?
     public var count: Int
 }
@@ -88,7 +89,8 @@ public struct WideDeepTrainer {
         let p = probabilities.scalars(as: Double.self), t = labels.scalars(as: Double.self)
         let correct = zip(p, t).count { probability, label in (probability >= 0.5) == (label == 1) }
         let positives = t.count { $0 == 1 }
-        let auc = positives > 0 && positives < t.count ? rocAUC(scores: probabilities, labels: labels) : nil
+        let ranked = positives > 0 && positives < t.count && !p.contains { $0.isNaN }
+        let auc = ranked ? rocAUC(scores: probabilities, labels: labels) : nil
         return BinaryEvaluation(loss: loss, accuracy: Double(correct) / Double(t.count), rocAUC: auc, count: t.count)
     }
 
