@@ -38,12 +38,28 @@ public enum TrainingCheckpointError: Error, Equatable, CustomStringConvertible {
     case epochOutOfRange(Int)
     /// The saved learning rate is negative, infinite or NaN.
     case learningRateOutOfRange(Double)
+    /// A weight or optimizer-state tensor holds NaN or infinity, at `index` in row-major order.
+    case nonFiniteTensor(section: String, name: String, index: Int)
 
     public var description: String {
         switch self {
+        case .nonFiniteTensor(let section, let name, let index):
+            "checkpoint: \(section)/\(name) holds a value that is not finite (element \(index))"
         case .epochOutOfRange(let epoch):
             "checkpoint: epoch \(epoch) is outside 0..<\(TrainingCheckpoint.maximumEpochCount)"
         case .learningRateOutOfRange(let rate): "checkpoint: learning rate \(rate) is not a finite non-negative number"
+        }
+    }
+}
+
+extension TrainingCheckpointError {
+    /// Throws `.nonFiniteTensor` for the first floating-point tensor of `tensors` (sorted by name)
+    /// that holds NaN or infinity: a resumed run would train on it and every loss would be NaN.
+    static func checkFinite(_ tensors: [String: Tensor], section: String) throws(TrainingCheckpointError) {
+        for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) where tensor.dtype.isFloatingPoint {
+            if let index = tensor.cast(to: .float64).scalars(as: Double.self).firstIndex(where: { !$0.isFinite }) {
+                throw .nonFiniteTensor(section: section, name: name, index: index)
+            }
         }
     }
 }

@@ -41,3 +41,31 @@ import Testing
     #expect(trainer.nextEpoch == 0)
     #expect(bitwiseEqual(trainer.model.stateDictionary(), before))
 }
+
+/// A checkpoint whose weights or optimizer state hold NaN or infinity would resume into a run
+/// whose every loss is NaN: resume names the tensor and changes nothing.
+@Test func resumingFromNonFiniteWeightsOrStateThrowsAndChangesNothing() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let saver = try CheckpointSaver(directory: directory)
+    var trained = makeTrainer(callbacks: [saver])
+    try trained.fit(epochs: 1)
+    let saved = try Checkpoint.read(contentsOf: saver.url(forEpoch: 0))
+
+    for (section, value) in [(TrainingCheckpoint.modelSection, Double.nan), (TrainingCheckpoint.optimizerSection, .infinity)] {
+        var corrupted = saved
+        var tensors = try saved.section(section)
+        let name = try #require(tensors.keys.sorted().first { tensors[$0]!.dtype.isFloatingPoint && tensors[$0]!.scalarCount > 1 })
+        var values = tensors[name]!.cast(to: .float64).scalars(as: Double.self)
+        values[1] = value
+        tensors[name] = Tensor(values, shape: tensors[name]!.shape).cast(to: tensors[name]!.dtype)
+        corrupted[section] = tensors
+        var trainer = makeTrainer()
+        let before = trainer.model.stateDictionary()
+        #expect(throws: TrainingCheckpointError.nonFiniteTensor(section: section, name: name, index: 1)) {
+            try trainer.resume(from: corrupted)
+        }
+        #expect(trainer.nextEpoch == 0)
+        #expect(bitwiseEqual(trainer.model.stateDictionary(), before))
+    }
+}
