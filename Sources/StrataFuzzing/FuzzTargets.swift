@@ -1,5 +1,5 @@
 /// The targets `strata-fuzz --target` knows, by name, in the order `all` runs them. Adding a
-/// reader (ONNX, images, HTTP requests) is one `FuzzTarget` and one entry here.
+/// reader (ONNX, HTTP requests) is one `FuzzTarget` and one entry here.
 public enum FuzzTargets {
     /// Each target's name and how to make it (some write a seed file first).
     public static let makers: [(name: String, make: @Sendable () throws -> any FuzzTarget)] = [
@@ -10,6 +10,7 @@ public enum FuzzTargets {
         ("safetensors", { try SafetensorsFuzzTarget() }),
         ("checkpoint", { try CheckpointFuzzTarget() }),
         ("settings", { try SettingsFuzzTarget() }),
+        ("image", { ImageFuzzTarget() }),
     ]
 
     /// The target names.
