@@ -24,7 +24,7 @@ public struct DatasetSource: Codable, Sendable, Equatable {
         } catch let error as FashionMNIST.LoadError {
             throw .datasetNotFound(error.description)
         } catch {
-            throw .unreadableFile(path: directory.path, reason: String(describing: error))
+            throw .unreadableFile(path: directory.path, reason: FileProblem(error).description)
         }
         guard let limit, limit < dataset.count else { return dataset }
         return TensorDataset(inputs: dataset.inputs[0..<limit], labels: dataset.labels[0..<limit])

@@ -26,7 +26,7 @@ public enum PredictInput {
     public static func load(_ path: String) throws(CLIError) -> Tensor {
         let url = URL(fileURLWithPath: path)
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .unreadableFile(path: path, reason: error.localizedDescription) }
+        do { data = try Data(contentsOf: url) } catch { throw .unreadableFile(path: path, reason: FileProblem(error).description) }
         return try images(in: data, format: Format(pathExtension: url.pathExtension), path: path)
     }
 
