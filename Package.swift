@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN", "StrataIO", "StrataOptimizers"]),
         // Fixtures/Images: crops of scikit-learn's sample photographs and Pillow's decodes of them
         // (Tools/make_image_fixtures.py).
-        .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData", "StrataIO"],
+        .testTarget(name: "StrataDataTests", dependencies: ["Strata", "StrataData", "StrataIO", "CZlib"],
                     resources: [.copy("Fixtures/Images")]),
         // The resume test trains a model across a checkpoint, so it needs every layer above IO.
         // PyTorchWeightsTests load state_dicts that PyTorch wrote (Tools/make_interop_fixtures.py).
@@ -95,7 +95,7 @@ let package = Package(
                     resources: [.copy("Fixtures/PyTorch")]),
         .testTarget(name: "StrataOptimizersTests", dependencies: ["Strata", "StrataNN", "StrataOptimizers"]),
         .testTarget(name: "StrataCLITests",
-                    dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining",
+                    dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining", "CZlib",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),
         .testTarget(name: "StrataTrainingTests",

@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 import Strata
 import StrataData
@@ -51,7 +52,7 @@ func rgbPNG(width: Int, height: Int, pixels: [UInt8]) -> Data {
     var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     for (type, body) in [("IHDR", header), ("IDAT", zlib), ("IEND", [])] {
         let typed = Array(type.utf8) + body
-        png += bigEndian(UInt32(body.count)) + typed + bigEndian(crc32(typed))
+        png += bigEndian(UInt32(body.count)) + typed + bigEndian(pngCRC(typed))
     }
     return Data(png)
 }
@@ -60,12 +61,5 @@ private func bigEndian(_ value: UInt32) -> [UInt8] {
     [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
 }
 
-/// CRC-32 (ISO 3309, reflected polynomial 0xEDB88320) bit by bit, as PNG's chunks carry.
-private func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for byte in bytes {
-        crc ^= UInt32(byte)
-        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-    }
-    return ~crc
-}
+/// PNG's chunk CRC-32 (ISO 3309), by zlib as the PNG writer computes it.
+private func pngCRC(_ bytes: [UInt8]) -> UInt32 { UInt32(crc32(0, bytes, uInt(bytes.count))) }
