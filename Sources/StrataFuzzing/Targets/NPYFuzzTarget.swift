@@ -39,18 +39,6 @@ public struct NPYFuzzTarget: FuzzTarget {
     }
 
     public func run(_ input: [UInt8], seed: Int) -> FuzzOutcome {
-        let images: Tensor
-        do {
-            images = try PredictInput.images(in: Data(input), format: .npy, path: "fuzz.npy")
-        } catch {
-            return classify(error, typed: [CLIError.self])
-        }
-        guard images.rank == 4, images.shape[0] > 0, Array(images.shape.dropFirst()) == [1, 28, 28] else {
-            return .silentAcceptance("images \(images.shape)")
-        }
-        if let value = images.scalars(as: Float.self).first(where: { !($0 >= 0 && $0 <= 1) }) {
-            return .silentAcceptance("a scaled pixel is \(value)")
-        }
-        return .accepted
+        predictInputOutcome(input, format: .npy)
     }
 }
