@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "StrataOptimizers", targets: ["StrataOptimizers"]),
         .library(name: "StrataIO", targets: ["StrataIO"]),
         .library(name: "StrataTraining", targets: ["StrataTraining"]),
+        .library(name: "StrataDistributed", targets: ["StrataDistributed"]),
         .executable(name: "strata", targets: ["StrataCommandLine"]),
     ],
     dependencies: [
@@ -46,12 +47,16 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "CStrataImage", dependencies: ["CPNG", "CJPEG"]),
+        // Open MPI opened with dlopen at run time (no MPI headers or library at build time, so the
+        // package builds without MPI); ProcessGroup and gradient buckets over it.
+        .target(name: "CStrataMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "StrataDistributed", dependencies: ["Strata", "CStrataMPI"]),
         .target(name: "StrataNN", dependencies: ["Strata"]),
         .target(name: "StrataData", dependencies: ["Strata", "CZlib", "CStrataImage"]),
         .target(name: "StrataOptimizers", dependencies: ["Strata"]),
         .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
         // The training loop sits above every other library: it drives models, optimizers, data and IO.
-        .target(name: "StrataTraining", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"]),
+        .target(name: "StrataTraining", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataDistributed"]),
         // The `strata` command: its subcommands live in a library so that tests can run them.
         .target(name: "StrataCLI", dependencies: [
             "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining",
@@ -69,6 +74,11 @@ let package = Package(
         .executableTarget(name: "strata-fuzz", dependencies: [
             "StrataFuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tools/Fuzz"),
+        // The data-parallel checks the tests run under mpirun (equivalence, a killed rank) and the
+        // allreduce benchmark.
+        .executableTarget(name: "strata-mpi-check", dependencies: [
+            "Strata", "StrataNN", "StrataOptimizers", "StrataIO", "StrataDistributed", argumentParser,
+        ], path: "Tools/MPICheck"),
         .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata", "StrataTraining", argumentParser], path: "Examples/FitCurve"),
@@ -101,6 +111,8 @@ let package = Package(
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining", "CZlib",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),
+        // The MPI tests run Tools/MPICheck's executable under mpirun; they skip without mpirun.
+        .testTarget(name: "StrataDistributedTests", dependencies: ["Strata", "StrataIO", "StrataDistributed"]),
         .testTarget(name: "StrataTrainingTests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),
     ]
