@@ -110,23 +110,25 @@ for parts in partsToRun {
         let wide = WideOptimizerSettings(optimizer ?? .ftrl, learningRate: wideLearningRate, l1Strength: l1Strength,
                                          l2Strength: l2Strength, beta: beta)
         let name = parts.rawValue + (optimizer.map { " (\($0.rawValue))" } ?? "")
-        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: seed)), seed: seed,
-                                      wide: wide)
+        var trainer = Trainer(task: BinaryTabularPrediction(), model: WideDeep(configuration, generator: RandomGenerator(seed: seed)),
+                              optimizer: BinaryTabularPrediction.optimizer(wide: wide),
+                              trainingData: TabularBatches(training, batchSize: 256, seed: seed), validationData: validation)
         let start = Date()
         var best = (accuracy: 0.0, auc: -1.0, model: trainer.model, epoch: 0)
         for epoch in 1...epochs {
-            let loss = trainer.trainEpoch(on: training)
-            let check = WideDeepTrainer.evaluate(trainer.model, on: validation)
+            let summary = try trainer.fit(epochs: epoch)[0]
+            let auc = summary.validationMetrics[Evaluation.rocAUCKey]
             print(String(format: "%@ epoch %d: training loss %.4f, validation accuracy %.4f, AUC %.4f",
-                         name, epoch, loss, check.accuracy, check.rocAUC ?? .nan))
-            if let auc = check.rocAUC, auc > best.auc { best = (check.accuracy, auc, trainer.model, epoch) }
+                         name, epoch, summary.trainingLoss, summary.validationAccuracy ?? .nan, auc ?? .nan))
+            if let auc, auc > best.auc { best = (summary.validationAccuracy ?? .nan, auc, trainer.model, epoch) }
         }
         let seconds = Date().timeIntervalSince(start)
-        let zeros = WideDeepTrainer.zeroWideWeights(of: best.model)
+        let zeros = BinaryTabularPrediction.zeroWideWeights(of: best.model)
         print(String(format: "%@ best validation epoch %d: accuracy %.4f, AUC %.4f; %d of %d wide weights zero",
                      name, best.epoch, best.accuracy, best.auc, zeros.zero, zeros.total))
         if validationOnly { continue }
-        let result = WideDeepTrainer.evaluate(best.model, on: test)
+        trainer.model = best.model
+        let result = trainer.evaluate(on: test)
         let zeroed = parts == .deep ? "-" : "\(zeros.zero) / \(zeros.total)"
         rows.append("| \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) | "
             + String(format: "%8.4f | %7.4f | ", result.accuracy, result.rocAUC ?? .nan)
