@@ -31,7 +31,8 @@ public struct EpochSummary: Sendable, Equatable {
     public var confusionMatrix: ConfusionMatrix?
     /// The optimizer's base learning rate at the epoch's last step.
     public var learningRate: Double
-    /// The number of optimizer steps (batches) in the epoch.
+    /// The number of optimizer steps (batches) the epoch took: all its batches unless a callback
+    /// returned `stopAfterStep`.
     public var stepCount: Int
     /// The number of training samples seen in the epoch.
     public var sampleCount: Int

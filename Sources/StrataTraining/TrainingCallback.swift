@@ -73,7 +73,8 @@ public protocol TrainingCallback: AnyObject {
     func trainingBegan(_ context: TrainingContext) throws
     /// Before epoch `epoch`'s first step.
     func epochBegan(_ epoch: Int, context: TrainingContext) throws
-    /// After each optimizer step; `.stop` ends training once the epoch is evaluated.
+    /// After each optimizer step; `.stop` ends training once the epoch is evaluated,
+    /// `.stopAfterStep` ends the epoch at once (then it is evaluated) and training.
     func stepEnded(_ step: StepSummary, context: TrainingContext) throws -> TrainingAction
     /// After each epoch's evaluation (the summary is already the last of `context.history`).
     func epochEnded(_ summary: EpochSummary, context: TrainingContext) throws -> TrainingAction
