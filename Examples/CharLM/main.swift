@@ -6,6 +6,7 @@
 //
 //     Tools/install-system-packages.sh fortunes && swift run -c release CharLM
 //     swift run -c release CharLM --text sherlock.txt --minutes 5 --temperature 0.7 --top-k 10
+import ArgumentParser
 import Foundation
 import Strata
 import StrataData
@@ -13,46 +14,41 @@ import StrataNN
 import StrataOptimizers
 import StrataTraining
 
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "CharLM", abstract: "A character-level LSTM language model: train with truncated BPTT, then sample.")
+
+    @Option(help: "The corpus: a text file, or a fortunes directory.")
+    var text = "/usr/share/games/fortunes"
+    @Option(help: "The training time budget in minutes.")
+    var minutes = 4.0
+    @Option(help: "At most this many epochs.")
+    var epochs = 20
+    @Option(help: "The text the sample continues.")
+    var prompt = "The "
+    @Option(help: "The sampling temperature (0: greedy).")
+    var temperature = 0.8
+    @Option(help: "Sample among the K most probable characters only.")
+    var topK: Int?
+
+    func validate() throws {
+        if !(minutes > 0) { throw ValidationError("--minutes needs a positive number") }
+        if epochs <= 0 { throw ValidationError("--epochs needs a positive integer") }
+        if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature needs a number >= 0 (0: greedy)") }
+        if let topK, topK <= 0 { throw ValidationError("--top-k needs a positive integer") }
+    }
+}
+
+let options = Options.parseOrExit()
+let (textPath, minutes, maximumEpochs, prompt) = (options.text, options.minutes, options.epochs, options.prompt)
+let (temperature, topK) = (options.temperature, options.topK)
+// Line-buffered output, so progress shows up live when piped to a file or another program.
 StandardOutput.useLineBuffering()
 
 @MainActor func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("""
-        error: \(message)
-        usage: CharLM [--text FILE|DIR] [--minutes M] [--epochs N] [--prompt TEXT] [--temperature T] [--top-k K]
-
-        """.utf8))
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     exit(2)
-}
-
-var textPath = "/usr/share/games/fortunes"
-var minutes = 4.0
-var maximumEpochs = 20
-var prompt = "The "
-var temperature = 0.8
-var topK: Int?
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    func value() -> String {
-        guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
-        return value
-    }
-    switch argument {
-    case "--text": textPath = value()
-    case "--minutes":
-        guard let parsed = Double(value()), parsed > 0 else { fail("--minutes needs a positive number") }
-        minutes = parsed
-    case "--epochs":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--epochs needs a positive integer") }
-        maximumEpochs = parsed
-    case "--prompt": prompt = value()
-    case "--temperature":
-        guard let parsed = Double(value()), parsed >= 0, parsed.isFinite else { fail("--temperature needs a number >= 0 (0: greedy)") }
-        temperature = parsed
-    case "--top-k":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--top-k needs a positive integer") }
-        topK = parsed
-    default: fail("unknown argument \(argument)")
-    }
 }
 
 let text: String
