@@ -50,7 +50,7 @@ let package = Package(
         // Open MPI opened with dlopen at run time (no MPI headers or library at build time, so the
         // package builds without MPI); ProcessGroup and gradient buckets over it.
         .target(name: "CStrataMPI", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "StrataDistributed", dependencies: ["Strata", "CStrataMPI"]),
+        .target(name: "StrataDistributed", dependencies: ["Strata", "StrataData", "CStrataMPI"]),
         .target(name: "StrataNN", dependencies: ["Strata"]),
         .target(name: "StrataData", dependencies: ["Strata", "CZlib", "CStrataImage"]),
         .target(name: "StrataOptimizers", dependencies: ["Strata"]),
@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "StrataTraining", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataDistributed"]),
         // The `strata` command: its subcommands live in a library so that tests can run them.
         .target(name: "StrataCLI", dependencies: [
-            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining",
+            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataDistributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A thin `main`; the module is not named `strata`, which would clash with `Strata` on
@@ -112,7 +112,7 @@ let package = Package(
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),
         // The MPI tests run Tools/MPICheck's executable under mpirun; they skip without mpirun.
-        .testTarget(name: "StrataDistributedTests", dependencies: ["Strata", "StrataIO", "StrataDistributed"]),
+        .testTarget(name: "StrataDistributedTests", dependencies: ["Strata", "StrataData", "StrataIO", "StrataDistributed"]),
         .testTarget(name: "StrataTrainingTests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),
     ]

@@ -34,7 +34,7 @@ public struct ImageRunTask: RunTask {
         let validationSplit = settings.validationSplit ?? .defaultImages(trainingCount: training.count)
         let (trainingPart, validation) = try validationSplit.split(training, seed: seeds.validation)
         training = trainingPart
-        try settings.write(to: run.directory)
+        if run.writesFiles { try settings.write(to: run.directory) }
         run.output("\(settings.model.rawValue): \(training.count) training, \(validation?.count ?? 0) validation and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
         guard let folder else {

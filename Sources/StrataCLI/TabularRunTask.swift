@@ -55,7 +55,7 @@ public struct TabularRunTask: RunTask {
             throw CLIError.tabularData(error.description)
         }
         guard test.count > 0 else { throw CLIError.tabularData("tabular: too few rows to hold out 20% for testing") }
-        try settings.write(to: run.directory)
+        if run.writesFiles { try settings.write(to: run.directory) }
         run.output("""
             wide-deep (\(wideDeepParts.rawValue), wide part by \(wideOptimizer.rawValue)): \(training.count) training, \
             \(validation.count) validation and \(test.count) test rows; \

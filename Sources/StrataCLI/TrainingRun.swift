@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataData
+import StrataDistributed
 import StrataIO
 import StrataNN
 import StrataOptimizers
@@ -19,11 +20,20 @@ import StrataTraining
 /// validation (`settings.validationSplit`), which choose the best checkpoint, drive early stopping
 /// and give the per-epoch validation metrics; the test split is evaluated once, on the final
 /// model, for the summary's test metrics.
+///
+/// Under `mpirun -np N` the run trains data-parallel on N ranks (`processGroup`, detected from
+/// the environment): `--batch-size` is the global batch, split across the ranks; rank 0 alone
+/// takes the lock, prints and writes files (settings, checkpoints, logs, weights, plots,
+/// summary), and every rank reads the same data and, on resume, the same checkpoint (so the run's
+/// directory must be on a file system every machine sees).
 public struct TrainingRun {
     public var settings: TrainingSettings
     public var directory: URL
     /// Where progress lines go; default standard output.
     public var output: (String) -> Void = ProgressReporter.writeToStandardOutput
+    /// The ranks training together; nil (the default) joins `detectedProcessGroup()` when the
+    /// run starts: the MPI world under `mpirun`, else a single process.
+    public var processGroup: (any ProcessGroup)?
 
     public init(settings: TrainingSettings, directory: URL) {
         self.settings = settings
@@ -41,11 +51,34 @@ public struct TrainingRun {
     @discardableResult
     public func run(resumingFrom checkpoint: URL? = nil, holding lock: RunLock? = nil) throws -> RunSummary {
         try settings.validate()
+        var run = self
+        let group = try processGroup ?? Self.joinWorld()
+        run.processGroup = group
+        guard group.isLeader else {
+            // The other ranks train in step with rank 0 and leave every file and line to it.
+            run.output = { _ in }
+            return try settings.model.runTask.train(run, resumingFrom: checkpoint)
+        }
         // Held from before the data is read until the last file is written.
         let lock = try lock ?? Self.prepare(directory, output: output)
         defer { lock.release() }
-        return try settings.model.runTask.train(self, resumingFrom: checkpoint)
+        if group.size > 1 {
+            output("data-parallel on \(group.size) ranks: each global batch of \(settings.batchSize) is split into parts of about \(settings.batchSize / group.size), one per rank\n")
+        }
+        return try settings.model.runTask.train(run, resumingFrom: checkpoint)
     }
+
+    /// The MPI world under `mpirun`, else a single process; a failure to join is a `CLIError`.
+    public static func joinWorld() throws(CLIError) -> any ProcessGroup {
+        do {
+            return try detectedProcessGroup()
+        } catch {
+            throw .unsupported(error.description)
+        }
+    }
+
+    /// Whether this process writes the run's files (rank 0, or the only process).
+    var writesFiles: Bool { processGroup?.isLeader ?? true }
 
     /// Creates `directory` if needed, takes its `RunLock` (reporting a lock taken over from a
     /// killed run) and removes the temporaries of interrupted writes (`RunTemporaries`) in it and
@@ -79,6 +112,7 @@ public struct TrainingRun {
     func fit<Task: TrainingTask, Data: EpochBatches>(_ trainer: inout Trainer<Task, Data>, resumingFrom checkpoint: URL?)
         throws -> (earlier: [RunSummary.Epoch], seconds: Double) {
         trainer.schedule = (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate, epochs: settings.epochs)
+        trainer.dataParallel = DataParallel(group: processGroup ?? SingleProcessGroup())
         var earlier: [RunSummary.Epoch] = []
         if let checkpoint {
             do {
@@ -91,6 +125,13 @@ public struct TrainingRun {
         }
         trainer.plateau = (settings.schedule ?? .none).plateauSchedule(learningRate: settings.learningRate,
                                                                        earlierValidationLosses: earlier.compactMap(\.validationLoss))
+        guard writesFiles else {
+            // Early stopping decides alike on every rank (it sees the global losses).
+            trainer.callbacks = settings.earlyStoppingPatience.map { [EarlyStopping(monitor: .validationLoss, patience: $0)] } ?? []
+            let start = Date()
+            try trainer.fit(epochs: settings.epochs)
+            return (earlier, Date().timeIntervalSince(start))
+        }
         let writer = try Self.eventWriter(in: logDirectory, suffix: checkpoint == nil ? "" : ".resumed-\(trainer.nextEpoch)")
         let saver: CheckpointSaver
         do {
@@ -125,6 +166,7 @@ public struct TrainingRun {
     /// Writes the final weights (state dictionary and `metadata`), the plots and `summary.json`.
     func writeResults(weights: [String: Tensor], metadata: [String: String], summary: RunSummary,
                       classNames: [String]? = nil) throws {
+        guard writesFiles else { return }
         do {
             try Safetensors.write(weights, metadata: metadata, to: weightsURL)
         } catch {

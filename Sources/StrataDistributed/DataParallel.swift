@@ -1,4 +1,5 @@
 import Strata
+import StrataData
 
 /// Data parallelism by hand, as PyTorch's DistributedDataParallel offers it: every rank holds
 /// the whole model, trains on its own part of each global batch, and averages gradients before
@@ -36,10 +37,21 @@ public struct DataParallel {
         if let failure { throw failure }
     }
 
-    /// This rank's rows of a global batch of `count` samples: a contiguous range, the ranks'
-    /// ranges in rank order covering `0..<count` once. Sizes differ by at most one (the first
-    /// `count % size` ranks take one more); a batch smaller than the world leaves some ranks
-    /// empty, which `averageGradients` handles by weighting each rank by its samples.
+    /// The seed of this rank's random streams (dropout masks, ...): `seed` itself in a world of
+    /// one, so single-process runs are unchanged, else SplitMix64's finalizer of `seed` xor the
+    /// rank, so ranks draw independent, reproducible streams.
+    public func rankSeed(_ seed: UInt64) -> UInt64 {
+        guard group.size > 1 else { return seed }
+        var z = seed ^ (UInt64(group.rank) &* 0x9E37_79B9_7F4A_7C15)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// This rank's rows of a global batch of `count` samples (`shardRange`): a contiguous range,
+    /// the ranks' ranges in rank order covering `0..<count` once, sizes differing by at most one
+    /// (the first `count % size` ranks take one more); `averageGradients` weights each rank by
+    /// its samples, so an uneven split averages exactly.
     public func localRange(ofBatch count: Int) -> Range<Int> {
         shardRange(count: count, rank: group.rank, size: group.size)
     }
@@ -58,20 +70,11 @@ public struct DataParallel {
         var ordered: [(path: String, gradient: Tensor)] = []
         copy.visitParameters(path: "") { path, tensor, kind in
             guard kind == .parameter, !isExcluded(path) else { return }
-            ordered.append((path, gradients[path] ?? Tensor.zeros(tensor.shape, dtype: tensor.dtype)))
+            let zeros = Tensor.zeros(tensor.shape, dtype: tensor.dtype)
+            ordered.append((path, sampleCount == 0 ? zeros : gradients[path] ?? zeros))
         }
         ordered.reverse()
         let averaged = try buckets.average(ordered.map(\.gradient), sampleCount: sampleCount)
         return Dictionary(uniqueKeysWithValues: zip(ordered.map(\.path), averaged))
     }
-}
-
-/// Rank `rank`'s contiguous share of `count` items split over `size` ranks: sizes differ by at
-/// most one, the first `count % size` ranks taking the larger size.
-public func shardRange(count: Int, rank: Int, size: Int) -> Range<Int> {
-    precondition(size >= 1 && (0..<size).contains(rank), "shardRange: rank \(rank) outside a world of \(size)")
-    precondition(count >= 0, "shardRange: count must be >= 0, got \(count)")
-    let (base, extra) = count.quotientAndRemainder(dividingBy: size)
-    let start = rank * base + Swift.min(rank, extra)
-    return start..<(start + base + (rank < extra ? 1 : 0))
 }

@@ -102,3 +102,8 @@ public final class CheckpointSaver: TrainingCallback {
         savedFiles.append(url)
     }
 }
+
+extension CheckpointSaver {
+    /// Rank 0 alone writes it in data-parallel training.
+    public var writesOutput: Bool { true }
+}

@@ -104,3 +104,8 @@ public final class ProgressReporter: TrainingCallback {
         return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
     }
 }
+
+extension ProgressReporter {
+    /// Rank 0 alone writes it in data-parallel training.
+    public var writesOutput: Bool { true }
+}

@@ -36,3 +36,8 @@ public final class TensorBoardLogger: TrainingCallback {
         return .proceed
     }
 }
+
+extension TensorBoardLogger {
+    /// Rank 0 alone writes it in data-parallel training.
+    public var writesOutput: Bool { true }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataData
+import StrataDistributed
 import StrataIO
 import StrataNN
 import StrataOptimizers
@@ -36,6 +37,15 @@ public enum ScheduleInterval: Sendable {
 ///                           validationData: DataLoader(test, batchSize: 256))
 ///     trainer.callbacks = [EarlyStopping(patience: 3), ProgressReporter()]
 ///     try trainer.fit(epochs: 20)
+///
+/// Data-parallel training (`dataParallel` over an MPI group: `mpirun -np N`) changes only what
+/// each rank computes: `fit` first gives every rank rank 0's parameters and buffers, each rank
+/// trains on its contiguous part of every global batch (`EpochBatches.sharded`), gradients are
+/// averaged over ranks weighted by their samples before clipping and the update, and the step's
+/// loss and counts are summed over ranks, so callbacks see global numbers. Evaluation runs on
+/// every rank over the whole validation data (the ranks hold the same model, so they agree);
+/// callbacks that write (`writesOutput`) run on rank 0 only. Each rank's epoch generator is
+/// seeded by (randomSeed, rank).
 public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where TrainingData.Batch == Task.Batch {
     public var task: Task
     public var model: Task.Model
@@ -59,6 +69,9 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     public internal(set) var history: [EpochSummary] = []
     /// The index of the next epoch `fit` will train: 0, or one past a resumed checkpoint's epoch.
     public internal(set) var nextEpoch = 0
+    /// The ranks training together and the bucketed gradient averaging; a single process by
+    /// default. `Trainer.init` reads no environment: the CLI sets it from `detectedProcessGroup()`.
+    public var dataParallel = DataParallel()
 
     /// Defaults: no validation, no clipping, no schedule (per-epoch when given), no callbacks,
     /// random seed 0.
@@ -86,11 +99,21 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     public mutating func fit(epochs: Int) throws -> [EpochSummary] {
         precondition(epochs >= 0, "Trainer.fit: epochs must be >= 0, got \(epochs)")
         let first = history.count
+        let group = dataParallel.group
+        let callbacks = group.isLeader ? self.callbacks : self.callbacks.filter { !$0.writesOutput }
+        var data = trainingData
+        if group.size > 1 {
+            guard let shard = trainingData.sharded(rank: group.rank, of: group.size) else {
+                throw DataParallelError.unshardableData(String(describing: TrainingData.self))
+            }
+            data = shard
+            try dataParallel.synchronize(&model)
+        }
         for callback in callbacks { try callback.trainingBegan(context(epochs)) }
         while nextEpoch < epochs {
             let epoch = nextEpoch
-            let generator = RandomGenerator(seed: randomSeed, counter: UInt64(epoch) << 40)
-            let (summary, stepAction) = try withRandomGenerator(generator) { try trainEpoch(epoch, of: epochs) }
+            let generator = RandomGenerator(seed: dataParallel.rankSeed(randomSeed), counter: UInt64(epoch) << 40)
+            let (summary, stepAction) = try withRandomGenerator(generator) { try trainEpoch(epoch, of: epochs, data: data, callbacks: callbacks) }
             history.append(summary)
             nextEpoch = epoch + 1
             if plateau != nil {
@@ -110,7 +133,8 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     }
 
     /// One epoch's training steps and evaluation.
-    private mutating func trainEpoch(_ epoch: Int, of epochs: Int) throws -> (EpochSummary, TrainingAction) {
+    private mutating func trainEpoch(_ epoch: Int, of epochs: Int, data: TrainingData,
+                                     callbacks: [any TrainingCallback]) throws -> (EpochSummary, TrainingAction) {
         prepareModelForTraining()
         task.beginEpoch()
         if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
@@ -118,11 +142,11 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
         let stepsPerEpoch = trainingData.batchCount
         var action = TrainingAction.proceed
         var (lossSum, correct, samples, steps) = (0.0, 0, 0, 0)
-        for (index, batch) in trainingData.batches(forEpoch: epoch).enumerated() {
+        for (index, batch) in data.batches(forEpoch: epoch).enumerated() {
             if let schedule, scheduleInterval == .step {
                 optimizer.learningRate = schedule.learningRate(at: epoch * stepsPerEpoch + index)
             }
-            let measured = step(on: batch)
+            let measured = try step(on: batch)
             lossSum += measured.loss * Double(measured.sampleCount)
             correct += measured.correctCount
             samples += measured.sampleCount
@@ -151,8 +175,12 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     /// then the update. Returns the batch's mean loss, its sample and correct counts and the
     /// gradient norm before clipping (nil without clipping). `fit` calls it for every batch,
     /// after putting the model in training mode.
+    ///
+    /// In data-parallel training `batch` is this rank's part of the global batch: the gradients
+    /// are averaged over ranks (weighted by their samples) before clipping, and the returned loss
+    /// and counts are the global batch's. Throws `ProcessGroupError` when a collective fails.
     @discardableResult
-    public mutating func step(on batch: Task.Batch)
+    public mutating func step(on batch: Task.Batch) throws(ProcessGroupError)
         -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
         var task = self.task
         var counts = (samples: 0, correct: 0)
@@ -162,10 +190,16 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
             return measured.loss
         }
         self.task = task
-        var gradients = computed
+        var gradients = try dataParallel.averageGradients(computed, of: model, sampleCount: counts.samples,
+                                                          excluding: optimizer.isFrozen)
         let norm = maxGradientNorm.map { clipGradientNorm(&gradients, maxNorm: $0) }
         optimizer.update(&model, along: gradients)
-        return (value.cast(to: .float64).scalar(as: Double.self), counts.samples, counts.correct, norm)
+        let loss = value.cast(to: .float64).scalar(as: Double.self)
+        guard dataParallel.group.size > 1 else { return (loss, counts.samples, counts.correct, norm) }
+        // Global numbers: the loss weighted by samples (a rank without samples adds nothing).
+        let sums = try dataParallel.group.allReduceSum([counts.samples > 0 ? loss * Double(counts.samples) : 0,
+                                                        Double(counts.samples), Double(counts.correct)])
+        return (sums[1] > 0 ? sums[0] / sums[1] : 0, Int(sums[1]), Int(sums[2]), norm)
     }
 
     /// The task's loss and metrics of the model over `data`, in inference mode and without

@@ -80,9 +80,14 @@ public protocol TrainingCallback: AnyObject {
     func epochEnded(_ summary: EpochSummary, context: TrainingContext) throws -> TrainingAction
     /// After the last epoch, whether training ran out of epochs or was stopped.
     func trainingEnded(_ context: TrainingContext) throws
+    /// Whether the callback writes files or output (checkpoints, logs, progress): in
+    /// data-parallel training only rank 0 runs such callbacks; the others (early stopping) run
+    /// on every rank, which see the same global numbers and so decide alike. Default false.
+    var writesOutput: Bool { get }
 }
 
 extension TrainingCallback {
+    public var writesOutput: Bool { false }
     public func trainingBegan(_ context: TrainingContext) throws {}
     public func epochBegan(_ epoch: Int, context: TrainingContext) throws {}
     public func stepEnded(_ step: StepSummary, context: TrainingContext) throws -> TrainingAction { .proceed }

@@ -1,4 +1,5 @@
 import Strata
+import StrataData
 import StrataDistributed
 import Testing
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataDistributed
 
 /// `strata resume DIR`: continues a `strata train` run from its latest checkpoint, with the
 /// settings it saved in `settings.json`.
@@ -21,8 +22,10 @@ public struct ResumeCommand: ParsableCommand {
 
     public func run() throws {
         let url = URL(fileURLWithPath: directory)
+        let group = try TrainingRun.joinWorld()
         // Locked before anything is read: a run still writing there is named, not half read.
-        let lock = FileManager.default.fileExists(atPath: url.path) ? try TrainingRun.prepare(url) : nil
+        // Under mpirun rank 0 alone takes the lock.
+        let lock = group.isLeader && FileManager.default.fileExists(atPath: url.path) ? try TrainingRun.prepare(url) : nil
         defer { lock?.release() }
         var settings = try TrainingSettings.read(from: url)
         if let epochs { settings.epochs = epochs }
@@ -33,7 +36,8 @@ public struct ResumeCommand: ParsableCommand {
             throw CLIError.invalidSettings(path: url.appendingPathComponent(TrainingSettings.fileName).path,
                                            reason: error.description)
         }
-        let run = TrainingRun(settings: settings, directory: url)
+        var run = TrainingRun(settings: settings, directory: url)
+        run.processGroup = group
         try run.run(resumingFrom: run.latestCheckpoint(), holding: lock)
     }
 }

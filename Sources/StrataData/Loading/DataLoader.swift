@@ -30,6 +30,10 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
     public var transforms: [any Transform]
     /// How many batches a background thread prepares ahead; 0 prepares each on demand.
     public var prefetchCount: Int
+    /// This process's rank and the number of ranks in data-parallel training (`sharded`); 0 of 1
+    /// by default.
+    public private(set) var shardRank = 0
+    public private(set) var shardCount = 1
 
     public init(_ dataset: Source, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
                 epoch: Int = 0, transforms: [any Transform] = [], prefetchCount: Int = 1) {
@@ -45,9 +49,27 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
         self.prefetchCount = prefetchCount
     }
 
-    /// The number of batches in an epoch.
+    /// The number of batches in an epoch (global batches, when sharded).
     public var count: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        let tail = dataset.count % batchSize
+        // A sharded epoch drops a last batch too small to give every rank a sample.
+        return dropLast || (tail > 0 && tail < shardCount) ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// This loader as rank `rank` of `size` sees it in data-parallel training (DistributedSampler
+    /// semantics, without its padding): the epoch's order and its global batches of `batchSize`
+    /// are the same on every rank, and each global batch is split into contiguous per-rank parts
+    /// (`shardRange`), so every sample is seen once per epoch by exactly one rank. The last batch
+    /// is split the same way, unevenly when it must (gradients are weighted by each rank's
+    /// samples, so that stays exact); when it has fewer samples than there are ranks it is
+    /// dropped (at most `size - 1` samples an epoch). A rank's transforms draw from its own
+    /// stream, seeded by (seed, epoch, batch, rank).
+    public func sharded(rank: Int, of size: Int) -> DataLoader {
+        precondition(size >= 1 && (0..<size).contains(rank), "DataLoader.sharded: rank \(rank) outside a world of \(size)")
+        precondition(batchSize >= size, "DataLoader.sharded: the global batch of \(batchSize) cannot give each of \(size) ranks a sample")
+        var loader = self
+        (loader.shardRank, loader.shardCount) = (rank, size)
+        return loader
     }
 
     /// The sample order of the current epoch.
@@ -57,10 +79,15 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
 
     /// Batch `index` of the current epoch, given that epoch's `order`.
     func batch(_ index: Int, order: [Int]) -> (inputs: Tensor, labels: Tensor) {
-        let indices = Array(order[index * batchSize..<Swift.min((index + 1) * batchSize, order.count)])
+        var indices = Array(order[index * batchSize..<Swift.min((index + 1) * batchSize, order.count)])
+        if shardCount > 1 {
+            indices = Array(indices[shardRange(count: indices.count, rank: shardRank, size: shardCount)])
+        }
         var batch = dataset.batch(at: indices)
         if !transforms.isEmpty {
-            let generator = RandomGenerator(seed: Self.mix(Self.mix(Self.mix(seed) ^ UInt64(epoch)) ^ UInt64(index)))
+            var stream = Self.mix(Self.mix(Self.mix(seed) ^ UInt64(epoch)) ^ UInt64(index))
+            if shardCount > 1 { stream = Self.mix(stream ^ UInt64(shardRank)) }
+            let generator = RandomGenerator(seed: stream)
             batch.inputs = transforms(batch.inputs, generator: generator)
         }
         return batch

@@ -93,14 +93,33 @@ public struct TabularBatches: EpochBatches, Sendable {
         self.seed = seed
     }
 
-    public var batchCount: Int { (data.count + batchSize - 1) / batchSize }
+    /// This process's rank and the number of ranks (`sharded`); 0 of 1 by default.
+    public private(set) var shardRank = 0
+    public private(set) var shardCount = 1
 
-    /// Each batch is gathered when the trainer reaches it.
+    public var batchCount: Int {
+        let tail = data.count % batchSize
+        // As `DataLoader.sharded`: a last batch with fewer rows than ranks is dropped.
+        return tail > 0 && tail < shardCount ? data.count / batchSize : (data.count + batchSize - 1) / batchSize
+    }
+
+    /// Each batch is gathered when the trainer reaches it (this rank's rows of it, when sharded).
     public func batches(forEpoch epoch: Int) -> LazyMapSequence<StrideTo<Int>, TabularData> {
-        let (data, batchSize) = (data, batchSize)
+        let (data, batchSize, rank, size) = (data, batchSize, shardRank, shardCount)
         let order = shuffledOrder(count: data.count, seed: seed, epoch: epoch)
-        return stride(from: 0, to: order.count, by: batchSize).lazy.map { start in
-            data.rows(Array(order[start..<min(start + batchSize, order.count)]))
+        return stride(from: 0, to: batchCount * batchSize, by: batchSize).lazy.map { start in
+            let rows = order[start..<min(start + batchSize, order.count)]
+            let local = shardRange(count: rows.count, rank: rank, size: size)
+            return data.rows(Array(rows.dropFirst(local.lowerBound).prefix(local.count)))
         }
+    }
+
+    /// The rows as rank `rank` of `size` sees them, split as `DataLoader.sharded` splits images;
+    /// nil when a global batch is smaller than the world.
+    public func sharded(rank: Int, of size: Int) -> TabularBatches? {
+        guard batchSize >= size else { return nil }
+        var batches = self
+        (batches.shardRank, batches.shardCount) = (rank, size)
+        return batches
     }
 }

@@ -73,10 +73,24 @@ public protocol EpochBatches {
     var batchCount: Int { get }
     /// The batches of epoch `epoch`, in training order.
     func batches(forEpoch epoch: Int) -> Batches
+    /// The data as rank `rank` of `size` sees it in data-parallel training: the same number of
+    /// batches on every rank, each rank holding its part of every global batch; nil when the data
+    /// cannot be split (the default). `DataLoader` and `TabularBatches` split each batch into
+    /// contiguous per-rank rows (`DataLoader.sharded`).
+    func sharded(rank: Int, of size: Int) -> Self?
+}
+
+extension EpochBatches {
+    public func sharded(rank: Int, of size: Int) -> Self? { nil }
 }
 
 extension DataLoader: EpochBatches {
     public var batchCount: Int { count }
+
+    /// `DataLoader.sharded(rank:of:)`: nil when the global batch is smaller than the world.
+    public func sharded(rank: Int, of size: Int) -> DataLoader<Source>? {
+        batchSize >= size ? sharded(rank: rank, of: size) as DataLoader : nil
+    }
 
     /// This loader at `epoch` (its shuffle a function of (seed, epoch)).
     public func batches(forEpoch epoch: Int) -> DataLoader<Source> {

@@ -1,0 +1,13 @@
+/// Why data-parallel training cannot start.
+public enum DataParallelError: Error, Equatable, CustomStringConvertible {
+    /// The training data (its type named) cannot be split across ranks: language-modelling token
+    /// windows carry state per stream, and a global batch must give every rank a sample.
+    case unshardableData(String)
+
+    public var description: String {
+        switch self {
+        case .unshardableData(let type):
+            "data-parallel training cannot split \(type) across ranks (a global batch needs at least one sample per rank)"
+        }
+    }
+}
