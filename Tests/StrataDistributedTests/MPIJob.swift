@@ -14,14 +14,15 @@ enum MPIJob {
     /// Why the MPI tests skip, printed by Swift Testing.
     static let skipReason: Comment = "mpirun is not installed (Tools/install-system-packages.sh mpi installs Open MPI)"
 
-    /// The check executable in the build products directory, beside the test bundle.
-    static var checkExecutable: URL {
+    /// The executable `name` (strata-mpi-check, strata) in the build products directory, beside
+    /// the test bundle.
+    static func executable(_ name: String) -> URL {
         var directory = Bundle.main.bundleURL
-        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("strata-mpi-check").path),
+        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent(name).path),
               directory.pathComponents.count > 1 {
             directory.deleteLastPathComponent()
         }
-        return directory.appendingPathComponent("strata-mpi-check")
+        return directory.appendingPathComponent(name)
     }
 
     struct Outcome {
@@ -30,11 +31,11 @@ enum MPIJob {
         var seconds: Double
     }
 
-    /// Runs the check with `arguments`, under `mpirun -np ranks` when `ranks` is given (as root it
+    /// Runs the executable (the check by default) with `arguments`, under `mpirun -np ranks` when `ranks` is given (as root it
     /// needs --allow-run-as-root; --oversubscribe lets 2 ranks share fewer cores), else alone.
-    static func run(ranks: Int?, _ arguments: [String]) throws -> Outcome {
+    static func run(ranks: Int?, _ arguments: [String], executable name: String = "strata-mpi-check") throws -> Outcome {
         let process = Process()
-        let check = checkExecutable
+        let check = executable(name)
         guard FileManager.default.isExecutableFile(atPath: check.path) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: check.path])
         }
