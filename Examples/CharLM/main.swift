@@ -149,10 +149,12 @@ training: while epoch < maximumEpochs {
     for positions in trainStreams.windows(of: window) {
         let (inputs, targets) = trainStreams.batch(positions)
         var nextState: (Tensor, Tensor)?
-        var (loss, gradients) = valueAndGradient(at: model) { model in
-            let (logits, final) = model(inputs, state: state)
-            nextState = final
-            return crossEntropy(logits: logits.reshaped(to: [-1, vocabulary.count]), labels: targets.reshaped(to: [-1]))
+        var (loss, gradients) = withStatisticsUpdates(of: &model) { model in
+            valueAndGradient(at: model) { model in
+                let (logits, final) = model(inputs, state: state)
+                nextState = final
+                return crossEntropy(logits: logits.reshaped(to: [-1, vocabulary.count]), labels: targets.reshaped(to: [-1]))
+            }
         }
         clipGradientNorm(&gradients, maxNorm: 5)
         optimizer.update(&model, along: gradients)

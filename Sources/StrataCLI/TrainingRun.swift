@@ -178,7 +178,7 @@ public struct TrainingRun {
                                  confusionMatrix: counts, trainingSeconds: seconds)
         var metadata = ["model": settings.model.rawValue]
         if let imageInput { metadata[ImageInput.metadataKey] = imageInput.metadataValue }
-        try Safetensors.write(trainer.model.stateDictionary(), metadata: metadata, to: weightsURL)
+        try Safetensors.write(trainer.model.stateDictionary().keyedByName, metadata: metadata, to: weightsURL)
         try writePlots(summary, classNames: imageInput?.classNames)
         try RunSummary.writeJSON(summary, to: directory.appendingPathComponent(RunSummary.fileName))
         output(String(format: "test accuracy %.4f (%d images), %.1f s\n", evaluation.accuracy, evaluation.sampleCount, seconds))

@@ -107,7 +107,7 @@ public struct WideDeepRun {
         let metadata = ["model": ModelName.wideDeep.rawValue, Self.encoderKey: encoder.jsonString(),
                         Self.configurationKey: String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)]
         do {
-            try Safetensors.write(trainer.model.stateDictionary(), metadata: metadata, to: weightsURL)
+            try Safetensors.write(trainer.model.stateDictionary().keyedByName, metadata: metadata, to: weightsURL)
         } catch {
             throw CLIError.unwritableOutput(path: weightsURL.path, reason: FileProblem.reason(error))
         }

@@ -18,13 +18,14 @@ public enum ScheduleInterval: Sendable {
 /// progress.
 ///
 /// The model maps `inputs: [batch, ...]` to logits `[batch, classes]`; labels are `[batch]` class
-/// indices. An epoch marks batch normalization frozen where the optimizer freezes its parameters
-/// (`setFrozen(where:)`), sets training mode, sets `trainingData.epoch` (so its shuffle is a
-/// function of (seed, epoch)), then for each batch: optionally sets the learning rate from
-/// `schedule`, computes the loss and the gradients of the parameters the optimizer does not
-/// freeze, optionally clips their global norm to `maxGradientNorm`, and updates the model. It
-/// then evaluates in inference mode without gradients and appends an
-/// `EpochSummary` to `history`.
+/// indices. An epoch sets `trainingData.epoch` (so its shuffle is a function of (seed, epoch)),
+/// then, in training mode and with batch normalization frozen where the optimizer freezes its
+/// parameters (`withFrozenStatistics(of:where:_:)`), for each batch: optionally sets the learning
+/// rate from `schedule`, computes the loss and the gradients of the parameters the optimizer does
+/// not freeze, applies the running statistics the forward pass computed
+/// (`withStatisticsUpdates(of:_:)`), optionally clips the gradients' global norm to
+/// `maxGradientNorm`, and updates the model. It then evaluates in inference mode without
+/// gradients and appends an `EpochSummary` to `history`.
 ///
 /// Everything random in an epoch (dropout masks, ...) draws from
 /// `RandomGenerator(seed: randomSeed, counter: epoch << 40)`, installed as the task's generator,
@@ -114,14 +115,31 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
 
     /// One epoch's training steps and evaluation.
     private mutating func trainEpoch(_ epoch: Int, of epochs: Int) throws -> (EpochSummary, TrainingAction) {
-        // Batch normalization inside a frozen part stays on its pretrained running statistics.
-        let frozen = optimizer
-        model.setFrozen(where: frozen.isFrozen)
-        model.setTraining(true)
         trainingData.epoch = epoch
         if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
         for callback in callbacks { try callback.epochBegan(epoch, context: context(epochs)) }
         let stepsPerEpoch = trainingData.count
+        // Batch normalization inside a frozen part stays on its pretrained running statistics.
+        let frozen = optimizer
+        let (action, lossSum, correct, samples) = try withFrozenStatistics(of: model, where: frozen.isFrozen) {
+            try withTrainingMode(true) { try trainSteps(epoch, of: epochs, frozen: frozen) }
+        }
+        let validation = validationData.map { evaluate(on: $0) }
+        let summary = EpochSummary(
+            epoch: epoch, trainingLoss: samples > 0 ? lossSum / Double(samples) : 0,
+            trainingAccuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
+            validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+            confusionMatrix: validation?.confusionMatrix, learningRate: optimizer.learningRate,
+            stepCount: stepsPerEpoch, sampleCount: samples)
+        return (summary, action)
+    }
+
+    /// The training steps of one epoch: the action the callbacks asked for, the summed loss, the
+    /// correct predictions and the samples.
+    private mutating func trainSteps(_ epoch: Int, of epochs: Int, frozen: Optimizer) throws
+        -> (action: TrainingAction, lossSum: Double, correct: Int, samples: Int) {
+        let stepsPerEpoch = trainingData.count
+        let loss = loss
         var action = TrainingAction.proceed
         var (lossSum, correct, samples) = (0.0, 0, 0)
         for (step, batch) in trainingData.enumerated() {
@@ -129,10 +147,12 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
                 optimizer.learningRate = schedule.learningRate(at: epoch * stepsPerEpoch + step)
             }
             var logits: Tensor?
-            let (value, computed) = valueAndGradient(at: model, excluding: frozen.isFrozen) { model in
-                let output = model(batch.inputs)
-                logits = output.detached
-                return loss(output, batch.labels)
+            let (value, computed) = withStatisticsUpdates(of: &model) { model in
+                valueAndGradient(at: model, excluding: frozen.isFrozen) { model in
+                    let output = model(batch.inputs)
+                    logits = output.detached
+                    return loss(output, batch.labels)
+                }
             }
             var gradients = computed
             let norm = maxGradientNorm.map { clipGradientNorm(&gradients, maxNorm: $0) }
@@ -151,22 +171,14 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
                 if try callback.stepEnded(summary, context: context(epochs)) == .stop { action = .stop }
             }
         }
-        let validation = validationData.map { evaluate(on: $0) }
-        let summary = EpochSummary(
-            epoch: epoch, trainingLoss: samples > 0 ? lossSum / Double(samples) : 0,
-            trainingAccuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
-            validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
-            confusionMatrix: validation?.confusionMatrix, learningRate: optimizer.learningRate,
-            stepCount: stepsPerEpoch, sampleCount: samples)
-        return (summary, action)
+        return (action, lossSum, correct, samples)
     }
 
     /// The mean loss, accuracy and confusion matrix of the model over `batches`, in inference
-    /// mode and without gradients. The model's own mode is left as it was.
+    /// mode and without gradients.
     public func evaluate(on batches: any Sequence<(inputs: Tensor, labels: Tensor)>) -> Evaluation {
-        var inference = model
-        inference.setTraining(false)
-        return withoutGradients {
+        let inference = model
+        return withTrainingMode(false) { withoutGradients {
             var (lossSum, samples) = (0.0, 0)
             var matrix: ConfusionMatrix?
             for batch in batches {
@@ -181,7 +193,7 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
             return Evaluation(loss: samples > 0 ? lossSum / Double(samples) : 0,
                               accuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
                               confusionMatrix: matrix, sampleCount: samples)
-        }
+        } }
     }
 
     /// Restores the model, the optimizer's state and learning rate, and the epoch from a checkpoint

@@ -26,7 +26,7 @@ public enum TrainingCheckpoint {
         for metric in TrainingMetric.allCases {
             if let value = summary.value(of: metric) { checkpoint.setMetadata(String(value), for: metric.rawValue) }
         }
-        checkpoint[modelSection] = context.model.stateDictionary()
+        checkpoint[modelSection] = context.model.stateDictionary().keyedByName
         checkpoint[optimizerSection] = context.optimizer.exportState()
         return checkpoint
     }

@@ -59,9 +59,11 @@ public struct WideDeepTrainer {
     @discardableResult
     public mutating func step(on batch: TabularData) -> Tensor {
         precondition(batch.labels != nil, "WideDeepTrainer: training rows need labels")
-        let (loss, gradients) = valueAndGradient(at: model) { model in
-            binaryCrossEntropy(logits: model(wide: batch.wide, categorical: batch.categorical, numeric: batch.numeric),
-                               targets: batch.labels!)
+        let (loss, gradients) = withStatisticsUpdates(of: &model) { model in
+            valueAndGradient(at: model) { model in
+                binaryCrossEntropy(logits: model(wide: batch.wide, categorical: batch.categorical, numeric: batch.numeric),
+                                   targets: batch.labels!)
+            }
         }
         optimizer.update(&model, along: gradients)
         return loss
@@ -69,15 +71,13 @@ public struct WideDeepTrainer {
 
     /// The positive-class probabilities `[rows]` of `data` under `model`, in inference mode.
     public static func probabilities(of model: WideDeep, on data: TabularData, batchSize: Int = 1024) -> Tensor {
-        var model = model
-        model.setTraining(false)
-        return withoutGradients {
+        withTrainingMode(false) { withoutGradients {
             let parts = stride(from: 0, to: data.count, by: batchSize).map { start in
                 let batch = data.rows(Array(start..<min(start + batchSize, data.count)))
                 return sigmoid(model(wide: batch.wide, categorical: batch.categorical, numeric: batch.numeric))
             }
             return parts.isEmpty ? Tensor.zeros([0]) : Tensor.concat(parts)
-        }
+        } }
     }
 
     /// Loss, accuracy and ROC AUC of `model` on labelled `data`.
