@@ -6,9 +6,9 @@ import Testing
 @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
 func fusedAdamEqualsThePlainRuleBitForBit(amsgrad: Bool, decoupled: Bool) {
     let generator = RandomGenerator(seed: 11)
-    let start = ["w": Tensor.normal([37, 5], generator: generator)]
-    let gradients = (0..<6).map { _ in ["w": Tensor.normal([37, 5], generator: generator)] }
-    func train(fused: Bool) -> ([String: Tensor], Optimizer) {
+    let start: [ParameterPath: Tensor] = ["w": Tensor.normal([37, 5], generator: generator)]
+    let gradients = (0..<6).map { _ -> [ParameterPath: Tensor] in ["w": Tensor.normal([37, 5], generator: generator)] }
+    func train(fused: Bool) -> ([ParameterPath: Tensor], Optimizer) {
         var rule = Adam(amsgrad: amsgrad, decoupled: decoupled)
         rule.fused = fused
         var optimizer = Optimizer(rule, learningRate: 0.01, weightDecay: 0.1)

@@ -12,7 +12,7 @@
 ///     path.appending("bias") // layer1.0.conv1.weight.bias
 ///
 /// Paths order as their printed forms do, so sorted keys list the same way PyTorch's names sort.
-public struct ParameterPath: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct ParameterPath: Sendable, Hashable, Comparable, LosslessStringConvertible, ExpressibleByStringLiteral {
     /// The dotted form, "" at the root.
     public let description: String
 
@@ -56,6 +56,12 @@ public struct ParameterPath: Sendable, Hashable, Comparable, CustomStringConvert
         } catch {
             preconditionFailure("ParameterPath: \(error)")
         }
+    }
+
+    /// Parses `text`, or nil when it is malformed (`LosslessStringConvertible`).
+    public init?(_ text: String) {
+        guard let path = try? ParameterPath(parsing: text) else { return nil }
+        self = path
     }
 
     /// The field names from the root down.
