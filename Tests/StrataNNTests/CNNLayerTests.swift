@@ -91,7 +91,7 @@ private func audit(_ layer: any Layer) -> [String] { auditParameterVisits(layer)
     // 32x32 halves five times (stem convolution, max-pool, three strided stages) to 1x1.
     let image = Tensor.normal([1, 3, 32, 32])
     for (name, model, parameterCount) in models {
-        var model = model
+        let model = model
         #expect(model.parameterCount == parameterCount, "\(name)")
         #expect(withTrainingMode(false) { model(image) }.shape == [1, 1000], "\(name)")
     }
@@ -167,7 +167,7 @@ private func batchNormsTrained(_ model: any Layer, on input: Tensor) -> Bool? {
         // stem + 4 Inception modules of 6 ConvBNReLU units each, and the dropout.
         ("SmallGoogLeNet", SmallGoogLeNet(), 1 + 4 * 6 + 1),
         // 1 + 3 blocks of 3 + 1 downsample.
-        ("Bottleneck ResNet", ResNet(block: .bottleneck, blocks: [1, 1], widths: [2, 4], stem: .small, classes: 3), 1 + 2 * 3 + 2),
+        ("Bottleneck ResNet", ResNet(block: .bottleneck, blocks: [1, 1], widths: [2, 4], stem: .small, inChannels: 1, classes: 3), 1 + 2 * 3 + 2),
     ]
     let input = Tensor.normal([2, 1, 28, 28], generator: RandomGenerator(seed: 1))
     for (name, model, count) in models {

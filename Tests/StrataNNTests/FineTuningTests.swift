@@ -108,7 +108,7 @@ private func bits(_ tensor: Tensor) -> [UInt32] { tensor.scalars(as: Float.self)
     optimizer.update(&model, along: ones)
     optimizer.update(&model, along: ones)
     for (path, tensor) in model.parameters {
-        let step = path.hasPrefix("4.") ? 0.2 : 0.02
+        let step = path.description.hasPrefix("4.") ? 0.2 : 0.02
         #expect((before[path]! - tensor).isApproximatelyEqual(to: Tensor.full(tensor.shape, value: step), relativeTolerance: 1e-4), "\(path)")
     }
 }
@@ -129,7 +129,7 @@ private func bits(_ tensor: Tensor) -> [UInt32] { tensor.scalars(as: Float.self)
     let (old, new) = (resnet.stateDictionary(), replaced.stateDictionary())
     #expect(new["fc.weight"]!.shape == [5, 64] && new["fc.bias"]!.shape == [5])
     #expect(Set(old.keys) == Set(new.keys))
-    for (path, tensor) in old where !path.hasPrefix("fc.") {
+    for (path, tensor) in old where !path.description.hasPrefix("fc.") {
         #expect(tensor.shape == new[path]!.shape && tensor.isApproximatelyEqual(to: new[path]!, relativeTolerance: 0, absoluteTolerance: 0), "\(path)")
     }
     let x = Tensor.normal([2, 1, 28, 28], generator: RandomGenerator(seed: 6))

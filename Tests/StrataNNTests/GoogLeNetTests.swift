@@ -7,7 +7,7 @@ import Testing
 @Test func googLeNetHasTorchvisionsParametersAndOutputs() {
     // torchvision 0.28: sum(p.numel() for p in GoogLeNet(aux_logits=A, init_weights=False).parameters())
     // and len(state_dict()): 13,004,888 and 364 with the auxiliary heads, 6,624,904 and 344 without.
-    var model = GoogLeNet(generator: RandomGenerator(seed: 1))
+    let model = GoogLeNet(generator: RandomGenerator(seed: 1))
     #expect(auditParameterVisits(model) == [])
     #expect(model.parameterCount == 13_004_888)
     #expect(model.stateDictionary().count == 364)

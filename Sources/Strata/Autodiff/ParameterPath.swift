@@ -96,20 +96,22 @@ public struct ParameterPath: Sendable, Hashable, Comparable, LosslessStringConve
         return ParameterPath(unchecked: isRoot ? suffix.description : description + "." + suffix.description)
     }
 
-    /// Whether `prefix`'s components are the leading components of this path (`fc` is a prefix of
-    /// `fc.weight`, not of `fc2.weight`); the root is a prefix of every path.
-    public func hasPrefix(_ prefix: ParameterPath) -> Bool {
-        guard description.hasPrefix(prefix.description) else { return false }
-        return prefix.isRoot || description.count == prefix.description.count
-            || description.dropFirst(prefix.description.count).first == "."
+    /// Whether this path is `subtree` or lies below it: `subtree`'s components lead this path's
+    /// (`fc.weight` is within `fc`, not within `f` or `fc2`); every path is within the root.
+    /// Named apart from `String.hasPrefix`, whose `"fc."` is no path.
+    public func isWithin(_ subtree: ParameterPath) -> Bool {
+        let (path, head) = (description.utf8, subtree.description.utf8)
+        guard path.starts(with: head) else { return false }
+        return subtree.isRoot || path.count == head.count || path.dropFirst(head.count).first == UInt8(ascii: ".")
     }
 
     public static func < (lhs: ParameterPath, rhs: ParameterPath) -> Bool {
         lhs.description < rhs.description
     }
 
+    /// Checked on every visit of every tensor, so on the UTF-8 bytes.
     private static func isComponent(_ name: String) -> Bool {
-        !name.isEmpty && !name.contains(".")
+        !name.isEmpty && !name.utf8.contains(UInt8(ascii: "."))
     }
 }
 
