@@ -11,7 +11,7 @@
 ///     path.components        // ["layer1", "0", "conv1", "weight"]
 ///     path.appending("bias") // layer1.0.conv1.weight.bias
 ///
-/// Paths order as their printed forms do, so sorted keys list the same way PyTorch's names sort.
+/// Paths order as their printed forms do, so sorted paths list as the string keys they replace did.
 public struct ParameterPath: Sendable, Hashable, Comparable, LosslessStringConvertible, ExpressibleByStringLiteral {
     /// The dotted form, "" at the root.
     public let description: String
