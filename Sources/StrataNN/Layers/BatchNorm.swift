@@ -20,10 +20,6 @@ public struct BatchNorm: Layer {
     public var batchesTracked: Tensor
     public var momentum: Double?
     public var epsilon: Double
-    /// Whether training runs the fused `batchNormTraining` op (one kernel each way); false runs
-    /// the composite of reductions and elementwise ops, the specification the fused op is tested
-    /// against. Inference always runs the composite.
-    public var isFused = true
     /// Accepted input ranks, for the error message of a wrong input.
     let ranks: ClosedRange<Int>
     let name: String
@@ -60,22 +56,14 @@ public struct BatchNorm: Layer {
                      "\(name): input \(input.shape) must have rank \(ranks) and \(features) features on axis 1")
         var broadcastShape = [Int](repeating: 1, count: input.rank)
         broadcastShape[1] = features
-        let isTraining = TrainingMode.isEnabled && !isFrozen
-        if isTraining && isFused {
+        if TrainingMode.isEnabled && !isFrozen {
+            // A fused kernel where the backend offers one, else the composite.
             let (output, mean, variance) = batchNormTraining(input, weight: weight, bias: bias, epsilon: epsilon)
             recordStatistics(mean: mean, variance: variance, count: input.scalarCount / features)
             return output
         }
-        let axes = (0..<input.rank).filter { $0 != 1 }
-        let mean: Tensor, variance: Tensor
-        if isTraining {
-            mean = input.mean(alongAxes: axes, keepDims: true)
-            variance = input.variance(alongAxes: axes, correction: 0, keepDims: true)
-            recordStatistics(mean: mean, variance: variance, count: input.scalarCount / features)
-        } else {
-            mean = runningMean.reshaped(to: broadcastShape)
-            variance = runningVariance.reshaped(to: broadcastShape)
-        }
+        let mean = runningMean.reshaped(to: broadcastShape)
+        let variance = runningVariance.reshaped(to: broadcastShape)
         var output = (input - mean) * rsqrt(variance + epsilon)
         if let weight { output = output * weight.reshaped(to: broadcastShape) }
         if let bias { output = output + bias.reshaped(to: broadcastShape) }
