@@ -6,7 +6,7 @@ import StrataTraining
 import Testing
 
 /// 2 -> 8 -> batch norm -> 2: a model whose training step must apply running statistics.
-private func batchNormTrainer(freezingNorm: Bool) throws -> Trainer<Sequential, TensorDataset> {
+private func batchNormTrainer(freezingNorm: Bool) throws -> ClassifierTrainer<Sequential, TensorDataset> {
     let generator = RandomGenerator(seed: 1)
     var trainer = Trainer(model: Sequential {
                               Linear(inputSize: 2, outputSize: 8, generator: generator)
@@ -42,4 +42,18 @@ private func batchNormTrainer(freezingNorm: Bool) throws -> Trainer<Sequential, 
                 "\(path)")
     }
     #expect(after["3.weight"]!.scalars(as: Float.self) != before["3.weight"]!.scalars(as: Float.self))
+}
+
+@Test func aStepOutsideFitAppliesItsRunningStatisticsAndKeepsFrozenOnes() throws {
+    for freezingNorm in [false, true] {
+        var trainer = try batchNormTrainer(freezingNorm: freezingNorm)
+        let before = trainer.model.stateDictionary()
+        var batches = trainer.trainingData.batches(forEpoch: 0).makeIterator()
+        trainer.step(on: batches.next()!)
+        let after = trainer.model.stateDictionary()
+        // One training-mode step: one update of the statistics, none where the norm is frozen.
+        #expect(after["1.num_batches_tracked"]!.scalar(as: Int64.self) == (freezingNorm ? 0 : 1))
+        #expect((after["1.running_mean"]!.scalars(as: Float.self) == before["1.running_mean"]!.scalars(as: Float.self))
+            == freezingNorm)
+    }
 }
