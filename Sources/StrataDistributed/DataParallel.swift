@@ -30,8 +30,20 @@ public struct DataParallel {
     public func synchronize<Model: ParameterContainer>(_ model: inout Model) throws(ProcessGroupError) {
         guard group.size > 1 else { return }
         var failure: ProcessGroupError?
-        model.visitParameters(path: "") { _, tensor, _ in
+        model.visitParameters(path: .root) { _, tensor, _ in
             guard failure == nil else { return }
+            do throws(ProcessGroupError) { tensor = try group.broadcast(tensor, from: 0) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Replaces every buffer of `model` (batch normalization's running statistics, ...) with
+    /// rank 0's, leaving the parameters alone.
+    public func synchronizeBuffers<Model: ParameterContainer>(_ model: inout Model) throws(ProcessGroupError) {
+        guard group.size > 1 else { return }
+        var failure: ProcessGroupError?
+        model.visitParameters(path: .root) { _, tensor, kind in
+            guard failure == nil, kind == .buffer else { return }
             do throws(ProcessGroupError) { tensor = try group.broadcast(tensor, from: 0) } catch { failure = error }
         }
         if let failure { throw failure }
@@ -62,13 +74,13 @@ public struct DataParallel {
     /// no samples, a branch the loss did not reach) counts as zeros. Buckets are filled in
     /// reverse parameter order, as backward finishes them.
     public mutating func averageGradients<Model: ParameterContainer>(
-        _ gradients: [String: Tensor], of model: Model, sampleCount: Int,
-        excluding isExcluded: (String) -> Bool = { _ in false }
-    ) throws(ProcessGroupError) -> [String: Tensor] {
+        _ gradients: [ParameterPath: Tensor], of model: Model, sampleCount: Int,
+        excluding isExcluded: (ParameterPath) -> Bool = { _ in false }
+    ) throws(ProcessGroupError) -> [ParameterPath: Tensor] {
         guard group.size > 1 else { return gradients }
         var copy = model
-        var ordered: [(path: String, gradient: Tensor)] = []
-        copy.visitParameters(path: "") { path, tensor, kind in
+        var ordered: [(path: ParameterPath, gradient: Tensor)] = []
+        copy.visitParameters(path: .root) { path, tensor, kind in
             guard kind == .parameter, !isExcluded(path) else { return }
             let zeros = Tensor.zeros(tensor.shape, dtype: tensor.dtype)
             ordered.append((path, sampleCount == 0 ? zeros : gradients[path] ?? zeros))

@@ -28,13 +28,14 @@ import Testing
     @Test func aWorldOfOneLeavesGradientsAlone() throws {
         var parallel = DataParallel()
         #expect(parallel.group.rank == 0 && parallel.group.size == 1)
-        let gradients = ["weight": Tensor([1.0, 2.0])]
+        let weight = try ParameterPath(parsing: "weight")
+        let gradients = [weight: Tensor([1.0, 2.0])]
         struct Holder: ParameterContainer {
             var weight = Tensor([0.0, 0.0])
             mutating func visitParameters(_ visitor: inout ParameterVisitor) { visitor.visit("weight", &weight) }
         }
         let averaged = try parallel.averageGradients(gradients, of: Holder(), sampleCount: 3)
-        #expect(averaged["weight"]!.scalars(as: Double.self) == [1, 2])
+        #expect(averaged[weight]!.scalars(as: Double.self) == [1, 2])
         #expect(parallel.localRange(ofBatch: 5) == 0..<5)
         let gathered = try SingleProcessGroup().allGather(Tensor([1.0, 2.0]))
         #expect(gathered.shape == [1, 2])

@@ -49,13 +49,13 @@ struct FaultTraining: ParsableCommand {
             }
             optimizer.update(&model, along: try parallel.averageGradients(gradients, of: model, sampleCount: local.count))
             if group.isLeader {
-                var checkpoint = Checkpoint(sections: ["model": model.stateDictionary(), "optimizer": optimizer.exportState()])
+                var checkpoint = Checkpoint(sections: ["model": model.stateDictionary().keyedByName, "optimizer": optimizer.exportState()])
                 checkpoint.setMetadata(String(step), for: "step")
                 try checkpoint.write(to: checkpointURL)
             }
         }
         if group.isLeader {
-            try Checkpoint(sections: ["model": model.stateDictionary()]).write(to: folder.appendingPathComponent("final.safetensors"))
+            try Checkpoint(sections: ["model": model.stateDictionary().keyedByName]).write(to: folder.appendingPathComponent("final.safetensors"))
             print("finished \(steps) steps on \(group.size) ranks")
         }
     }
