@@ -18,7 +18,7 @@ enum CheckModel: String, CaseIterable {
             // 8x8 inputs keep LeNet's layers while the float64 reference convolution stays quick.
             model = LeNet(inChannels: 1, classes: 3, imageSize: 8, generator: generator)
         }
-        model.visitParameters(path: "") { _, tensor, _ in tensor = tensor.cast(to: .float64) }
+        model.visitParameters(path: .root) { _, tensor, _ in tensor = tensor.cast(to: .float64) }
         return model
     }
 
