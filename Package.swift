@@ -10,11 +10,13 @@ let package = Package(
         .library(name: "StrataOptimizers", targets: ["StrataOptimizers"]),
         .library(name: "StrataIO", targets: ["StrataIO"]),
         .library(name: "StrataTraining", targets: ["StrataTraining"]),
+        .library(name: "StrataONNX", targets: ["StrataONNX"]),
         .executable(name: "strata", targets: ["StrataCommandLine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // OpenBLAS from Debian's libopenblas-dev: cblas_sgemm/dgemm.
@@ -49,6 +51,11 @@ let package = Package(
         .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
         // The training loop sits above every other library: it drives models, optimizers, data and IO.
         .target(name: "StrataTraining", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"]),
+        // ONNX import (an interpreter of the graph onto Strata's ops) and export. Generated/ holds
+        // the swift-protobuf code for onnx.proto (Tools/generate_onnx_swift.sh), committed.
+        .target(name: "StrataONNX", dependencies: [
+            "Strata", "StrataNN", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         // The `strata` command: its subcommands live in a library so that tests can run them.
         .target(name: "StrataCLI", dependencies: [
             "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining",
@@ -98,6 +105,10 @@ let package = Package(
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining", "CZlib",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),
+        // Fixtures/ONNX: onnx's backend node tests (a subset, Tools/onnx_conformance.py) and small
+        // PyTorch exports with onnxruntime's outputs (Tools/make_onnx_fixtures.py).
+        .testTarget(name: "StrataONNXTests", dependencies: ["Strata", "StrataNN", "StrataONNX"],
+                    resources: [.copy("Fixtures/ONNX")]),
         .testTarget(name: "StrataTrainingTests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),
     ]
