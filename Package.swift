@@ -73,6 +73,8 @@ let package = Package(
         .executableTarget(name: "strata-fuzz", dependencies: [
             "StrataFuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tools/Fuzz"),
+        // Runs onnx's backend node tests through StrataONNX (Tools/onnx_conformance.py drives it).
+        .executableTarget(name: "onnx-conformance", dependencies: ["Strata", "StrataONNX"], path: "Tools/ONNXConformance"),
         .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),

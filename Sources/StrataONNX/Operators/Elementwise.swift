@@ -49,6 +49,7 @@ extension ONNXOperators {
         "Sqrt": unary(sqrt), "Exp": unary(exp), "Log": unary(log), "Sin": unary(sin), "Cos": unary(cos),
         "Erf": unary(erf), "Reciprocal": unary { 1 / $0 },
         "Tan": unary { sin($0) / cos($0) },
+        "Clip": ONNXOperator(clip),
         "Identity": ONNXOperator { _, inputs throws(ONNXError) in [try inputs.required(0)] },
     ]
 
@@ -141,5 +142,25 @@ extension ONNXOperators {
         _ = try node.commonDType([a, b])
         let shape = try node.broadcastShape([condition.shape, a.shape, b.shape])
         return [select(condition.expanded(to: shape), a.expanded(to: shape), b.expanded(to: shape))]
+    }
+
+    static func clip(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {
+        let x = try inputs.required(0)
+        try node.require(x.dtype != .bool, "Clip needs numbers, got bool")
+        var bounds: [Tensor?]
+        if node.opset >= 11 {
+            bounds = [inputs.optional(1), inputs.optional(2)]
+            for bound in bounds.compactMap({ $0 }) {
+                try node.require(bound.scalarCount == 1 && bound.dtype == x.dtype, "min and max must be one \(x.dtype) value")
+            }
+            bounds = bounds.map { $0?.reshaped(to: []) }
+        } else {
+            bounds = [node.has("min") ? Tensor(try node.float("min", default: 0), dtype: x.dtype) : nil,
+                      node.has("max") ? Tensor(try node.float("max", default: 0), dtype: x.dtype) : nil]
+        }
+        var y = x
+        if let low = bounds[0] { y = maximum(y, low) }
+        if let high = bounds[1] { y = minimum(y, high) }
+        return [y]
     }
 }

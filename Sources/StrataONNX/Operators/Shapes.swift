@@ -40,6 +40,7 @@ extension ONNXOperators {
             let interleaved = x.shape.flatMap { [1, $0] }, expanded = zip(repeats, x.shape).flatMap { [$0, $1] }
             return [x.reshaped(to: interleaved).expanded(to: expanded).reshaped(to: target.map(\.partialValue))]
         },
+        "Pad": ONNXOperator(11...onnxMaximumOpset, pad),
         "Shape": ONNXOperator { node, inputs throws(ONNXError) in
             let x = try inputs.required(0)
             func bound(_ value: Int) -> Int { Swift.min(Swift.max(value < 0 ? value + x.rank : value, 0), x.rank) }
@@ -143,5 +144,38 @@ extension ONNXOperators {
         try node.require(sizes.count == count && sizes.allSatisfy { (0...size).contains($0) } && sizes.reduce(0, +) == size,
                          "split \(sizes) does not divide axis \(axis) of \(x.shape) into \(count) outputs")
         return x.split(sizes: sizes, axis: axis)
+    }
+
+    /// Pad in `constant` mode (negative pads crop).
+    static func pad(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {
+        let x = try inputs.required(0)
+        let mode = try node.string("mode", default: "constant")
+        try node.require(mode == "constant", "mode '\(mode)' is not supported")
+        guard let pads = try inputs.ints(1) else { throw node.invalid("pads are missing") }
+        let value = try inputs.scalar(2) ?? 0
+        var axes: [Int] = []
+        if let given = try inputs.ints(3) {
+            for axis in given { axes.append(try node.axis(axis, rank: x.rank)) }
+        } else {
+            axes = Array(0..<x.rank)
+        }
+        try node.require(pads.count == 2 * axes.count && Set(axes).count == axes.count, "pads \(pads) do not fit axes \(axes)")
+        var widths = [(before: Int, after: Int)](repeating: (0, 0), count: x.rank)
+        var shape = x.shape
+        for (position, axis) in axes.enumerated() {
+            let (before, after) = (pads[position], pads[position + axes.count])
+            try node.require(abs(before) <= 1 << 24 && abs(after) <= 1 << 24 && x.shape[axis] + before + after >= 0,
+                             "pads \(pads) do not fit \(x.shape)")
+            widths[axis] = (before, after)
+            shape[axis] += before + after
+        }
+        try node.requireAllocatable(shape)
+        var y = x
+        // Negative pads crop first; the rest pads.
+        for axis in 0..<x.rank where widths[axis].before < 0 || widths[axis].after < 0 {
+            y = y.sliced(axis: axis, start: Swift.max(0, -widths[axis].before), end: y.shape[axis] - Swift.max(0, -widths[axis].after))
+            widths[axis] = (Swift.max(0, widths[axis].before), Swift.max(0, widths[axis].after))
+        }
+        return [widths.allSatisfy { $0 == (0, 0) } ? y : y.padded(widths, value: value)]
     }
 }
