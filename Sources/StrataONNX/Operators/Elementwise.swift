@@ -1,3 +1,4 @@
+import Foundation
 import Strata
 
 // Arithmetic, comparison and logic, elementwise with NumPy broadcasting: Add, Sub, Mul, Div, Pow,
@@ -50,6 +51,7 @@ extension ONNXOperators {
         "Erf": unary(erf), "Reciprocal": unary { 1 / $0 },
         "Tan": unary { sin($0) / cos($0) },
         "Clip": ONNXOperator(clip),
+        "Mod": ONNXOperator(modulo),
         "Identity": ONNXOperator { _, inputs throws(ONNXError) in [try inputs.required(0)] },
     ]
 
@@ -162,5 +164,28 @@ extension ONNXOperators {
         if let low = bounds[0] { y = maximum(y, low) }
         if let high = bounds[1] { y = minimum(y, high) }
         return [y]
+    }
+
+    /// Mod: the remainder with the divisor's sign (`fmod = 0`, integers only) or the dividend's
+    /// (`fmod = 1`, C's fmod), computed on the host: shape arithmetic uses it, gradients do not.
+    static func modulo(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {
+        let (a, b) = try broadcastPair(node, inputs)
+        try node.require(a.dtype != .bool, "Mod needs numbers, got bool")
+        let isFmod = try node.int("fmod", default: 0) != 0
+        try node.require(isFmod || !a.dtype.isFloatingPoint, "fmod 0 on floating-point inputs is invalid")
+        let shape = try node.broadcastShape([a.shape, b.shape])
+        if a.dtype.isFloatingPoint {
+            let x = a.expanded(to: shape).cast(to: .float64).scalars(as: Double.self)
+            let y = b.expanded(to: shape).cast(to: .float64).scalars(as: Double.self)
+            return [Tensor(zip(x, y).map { fmod($0, $1) }, shape: shape).cast(to: a.dtype)]
+        }
+        let x = a.expanded(to: shape).cast(to: .int64).scalars(as: Int64.self)
+        let y = b.expanded(to: shape).cast(to: .int64).scalars(as: Int64.self)
+        try node.require(!y.contains(0), "integer modulo by zero")
+        let remainders = zip(x, y).map { (p, q) -> Int64 in
+            let r = p.remainderReportingOverflow(dividingBy: q).partialValue
+            return isFmod || r == 0 || (r < 0) == (q < 0) ? r : r &+ q
+        }
+        return [Tensor(remainders, shape: shape).cast(to: a.dtype)]
     }
 }
