@@ -14,8 +14,8 @@ resnet18 (torchvision's, 45 MB) goes to .build-onnx/resnet18 (git-ignored) for t
 absent test and Benchmarks/onnx_resnet18.py.
 
 Usage, from the repository root (torchvision only for resnet18):
-    /root/.cache/anchor-venv/bin/pip install --no-deps --target .build-torchvision torchvision==0.28.0
-    PYTHONPATH=.build-torchvision /root/.cache/anchor-venv/bin/python Tools/make_onnx_fixtures.py
+    /root/.cache/anchor-venv/bin/pip install --no-deps --target .build-torchvision torchvision==0.28.0 pillow
+    PYTHONPATH=.build-torchvision /root/.cache/anchor-venv/bin/python Tools/make_onnx_fixtures.py [--resnet18-only]
 Versions of the committed fixtures: torch 2.13.0+cpu, onnx 1.22.0, onnxruntime 1.32.0.
 """
 import os
@@ -123,6 +123,12 @@ def export(model, example, folder, dynamic, dynamo, external=False):
 
 
 def main():
+    if "--resnet18-only" not in sys.argv:
+        committed()
+    resnet18()
+
+
+def committed():
     shutil.rmtree(FIXTURES, ignore_errors=True)
     try:
         import onnxscript  # noqa: F401
@@ -136,6 +142,9 @@ def main():
         if dynamo:
             export(model, example, os.path.join(FIXTURES, name + "_dynamo"), dynamic, dynamo=True,
                    external=name == "mlp")
+
+
+def resnet18():
     try:
         from torch_models import resnet
     except Exception as error:  # torchvision not installed
