@@ -67,7 +67,7 @@ let package = Package(
         // Seeded mutation fuzzing of the file readers: the library holds the mutator and one
         // target per reader (run by the tests), strata-fuzz the long runs (Tools/fuzz.sh).
         .target(name: "StrataFuzzing", dependencies: [
-            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataCLI",
+            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataCLI", "StrataONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata-fuzz", dependencies: [

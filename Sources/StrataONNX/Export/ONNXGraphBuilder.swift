@@ -57,13 +57,17 @@ public struct ONNXGraphBuilder {
     public mutating func addInitializer(_ name: String, _ tensor: Tensor) -> String {
         precondition(!usedNames.contains(name), "ONNXGraphBuilder: initializer \(name) is already defined")
         usedNames.insert(name)
+        return appendInitializer(name, tensor)
+    }
+
+    private mutating func appendInitializer(_ name: String, _ tensor: Tensor) -> String {
         graph.initializer.append(Onnx_TensorProto(tensor, name: name))
         return name
     }
 
     /// Adds an int64 constant initializer (shapes, axes) and returns its name.
     public mutating func addConstant(_ values: [Int], name: String = "constant") -> String {
-        addInitializer(uniqueName(name), Tensor(values.map(Int64.init), shape: [values.count]))
+        appendInitializer(uniqueName(name), Tensor(values.map(Int64.init), shape: [values.count]))
     }
 
     /// Adds a node of `opType` reading `inputs` and returns its first output's name; `outputs`
