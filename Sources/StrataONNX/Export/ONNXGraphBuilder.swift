@@ -60,6 +60,11 @@ public struct ONNXGraphBuilder {
         return appendInitializer(name, tensor)
     }
 
+    /// Adds `tensor` as an initializer under a fresh name starting with `prefix` and returns it.
+    public mutating func addInitializer(uniquelyNamed prefix: String, _ tensor: Tensor) -> String {
+        appendInitializer(uniqueName(prefix), tensor)
+    }
+
     private mutating func appendInitializer(_ name: String, _ tensor: Tensor) -> String {
         graph.initializer.append(Onnx_TensorProto(tensor, name: name))
         return name
