@@ -58,7 +58,7 @@ let package = Package(
         ]),
         // The `strata` command: its subcommands live in a library so that tests can run them.
         .target(name: "StrataCLI", dependencies: [
-            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining",
+            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A thin `main`; the module is not named `strata`, which would clash with `Strata` on

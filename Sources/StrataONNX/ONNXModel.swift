@@ -28,7 +28,7 @@ public struct ONNXModel: Module, Sendable {
         graph.nodes.reduce(into: [:]) { $0[$1.opType, default: 0] += 1 }
     }
     /// The initializers, by ONNX name.
-    public private(set) var initializers: [String: Tensor]
+    public internal(set) var initializers: [String: Tensor]
     /// The initializers saved but not trained: integer tensors (shapes, indices) and
     /// BatchNormalization's running mean and variance.
     public let bufferNames: Set<String>
