@@ -75,6 +75,8 @@ let package = Package(
         ], path: "Tools/Fuzz"),
         // Runs onnx's backend node tests through StrataONNX (Tools/onnx_conformance.py drives it).
         .executableTarget(name: "onnx-conformance", dependencies: ["Strata", "StrataONNX"], path: "Tools/ONNXConformance"),
+        // resnet18 inference from ONNX for Benchmarks/onnx_resnet18.py (against onnxruntime).
+        .executableTarget(name: "onnx-bench", dependencies: ["Strata", "StrataONNX"], path: "Benchmarks/ONNXBench"),
         .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
