@@ -12,6 +12,10 @@ enum ONNXClassifier {
     /// The model in `path`.
     /// - Throws: `CLIError.unreadableFile` with the importer's reason.
     static func read(_ path: String) throws(CLIError) -> ONNXModel {
+        guard isONNX(path) else {
+            throw .unreadableFile(path: path, reason: "not an .onnx file; the weights of a fine-tuned ONNX model become one with "
+                                  + "`strata export --model onnx --graph ORIGINAL.onnx --weights FILE --output FILE.onnx`")
+        }
         do {
             return try ONNXModel(contentsOf: URL(fileURLWithPath: path))
         } catch {

@@ -34,6 +34,9 @@ public struct ONNXModel: Module, Sendable {
     public let bufferNames: Set<String>
     let graph: ONNXGraph
     let operators: [ONNXOperator]
+    /// The file's model without its initializers' data, and their order, for `serialized()`.
+    let template: Onnx_ModelProto
+    let initializerOrder: [String]
 
     /// Reads the model at `url`; tensors stored outside it (`data_location = EXTERNAL`) are read
     /// from its folder.
@@ -100,6 +103,10 @@ public struct ONNXModel: Module, Sendable {
         }
         bufferNames = buffers
         self.initializers = initializers
+        var template = proto
+        template.graph.initializer = []
+        self.template = template
+        initializerOrder = graphProto.initializer.map(\.name)
     }
 
     /// Runs the graph on `feeds`, one tensor per input name, and returns every graph output.

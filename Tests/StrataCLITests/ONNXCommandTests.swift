@@ -35,6 +35,18 @@ import Testing
     #expect(final["3.weight"]?.shape == [5, 256])
     let initial = try Safetensors.read(contentsOf: URL(fileURLWithPath: weights)).tensors
     #expect(final["1.weight"]?.scalars(as: Float.self) == initial["1.weight"]?.scalars(as: Float.self))
+
+    // The fine-tuned weights back into the ONNX graph, then evaluated on classes 5-9 as ONNX.
+    let tunedWeights = tuned.appendingPathComponent("model.safetensors").path
+    let tunedONNX = tuned.appendingPathComponent("tuned.onnx").path
+    #expect(throws: CLIError.self) { try EvaluateCommand.parse(["--model", "onnx", "--weights", tunedWeights]).evaluate() }
+    let written = try ExportCommand.parse(["--model", "onnx", "--graph", onnx, "--weights", tunedWeights, "--output", tunedONNX]).export()
+    #expect(written.contains("5 outputs"))
+    let fromONNX = try EvaluateCommand.parse(["--model", "onnx", "--weights", tunedONNX, "--dataset", data.path,
+                                              "--classes", "5,6,7,8,9"]).evaluate()
+    #expect(fromONNX.classCount == 5 && fromONNX.total == 30)
+    let prediction = try PredictCommand.parse(["--model", "onnx", "--weights", tunedONNX, "--dataset", data.path, "--count", "3"])
+    try prediction.run()
 }
 
 @Test func onnxErrorsAreTypedInTheCommands() throws {

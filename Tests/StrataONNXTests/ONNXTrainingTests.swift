@@ -67,3 +67,24 @@ import Testing
         #expect(Swift.abs(y.scalars(as: Float.self)[0] - Float(2 / (1 + 1e-5).squareRoot() + 1)) < 1e-6)
     }
 }
+
+/// README's ONNX example, on the LeNet-5 fixture (Tools/make_onnx_fixtures.py): a new head of 5
+/// classes, gradients only for it, and an export of Strata's LeNet.
+@Test func readmeExampleRuns() throws {
+    let url = try ONNXFixtures.folder("models").appendingPathComponent("lenet/model.onnx")
+    let model = try ONNXModel(contentsOf: url)
+    #expect(model.opset == 17 && model.inputs.map(\.name) == ["input"])
+    let images = Tensor.normal([3, 1, 28, 28])
+    let logits = try #require(try model.run(["input": images])["output"])
+    #expect(logits.shape == [3, 10])
+    let tuned = model.replacingHead(classes: 5, generator: RandomGenerator(seed: 1))
+    #expect(tuned.headOutputCount == 5 && tuned.head == model.head)
+    let (loss, gradients) = valueAndGradient(at: tuned, excluding: { !tuned.headPattern.matches($0) }) { m in
+        crossEntropy(logits: m(images), labels: Tensor([0, 3, 4] as [Int64]))
+    }
+    #expect(loss.scalar(as: Float.self).isFinite)
+    let head = try #require(tuned.head)
+    #expect(Set(gradients.keys) == Set([head.weight] + (head.bias.map { [$0] } ?? [])))
+    let exported = try ONNXExport.serialize(LeNet(), inputShape: [1, 28, 28])
+    #expect(try ONNXModel(serialized: exported).parameterCount == LeNet().parameterCount)
+}
