@@ -45,7 +45,8 @@ import Testing
     let fromONNX = try EvaluateCommand.parse(["--model", "onnx", "--weights", tunedONNX, "--dataset", data.path,
                                               "--classes", "5,6,7,8,9"]).evaluate()
     #expect(fromONNX.classCount == 5 && fromONNX.total == 30)
-    let prediction = try PredictCommand.parse(["--model", "onnx", "--weights", tunedONNX, "--dataset", data.path, "--count", "3"])
+    let prediction = try PredictCommand.parse(["--model", "onnx", "--weights", tunedONNX, "--dataset", data.path, "--count", "3",
+                                               "--classes", "5,6,7,8,9"])
     try prediction.run()
 }
 
