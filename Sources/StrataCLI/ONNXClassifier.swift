@@ -29,7 +29,7 @@ enum ONNXClassifier {
     /// - Throws: `CLIError.unreadableFile`, or `.weightsDoNotFit` when the model does not take one
     ///   such image batch to `[batch, classes]`.
     static func load(_ path: String, channels: Int, imageSize: Int) throws(CLIError) -> (model: ONNXModel, outputCount: Int) {
-        var model = try read(path)
+        let model = try read(path)
         guard model.inputs.count == 1, let input = model.inputs.first, let output = model.outputs.first else {
             throw .weightsDoNotFit(path: path, reason: "an image classifier takes one input and returns its scores, "
                                    + "the graph has \(model.inputs.count) inputs and \(model.outputs.count) outputs")
@@ -42,7 +42,6 @@ enum ONNXClassifier {
                                                    + "for \(batch) images, not [\(batch), classes]")
                 }
                 if batch == 2 {
-                    model.setTraining(false)
                     return (model, result.shape[1])
                 }
             }

@@ -32,7 +32,7 @@ enum WeightsFile {
     /// file's metadata. Every command reads weights through here.
     /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file.
     static func readStateAndMetadata(from path: String) throws(CLIError) -> (state: [String: Tensor], metadata: [String: String]) {
-        if ONNXClassifier.isONNX(path) { return (try ONNXClassifier.read(path).stateDictionary(), [:]) }
+        if ONNXClassifier.isONNX(path) { return (try ONNXClassifier.read(path).stateDictionary().keyedByName, [:]) }
         do {
             // One read of the file; a checkpoint is told apart by its reserved metadata keys.
             let data = try FileProblem.contents(of: path)

@@ -143,11 +143,21 @@ public struct ONNXModel: Module, Sendable {
         return results
     }
 
-    /// Lists the initializers by ONNX name, in sorted order; buffers as `.buffer`.
+    /// Lists the initializers by ONNX name, in sorted order; buffers as `.buffer`. A name is its
+    /// path as PyTorch's exporters write them (`layer1.0.conv1.weight`); a name that is no dotted
+    /// path (an empty part: `a..b`, `.a`) has its empty parts written as `_`.
     public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
         for name in initializers.keys.sorted() {
-            visitor.visit(name, &initializers[name]!, kind: bufferNames.contains(name) ? .buffer : .parameter)
+            visitor.visit(at: Self.parameterPath(name), &initializers[name]!,
+                          kind: bufferNames.contains(name) ? .buffer : .parameter)
         }
+    }
+
+    /// The parameter path standing for the initializer `name` (see `visitParameters`).
+    static func parameterPath(_ name: String) -> ParameterPath {
+        if let path = try? ParameterPath(parsing: name) { return path }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map { $0.isEmpty ? "_" : String($0) }
+        return (try? ParameterPath(components: parts)) ?? ParameterPath.root.appending("_")
     }
 }
 

@@ -84,7 +84,7 @@ import Testing
     }
     #expect(loss.scalar(as: Float.self).isFinite)
     let head = try #require(tuned.head)
-    #expect(Set(gradients.keys) == Set([head.weight] + (head.bias.map { [$0] } ?? [])))
+    #expect(Set(gradients.keys.map(\.description)) == Set([head.weight] + (head.bias.map { [$0] } ?? [])))
     let exported = try ONNXExport.serialize(LeNet(), inputShape: [1, 28, 28])
     #expect(try ONNXModel(serialized: exported).parameterCount == LeNet().parameterCount)
 }

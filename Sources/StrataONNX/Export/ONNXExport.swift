@@ -40,7 +40,7 @@ struct ONNXExporter {
     let state: [String: Tensor]
 
     init(model: any Layer) {
-        state = model.stateDictionary()
+        state = model.stateDictionary().keyedByName
     }
 
     static func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
