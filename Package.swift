@@ -78,6 +78,8 @@ let package = Package(
                           path: "Examples/Transfer"),
         .executableTarget(name: "CharLM", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
                           path: "Examples/CharLM"),
+        .executableTarget(name: "CharGPT", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
+                          path: "Examples/CharGPT"),
         .executableTarget(name: "TemporalOrder", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],
                           path: "Examples/TemporalOrder"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),

@@ -1,0 +1,181 @@
+// A character-level decoder-only Transformer (GPT-2's layout, StrataNN's `GPT`) trained on the
+// same corpus and time budget as CharLM's LSTM: random windows of the training text, AdamW with a
+// linear warm-up and a cosine decay over the time budget, gradient clipping, validation nats per
+// character, then sampling with temperature and top-k, timed with and without the key/value cache.
+//
+// The loop is written here, self-contained: the one Trainer's language-modelling task (issue 13)
+// had not landed when this example was written.
+//
+//     Tools/install-system-packages.sh fortunes && swift run -c release CharGPT
+//     swift run -c release CharGPT --minutes 2 --temperature 0.7 --top-k 10
+import Foundation
+import Strata
+import StrataData
+import StrataNN
+import StrataOptimizers
+
+StandardOutput.useLineBuffering()
+
+@MainActor func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("""
+        error: \(message)
+        usage: CharGPT [--text FILE|DIR] [--minutes M] [--prompt TEXT] [--temperature T] [--top-k K] [--length N]
+
+        """.utf8))
+    exit(2)
+}
+
+var textPath = "/usr/share/games/fortunes"
+var minutes = 4.0
+var prompt = "The "
+var temperature = 0.8
+var topK: Int? = 20
+var sampleLength = 400
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    func value() -> String {
+        guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
+        return value
+    }
+    switch argument {
+    case "--text": textPath = value()
+    case "--minutes":
+        guard let parsed = Double(value()), parsed > 0 else { fail("--minutes needs a positive number") }
+        minutes = parsed
+    case "--prompt": prompt = value()
+    case "--temperature":
+        guard let parsed = Double(value()), parsed >= 0, parsed.isFinite else { fail("--temperature needs a number >= 0 (0: greedy)") }
+        temperature = parsed
+    case "--top-k":
+        guard let parsed = Int(value()), parsed > 0 else { fail("--top-k needs a positive integer") }
+        topK = parsed
+    case "--length":
+        guard let parsed = Int(value()), parsed > 0 else { fail("--length needs a positive integer") }
+        sampleLength = parsed
+    default: fail("unknown argument \(argument)")
+    }
+}
+
+let text: String
+do {
+    text = try TextCorpus.read(from: URL(fileURLWithPath: textPath), fortuneSeparators: textPath.contains("fortunes"))
+} catch {
+    fail("\(error). Install the default corpus with `apt-get install -y fortunes`, or pass --text FILE")
+}
+let vocabulary = CharacterVocabulary(of: text + prompt)
+let codes = try! vocabulary.encode(text).scalars(as: Int64.self)
+// The same 95/5 split as CharLM, so the validation numbers compare.
+let split = codes.count * 95 / 100
+let (trainCodes, validationCodes) = (Array(codes[..<split]), Array(codes[split...]))
+print("corpus: \(codes.count) characters, \(vocabulary.count) distinct; \(trainCodes.count) for training, \(validationCodes.count) for validation")
+
+let (batch, context) = (32, 128)
+let configuration = GPTConfiguration(vocabularySize: vocabulary.count, contextLength: context, modelSize: 128, headCount: 4,
+                                     layerCount: 4, dropout: 0)
+let generator = RandomGenerator(seed: 1)
+var model = GPT(configuration, generator: generator)
+let (peakRate, warmupSteps, minimumRate) = (2e-3, 100, 1e-4)
+var optimizer = Optimizer(Adam(beta1: 0.9, beta2: 0.99, decoupled: true), learningRate: peakRate, weightDecay: 0.1)
+print("model: \(configuration.layerCount) layers, d_model \(configuration.modelSize), \(configuration.headCount) heads, context \(context), "
+      + "\(model.parameterCount) parameters; batch \(batch), AdamW \(peakRate) (warm-up \(warmupSteps) steps, cosine to \(minimumRate) "
+      + "over the time budget), weight decay 0.1, clip 1")
+
+/// `count` windows of `context + 1` characters starting at random positions: inputs and next-character targets.
+func randomBatch(_ codes: [Int64], count: Int, generator: RandomGenerator) -> (Tensor, Tensor) {
+    let starts = Tensor.uniform([count], low: 0, high: Double(codes.count - context - 1), dtype: .float64, generator: generator)
+        .scalars(as: Double.self).map { Int($0) }
+    var inputs: [Int64] = [], targets: [Int64] = []
+    for start in starts {
+        inputs += codes[start..<(start + context)]
+        targets += codes[(start + 1)..<(start + context + 1)]
+    }
+    return (Tensor(inputs, shape: [count, context]), Tensor(targets, shape: [count * context]))
+}
+
+/// Mean cross-entropy (nats per character) over consecutive windows of the validation text;
+/// each window's first characters see less context than an LSTM carrying its state would.
+func evaluate(_ model: GPT, _ codes: [Int64]) -> Double {
+    withoutGradients {
+        var (sum, count) = (0.0, 0)
+        var windows: [[Int64]] = []
+        for start in stride(from: 0, to: codes.count - 1, by: context) {
+            windows.append(Array(codes[start..<min(start + context + 1, codes.count)]))
+        }
+        for window in windows {
+            let inputs = Tensor(Array(window.dropLast()), shape: [1, window.count - 1])
+            let targets = Tensor(Array(window.dropFirst()))
+            let logits = model(inputs).reshaped(to: [-1, vocabulary.count])
+            sum += crossEntropy(logits: logits, labels: targets, reduction: .sum).scalar(as: Double.self)
+            count += window.count - 1
+        }
+        return sum / Double(count)
+    }
+}
+
+/// `length` characters after `prompt`; with the cache each step feeds one token, without it the
+/// whole (cropped) sequence again. When the cache fills the context, it restarts from the last
+/// half of the text (one recomputation per context/2 tokens).
+func sample(_ model: GPT, prompt: String, length: Int, useCache: Bool, seed: UInt64) -> (text: String, tokensPerSecond: Double) {
+    let sampler = TokenSampler(temperature: temperature, topK: topK)
+    let generator = RandomGenerator(seed: seed)
+    return withoutGradients {
+        var tokens = try! vocabulary.encode(prompt).scalars(as: Int64.self)
+        var cache = KeyValueCache()
+        var pending = tokens
+        let start = Date()
+        for _ in 0..<length {
+            let logits: Tensor
+            if useCache {
+                if cache.length + pending.count > context {
+                    cache = KeyValueCache()
+                    pending = Array(tokens.suffix(context / 2))
+                }
+                logits = model(Tensor(pending, shape: [1, pending.count]), cache: &cache)
+            } else {
+                let window = Array(tokens.suffix(context))
+                logits = model(Tensor(window, shape: [1, window.count]))
+            }
+            let choice = sampler.sample(logits[0, .index(logits.shape[1] - 1)], generator: generator)[0]
+            tokens.append(Int64(choice))
+            pending = [Int64(choice)]
+        }
+        let rate = Double(length) / Date().timeIntervalSince(start)
+        return (String(tokens.map { vocabulary.characters[Int($0)] }), rate)
+    }
+}
+
+let start = Date()
+let budget = minutes * 60
+var (step, recentLoss, recentSteps) = (0, 0.0, 0)
+model.setTraining(true)
+while Date().timeIntervalSince(start) < budget {
+    // Warm-up over the first steps, then a cosine from the peak to the minimum over the time left.
+    let progress = Date().timeIntervalSince(start) / budget
+    let cosine = minimumRate + (peakRate - minimumRate) * 0.5 * (1 + Foundation.cos(Double.pi * progress))
+    optimizer.learningRate = step < warmupSteps ? peakRate * Double(step + 1) / Double(warmupSteps) : cosine
+    let (inputs, targets) = randomBatch(trainCodes, count: batch, generator: generator)
+    var (loss, gradients) = valueAndGradient(at: model) { model in
+        crossEntropy(logits: model(inputs).reshaped(to: [-1, vocabulary.count]), labels: targets)
+    }
+    clipGradientNorm(&gradients, maxNorm: 1)
+    optimizer.update(&model, along: gradients)
+    step += 1
+    recentLoss += loss.scalar(as: Double.self)
+    recentSteps += 1
+    if step % 100 == 0 {
+        let elapsed = Date().timeIntervalSince(start)
+        print(String(format: "step %d  loss %.3f  lr %.2e  %.0f characters/s  %.0f s", step, recentLoss / Double(recentSteps),
+                     optimizer.learningRate, Double(step * batch * context) / elapsed, elapsed))
+        (recentLoss, recentSteps) = (0, 0)
+    }
+}
+model.setTraining(false)
+let validationLoss = evaluate(model, validationCodes)
+print(String(format: "\nafter %d steps (%.1f minutes): validation loss %.3f nats/char (perplexity %.2f); CharLM's LSTM: 1.75",
+             step, Date().timeIntervalSince(start) / 60, validationLoss, Foundation.exp(validationLoss)))
+let cached = sample(model, prompt: prompt, length: sampleLength, useCache: true, seed: 7)
+let recomputed = sample(model, prompt: prompt, length: sampleLength, useCache: false, seed: 7)
+print("\nsample (temperature \(temperature)\(topK.map { ", top-\($0)" } ?? "")):\n" + cached.text)
+print(String(format: "\ngeneration: %.0f tokens/s with the key/value cache, %.0f tokens/s recomputing the prefix (%.1fx)%@",
+             cached.tokensPerSecond, recomputed.tokensPerSecond, cached.tokensPerSecond / recomputed.tokensPerSecond,
+             cached.text == recomputed.text ? "; same text" : ""))
