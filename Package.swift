@@ -1,6 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// The examples parse their flags with swift-argument-parser, as the `strata` command does.
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
 let package = Package(
     name: "Strata",
     products: [
@@ -56,7 +59,7 @@ let package = Package(
         ]),
         // A thin `main`; the module is not named `strata`, which would clash with `Strata` on
         // case-insensitive file systems.
-        .executableTarget(name: "StrataCommandLine", dependencies: ["StrataCLI"], path: "Sources/strata"),
+        .executableTarget(name: "StrataCommandLine", dependencies: ["StrataCLI", "StrataTraining"], path: "Sources/strata"),
         // Seeded mutation fuzzing of the file readers: the library holds the mutator and one
         // target per reader (run by the tests), strata-fuzz the long runs (Tools/fuzz.sh).
         .target(name: "StrataFuzzing", dependencies: [
@@ -68,21 +71,21 @@ let package = Package(
         ], path: "Tools/Fuzz"),
         .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
                           path: "Benchmarks/StrataBench"),
-        .executableTarget(name: "FitCurve", dependencies: ["Strata"], path: "Examples/FitCurve"),
-        .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"], path: "Examples/MLPFashion"),
-        .executableTarget(name: "CNNFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
+        .executableTarget(name: "FitCurve", dependencies: ["Strata", "StrataTraining", argumentParser], path: "Examples/FitCurve"),
+        .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser], path: "Examples/MLPFashion"),
+        .executableTarget(name: "CNNFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser],
                           path: "Examples/CNNFashion"),
-        .executableTarget(name: "Autoencoder", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"],
+        .executableTarget(name: "Autoencoder", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", argumentParser],
                           path: "Examples/Autoencoder"),
-        .executableTarget(name: "Transfer", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining"],
+        .executableTarget(name: "Transfer", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser],
                           path: "Examples/Transfer"),
-        .executableTarget(name: "CharLM", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
+        .executableTarget(name: "CharLM", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining"],
                           path: "Examples/CharLM"),
-        .executableTarget(name: "CharGPT", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers"],
+        .executableTarget(name: "CharGPT", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser],
                           path: "Examples/CharGPT"),
-        .executableTarget(name: "TemporalOrder", dependencies: ["Strata", "StrataNN", "StrataOptimizers"],
+        .executableTarget(name: "TemporalOrder", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataTraining", argumentParser],
                           path: "Examples/TemporalOrder"),
-        .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers"], path: "Examples/Lasso"),
+        .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers", "StrataTraining", argumentParser], path: "Examples/Lasso"),
         .executableTarget(name: "WideDeep", dependencies: ["Strata", "StrataNN", "StrataData", "StrataTraining"],
                           path: "Examples/WideDeep"),
         .testTarget(name: "StrataTests", dependencies: ["Strata"]),

@@ -10,36 +10,34 @@ import StrataIO
 import StrataNN
 import StrataOptimizers
 
-// Line-buffered output, so progress shows up live when piped to a file or another program.
-StandardOutput.useLineBuffering()
+import ArgumentParser
+import StrataTraining
 
-@MainActor func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\nusage: Autoencoder [--model convolutional|dense] [--epochs N] [--output DIR]\n".utf8))
-    exit(2)
-}
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Autoencoder",
+        abstract: "Trains an autoencoder and a denoising one on Fashion-MNIST and writes a PNG grid of reconstructions.")
 
-var epochs = 2
-var dense = false
-var output = URL(fileURLWithPath: "autoencoder-output")
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    switch argument {
-    case "--epochs":
-        guard let value = arguments.popFirst().flatMap(Int.init), value > 0 else { fail("--epochs needs a positive integer") }
-        epochs = value
-    case "--model":
-        switch arguments.popFirst() {
-        case "convolutional": dense = false
-        case "dense": dense = true
-        default: fail("--model needs convolutional or dense")
-        }
-    case "--output":
-        guard let value = arguments.popFirst() else { fail("--output needs a directory") }
-        output = URL(fileURLWithPath: value)
-    default:
-        fail("unknown argument \(argument)")
+    enum Model: String, ExpressibleByArgument, CaseIterable { case convolutional, dense }
+
+    @Option(help: "Training epochs.")
+    var epochs = 2
+    @Option(help: "The autoencoder: convolutional or dense.")
+    var model: Model = .convolutional
+    @Option(help: "The directory the PNG grids are written to.")
+    var output = "autoencoder-output"
+
+    func validate() throws {
+        if epochs <= 0 { throw ValidationError("--epochs needs a positive integer") }
     }
 }
+
+let options = Options.parseOrExit()
+let epochs = options.epochs, dense = options.model == .dense
+let output = URL(fileURLWithPath: options.output)
+// Line-buffered output, so progress shows up live when piped to a file or another program.
+StandardOutput.useLineBuffering()
 
 var train: TensorDataset, test: TensorDataset
 let validation: TensorDataset

@@ -11,45 +11,41 @@ import StrataData
 import StrataNN
 import StrataOptimizers
 
+import ArgumentParser
+import StrataTraining
+
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "CNNFashion",
+        abstract: "Trains LeNet, the small ResNet or the small Inception network on Fashion-MNIST.")
+
+    enum Model: String, ExpressibleByArgument, CaseIterable { case lenet, resnet, inception }
+
+    @Option(help: "The network: lenet, resnet or inception.")
+    var model: Model = .lenet
+    @Option(help: "Training epochs (default: 3 for resnet, else 2).")
+    var epochs: Int?
+    @Option(help: "Images per training step.")
+    var batchSize = 64
+    @Option(name: .customLong("lr"), help: "Adam's learning rate.")
+    var learningRate = 1e-3
+    @Option(help: "Use only the first N images of each split (a quick smoke run).")
+    var limit: Int?
+
+    func validate() throws {
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs needs a positive integer") }
+        if batchSize <= 0 { throw ValidationError("--batch-size needs a positive integer") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr needs a positive number") }
+        if let limit, limit <= 0 { throw ValidationError("--limit needs a positive integer") }
+    }
+}
+
+let options = Options.parseOrExit()
+let modelName = options.model.rawValue, epochs = options.epochs, batchSize = options.batchSize
+let learningRate = options.learningRate, limit = options.limit
 // Line-buffered output, so progress shows up live when piped to a file or another program.
 StandardOutput.useLineBuffering()
-
-@MainActor func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\nusage: CNNFashion [--model lenet|resnet|inception] [--epochs N] [--batch-size B] [--lr X] [--limit N]\n".utf8))
-    exit(2)
-}
-
-var modelName = "lenet"
-var epochs: Int?
-var batchSize = 64
-var learningRate = 1e-3
-var limit: Int?
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    func value() -> String {
-        guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
-        return value
-    }
-    switch argument {
-    case "--model":
-        modelName = value()
-        guard ["lenet", "resnet", "inception"].contains(modelName) else { fail("unknown model \(modelName)") }
-    case "--epochs":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--epochs needs a positive integer") }
-        epochs = parsed
-    case "--batch-size":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--batch-size needs a positive integer") }
-        batchSize = parsed
-    case "--lr":
-        guard let parsed = Double(value()), parsed > 0 else { fail("--lr needs a positive number") }
-        learningRate = parsed
-    case "--limit":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--limit needs a positive integer") }
-        limit = parsed
-    default:
-        fail("unknown argument \(argument)")
-    }
-}
 
 var train: TensorDataset, test: TensorDataset
 do {

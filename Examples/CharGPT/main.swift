@@ -8,59 +8,53 @@
 //
 //     Tools/install-system-packages.sh fortunes && swift run -c release CharGPT
 //     swift run -c release CharGPT --minutes 2 --temperature 0.7 --top-k 10
+import ArgumentParser
 import Foundation
 import Strata
 import StrataData
 import StrataNN
 import StrataOptimizers
+import StrataTraining
 
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "CharGPT", abstract: "A character-level decoder-only Transformer on the fortunes corpus, beside CharLM's LSTM.")
+
+    @Option(help: "A text file, or a fortunes directory.")
+    var text = "/usr/share/games/fortunes"
+    @Option(help: "Training time in minutes.")
+    var minutes = 4.0
+    @Option(help: "The sample's first characters.")
+    var prompt = "The "
+    @Option(help: "Sampling temperature (0: greedy).")
+    var temperature = 0.8
+    @Option(help: "Sample from the k most likely characters only.")
+    var topK = 20
+    @Option(help: "Characters to sample.")
+    var length = 400
+
+    func validate() throws {
+        if !(minutes > 0) { throw ValidationError("--minutes needs a positive number") }
+        if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature needs a number >= 0 (0: greedy)") }
+        if topK <= 0 { throw ValidationError("--top-k needs a positive integer") }
+        if length <= 0 { throw ValidationError("--length needs a positive integer") }
+    }
+}
+
+let options = Options.parseOrExit()
+let (textPath, minutes, prompt, temperature, sampleLength) = (options.text, options.minutes, options.prompt, options.temperature,
+                                                              options.length)
+let topK: Int? = options.topK
+// Line-buffered output, so progress shows up live when piped to a file or another program.
 StandardOutput.useLineBuffering()
-
-@MainActor func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("""
-        error: \(message)
-        usage: CharGPT [--text FILE|DIR] [--minutes M] [--prompt TEXT] [--temperature T] [--top-k K] [--length N]
-
-        """.utf8))
-    exit(2)
-}
-
-var textPath = "/usr/share/games/fortunes"
-var minutes = 4.0
-var prompt = "The "
-var temperature = 0.8
-var topK: Int? = 20
-var sampleLength = 400
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    func value() -> String {
-        guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
-        return value
-    }
-    switch argument {
-    case "--text": textPath = value()
-    case "--minutes":
-        guard let parsed = Double(value()), parsed > 0 else { fail("--minutes needs a positive number") }
-        minutes = parsed
-    case "--prompt": prompt = value()
-    case "--temperature":
-        guard let parsed = Double(value()), parsed >= 0, parsed.isFinite else { fail("--temperature needs a number >= 0 (0: greedy)") }
-        temperature = parsed
-    case "--top-k":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--top-k needs a positive integer") }
-        topK = parsed
-    case "--length":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--length needs a positive integer") }
-        sampleLength = parsed
-    default: fail("unknown argument \(argument)")
-    }
-}
 
 let text: String
 do {
     text = try TextCorpus.read(from: URL(fileURLWithPath: textPath), fortuneSeparators: textPath.contains("fortunes"))
 } catch {
-    fail("\(error). Install the default corpus with `apt-get install -y fortunes`, or pass --text FILE")
+    FileHandle.standardError.write(Data("error: \(error). Install the default corpus with `apt-get install -y fortunes`, or pass --text FILE\n".utf8))
+    exit(1)
 }
 let vocabulary = CharacterVocabulary(of: text + prompt)
 let codes = try! vocabulary.encode(text).scalars(as: Int64.self)

@@ -11,6 +11,7 @@ import Strata
 import StrataData
 import StrataNN
 import StrataOptimizers
+import StrataTraining
 
 StandardOutput.useLineBuffering()
 

@@ -3,12 +3,31 @@
 //
 //     swift run -c release FitCurve
 import Foundation
+import ArgumentParser
 import Strata
+import StrataTraining
 
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "FitCurve",
+        abstract: "Fits a 1-32-1 tanh network to noisy sin(3x) by full-batch gradient descent.")
+
+    @Option(help: "Gradient descent steps.")
+    var steps = 2000
+    @Option(help: "Seed of the samples and the initial weights.")
+    var seed: UInt64 = 7
+
+    func validate() throws {
+        if steps <= 0 { throw ValidationError("--steps needs a positive integer") }
+    }
+}
+
+let options = Options.parseOrExit()
 // Line-buffered output, so progress shows up live when piped to a file or another program.
 StandardOutput.useLineBuffering()
 
-let generator = RandomGenerator(seed: 7)
+let generator = RandomGenerator(seed: options.seed)
 let sampleCount = 256
 let hidden = 32
 
@@ -30,7 +49,7 @@ func predict(_ p: [String: Tensor], _ input: Tensor) -> Tensor {
 }
 
 let learningRate = 0.1
-let steps = 2000
+let steps = options.steps
 var firstLoss = Float.nan
 var lastLoss = Float.nan
 for step in 0...steps {

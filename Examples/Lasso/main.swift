@@ -5,14 +5,33 @@
 //     swift run -c release Lasso
 import Foundation
 import Strata
+import ArgumentParser
 import StrataOptimizers
+import StrataTraining
 
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Lasso",
+        abstract: "The lasso by ISTA and FISTA on a synthetic problem with a known sparse truth.")
+
+    @Option(help: "Iterations of each solver.")
+    var iterations = 1000
+    @Option(help: "Seed of the problem.")
+    var seed: UInt64 = 3
+
+    func validate() throws {
+        if iterations <= 0 { throw ValidationError("--iterations needs a positive integer") }
+    }
+}
+
+let options = Options.parseOrExit()
 // Line-buffered output, so progress shows up live when piped to a file or another program.
 StandardOutput.useLineBuffering()
 
 let (samples, features, informative) = (150, 200, 10)
 let alpha = 0.05
-let generator = RandomGenerator(seed: 3)
+let generator = RandomGenerator(seed: options.seed)
 
 // The truth: 10 non-zero coefficients of magnitude 1 to 2 with random signs, at random positions.
 let positions = Array(Tensor.uniform([features], generator: generator).scalars(as: Double.self)
@@ -62,8 +81,8 @@ func solve(accelerated: Bool, iterations: Int) -> Tensor {
     return optimizer.state["weight"]?["iterate"] ?? parameters["weight"]!
 }
 
-let ista = solve(accelerated: false, iterations: 1000)
-let fista = solve(accelerated: true, iterations: 1000)
+let ista = solve(accelerated: false, iterations: options.iterations)
+let fista = solve(accelerated: true, iterations: options.iterations)
 
 let estimate = fista.scalars(as: Double.self)
 let found = estimate.indices.filter { estimate[$0] != 0 }

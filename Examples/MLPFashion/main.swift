@@ -9,8 +9,8 @@ import StrataData
 import StrataNN
 import StrataOptimizers
 
-// Line-buffered output, so progress shows up live when piped to a file or another program.
-StandardOutput.useLineBuffering()
+import ArgumentParser
+import StrataTraining
 
 /// The optimizers this example knows, with learning rates that suit this model at batch 64.
 let optimizers: [(name: String, learningRate: Double, make: () -> any OptimizerRule)] = [
@@ -24,31 +24,33 @@ let optimizers: [(name: String, learningRate: Double, make: () -> any OptimizerR
     ("adadelta", 1.0, { Adadelta() }),
 ]
 
-@MainActor func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\nusage: MLPFashion [--epochs N] [--optimizer \(optimizers.map(\.name).joined(separator: "|"))] [--compare]\n".utf8))
-    exit(2)
-}
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "MLPFashion",
+        abstract: "Trains an MLP 784-512-256-10 on Fashion-MNIST with one optimizer, or compares them all.")
 
-var epochs = 2
-var chosen = "momentum"
-var compare = false
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    switch argument {
-    case "--epochs":
-        guard let value = arguments.popFirst().flatMap(Int.init), value > 0 else { fail("--epochs needs a positive integer") }
-        epochs = value
-    case "--optimizer":
-        guard let value = arguments.popFirst(), optimizers.contains(where: { $0.name == value }) else {
-            fail("--optimizer needs one of \(optimizers.map(\.name).joined(separator: ", "))")
-        }
-        chosen = value
-    case "--compare":
-        compare = true
-    default:
-        fail("unknown argument \(argument)")
+    /// The names of `optimizers`, in its order.
+    enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
+        case sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, adadelta
+    }
+
+    @Option(help: "Training epochs.")
+    var epochs = 2
+    @Option(help: "The optimizer, with the learning rate this example gives it.")
+    var optimizer: OptimizerChoice = .momentum
+    @Flag(help: "Train once with every optimizer and print one table.")
+    var compare = false
+
+    func validate() throws {
+        if epochs <= 0 { throw ValidationError("--epochs needs a positive integer") }
     }
 }
+
+let options = Options.parseOrExit()
+let epochs = options.epochs, chosen = options.optimizer.rawValue, compare = options.compare
+// Line-buffered output, so progress shows up live when piped to a file or another program.
+StandardOutput.useLineBuffering()
 
 let train: TensorDataset, test: TensorDataset
 do {

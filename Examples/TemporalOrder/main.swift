@@ -9,28 +9,30 @@ import Strata
 import StrataNN
 import StrataOptimizers
 
-StandardOutput.useLineBuffering()
+import ArgumentParser
+import StrataTraining
 
-@MainActor func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\nusage: TemporalOrder [--length N] [--steps N]\n".utf8))
-    exit(2)
-}
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "TemporalOrder",
+        abstract: "Hochreiter & Schmidhuber's temporal order problem: RNN, LSTM and GRU side by side.")
 
-var length = 100
-var steps = 1500
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    switch argument {
-    case "--length":
-        guard let value = arguments.popFirst().flatMap(Int.init), value >= 20 else { fail("--length needs an integer >= 20") }
-        length = value
-    case "--steps":
-        guard let value = arguments.popFirst().flatMap(Int.init), value > 0 else { fail("--steps needs a positive integer") }
-        steps = value
-    default:
-        fail("unknown argument \(argument)")
+    @Option(help: "Sequence length (at least 20).")
+    var length = 100
+    @Option(help: "Training steps of each network.")
+    var steps = 1500
+
+    func validate() throws {
+        if length < 20 { throw ValidationError("--length needs an integer >= 20") }
+        if steps <= 0 { throw ValidationError("--steps needs a positive integer") }
     }
 }
+
+let options = Options.parseOrExit()
+let length = options.length, steps = options.steps
+// Line-buffered output, so progress shows up live when piped to a file or another program.
+StandardOutput.useLineBuffering()
 
 // Symbols: 0-3 distractors a, b, c, d; 4 = X, 5 = Y; 6 = start, 7 = end.
 let (symbolCount, x, y, start, end) = (8, 4, 5, 6, 7)

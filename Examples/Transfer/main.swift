@@ -21,41 +21,44 @@ import StrataNN
 import StrataOptimizers
 import StrataTraining
 
-// Line-buffered output, so progress shows up live when piped to a file or another program.
-StandardOutput.useLineBuffering()
-
-@MainActor func fail(_ message: String, status: Int32 = 2) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\nusage: Transfer [--model lenet|resnet] [--labels-per-class N] [--draws D] [--seed S]\n".utf8))
-    exit(status)
-}
+import ArgumentParser
 
 /// The pretrained model's family.
-enum Architecture: String {
+enum Architecture: String, ExpressibleByArgument, CaseIterable {
     case lenet, resnet
 }
 
-var architecture = Architecture.lenet
-var labelsPerClass = 100
-var draws = 3
-var seed: UInt64 = 1
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    switch argument {
-    case "--model":
-        guard let value = arguments.popFirst().flatMap(Architecture.init(rawValue:)) else { fail("--model takes lenet or resnet") }
-        architecture = value
-    case "--labels-per-class":
-        guard let value = arguments.popFirst().flatMap(Int.init), value > 0 else { fail("--labels-per-class needs a positive integer") }
-        labelsPerClass = value
-    case "--draws":
-        guard let value = arguments.popFirst().flatMap(Int.init), value > 0 else { fail("--draws needs a positive integer") }
-        draws = value
-    case "--seed":
-        guard let value = arguments.popFirst().flatMap(UInt64.init) else { fail("--seed needs a non-negative integer") }
-        seed = value
-    default:
-        fail("unknown argument \(argument)")
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Transfer",
+        abstract: "Pretrains on Fashion-MNIST classes 0-4, then learns classes 5-9 from a few labels four ways.")
+
+    @Option(name: .customLong("model"), help: "The pretrained model: lenet or resnet.")
+    var architecture: Architecture = .lenet
+    @Option(help: "Labelled training images of each new class.")
+    var labelsPerClass = 100
+    @Option(help: "Draws of the labelled images.")
+    var draws = 3
+    @Option(help: "Seed of the draws and the weights.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        if labelsPerClass <= 0 { throw ValidationError("--labels-per-class needs a positive integer") }
+        if draws <= 0 { throw ValidationError("--draws needs a positive integer") }
     }
+}
+
+let options = Options.parseOrExit()
+let architecture = options.architecture, labelsPerClass = options.labelsPerClass
+let draws = options.draws, seed = options.seed
+// Line-buffered output, so progress shows up live when piped to a file or another program.
+StandardOutput.useLineBuffering()
+
+/// Prints `message` to standard error and exits with `status`.
+@MainActor func fail(_ message: String, status: Int32) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(status)
 }
 
 let train: TensorDataset, test: TensorDataset

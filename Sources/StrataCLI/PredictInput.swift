@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataData
+import StrataIO
 
 /// Images to classify from a file: IDX (uint8 `[N, 28, 28]`), CSV (784 numeric columns per row,
 /// with or without a header) or NPY (`<f4`, `<f8` or `|u1`, shape `[N, 28, 28]`, `[N, 784]` or

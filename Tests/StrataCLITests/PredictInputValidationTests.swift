@@ -1,6 +1,7 @@
 import Foundation
 import StrataCLI
 import StrataData
+import StrataIO
 import Testing
 
 // Issue 20: NPY shapes are multiplied with overflow checks, and every predict input (NPY, CSV,

@@ -109,9 +109,6 @@ void strata_average_pool_backward_f32(const float *dy, float *dx, const strata_p
 /// A CPU hint for spin-wait loops (x86 `pause`): lets the sibling hyperthread run and saves power.
 void strata_spin_pause(void);
 
-/// Makes the C standard output line-buffered (Swift 6 cannot name the `stdout` global safely).
-void strata_line_buffer_stdout(void);
-
 /// Hyperparameters of one fused Adam step, already converted to float32 as the plain rule does.
 typedef struct {
     float beta1, one_minus_beta1;

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataCLI
+import StrataIO
 
 /// The `strata predict --input FILE.npy` path: `PredictInput.images(in:format:path:)`, which
 /// parses with `NPYFile`, checks the shape and the pixels (`PredictInput.requirements`) and
