@@ -8,10 +8,12 @@ import Testing
 // recomputed, output and (for the train fixtures) the gradients of sum(output * upstream) with
 // respect to every input and parameter.
 
-/// Within 1e-5 as the issue asks: relative 1e-5, plus 1e-6 absolute for gradients that float32
-/// cancellation leaves near zero.
+/// Within 1e-5 as the issue asks (absolute, plus 1e-5 relative for the larger values). Outputs
+/// agree to a few 1e-7; the projection weights' gradients, sums over every position and head in
+/// float32 in another order than PyTorch's, differ by up to 2e-6 (mhaCrossFloatMask's
+/// in_proj_weight: -0.0558706 against -0.0558724).
 private func expectMatches(_ actual: Tensor, _ expected: Tensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    expectMatchesPyTorch(actual, expected, what, relativeTolerance: 1e-5, absoluteTolerance: 1e-6, sourceLocation: sourceLocation)
+    expectMatchesPyTorch(actual, expected, what, relativeTolerance: 1e-5, absoluteTolerance: 1e-5, sourceLocation: sourceLocation)
 }
 
 /// A module and the fixture's float inputs, walked together so one gradient call covers both:

@@ -45,9 +45,10 @@ import Testing
         let k = randomInput([c.batch, c.heads, c.keys, c.depth], seed: 2)
         // A transposed view for the value: the ops take any layout.
         let v = randomInput([c.batch, c.heads, c.valueDepth, c.keys], seed: 3).transposed()
-        let mask = Self.mask(c.mask, c, dtype: .float64)
+        // The check repeats in float32 (GradientCheckSettings.checkFloat32): the mask follows the inputs' dtype.
         checkGradients(at: [q, k, v]) {
-            scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: mask, causal: c.causal)
+            scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: Self.mask(c.mask, c, dtype: $0[0].dtype),
+                                      causal: c.causal)
         }
     }
 
