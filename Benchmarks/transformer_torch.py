@@ -7,7 +7,7 @@
   linear head to 65), 32 random sequences of 128 codes, cross-entropy over all positions,
   AdamW lr 1e-3 weight decay 0.01.
 - bert_infer: transformers' BertModel with all-MiniLM-L6-v2's configuration and random weights
-  (attn_implementation="sdpa"), 32 sequences of 128 random ids, mean pooling and L2
+  (transformers' default SDPA attention), 32 sequences of 128 random ids, mean pooling and L2
   normalization, under torch.inference_mode(). Needs `transformers` (pip); skipped without it.
 
 Prints JSON lines in the peers' schema (../shared/bench/peers/common.py, imported from there).
@@ -82,7 +82,7 @@ def w_bert_infer(args):
     torch.manual_seed(0)
     config = BertConfig(vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
                         intermediate_size=1536, layer_norm_eps=1e-12)
-    model = BertModel(config, attn_implementation="sdpa").eval()
+    model = BertModel(config).eval()  # transformers picks SDPA attention by default
     ids = torch.randint(0, 30522, (BATCH, CONTEXT))
     mask = torch.ones(BATCH, CONTEXT, dtype=torch.int64)
 
