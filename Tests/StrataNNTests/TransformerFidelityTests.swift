@@ -149,3 +149,37 @@ private func reproduce<M: Module>(_ fixture: Fixture, _ module: M, floatInputs: 
         #expect(mha.parameters.keys.sorted() == ["in_proj_bias", "in_proj_weight", "out_proj.bias", "out_proj.weight"])
     }
 }
+
+/// Every stored tensor and child of the new layers and models is visited (the Mirror audit).
+@Suite struct TransformerAuditTests {
+    @Test func everyTensorIsVisited() {
+        let bert = BertConfiguration(vocabularySize: 20, hiddenSize: 8, layerCount: 2, headCount: 2, intermediateSize: 16,
+                                     maximumPositions: 12)
+        let gpt = GPTConfiguration(vocabularySize: 9, contextLength: 8, modelSize: 8, headCount: 2, layerCount: 2)
+        #expect(auditParameterVisits(MultiheadAttention(embedSize: 8, headCount: 2)) == [])
+        #expect(auditParameterVisits(TransformerEncoderLayer(modelSize: 8, headCount: 2, feedForwardSize: 16)) == [])
+        #expect(auditParameterVisits(TransformerEncoder(layer: TransformerEncoderLayer(modelSize: 8, headCount: 2), layerCount: 2,
+                                                        norm: LayerNorm(normalizedShape: [8]))) == [])
+        #expect(auditParameterVisits(TransformerDecoderLayer(modelSize: 8, headCount: 2, feedForwardSize: 16)) == [])
+        #expect(auditParameterVisits(RMSNorm(normalizedShape: [8])) == [])
+        #expect(auditParameterVisits(LearnedPositionEmbedding(maximumLength: 4, embedSize: 8)) == [])
+        #expect(auditParameterVisits(SinusoidalPositionEncoding(maximumLength: 4, embedSize: 8)) == [])
+        #expect(auditParameterVisits(GPT(gpt)) == [])
+        #expect(auditParameterVisits(BertModel(bert)) == [])
+    }
+
+    /// A state dictionary saved from one model loads strictly into another and reproduces it.
+    @Test func bertStateDictionaryRoundTrips() throws {
+        let configuration = BertConfiguration(vocabularySize: 20, hiddenSize: 8, layerCount: 2, headCount: 2, intermediateSize: 16,
+                                              maximumPositions: 12)
+        var source = BertModel(configuration, generator: RandomGenerator(seed: 1))
+        var copy = BertModel(configuration, generator: RandomGenerator(seed: 2))
+        try copy.loadStateDictionary(source.stateDictionary())
+        source.setTraining(false)
+        copy.setTraining(false)
+        let ids = Tensor([1, 5, 7, 2, 0, 0] as [Int64], shape: [1, 6])
+        let mask = Tensor([1, 1, 1, 1, 0, 0] as [Int64], shape: [1, 6])
+        expectMatches(copy(ids, attentionMask: mask), source(ids, attentionMask: mask), "BERT after a round trip")
+        #expect(source.parameters.keys.contains("encoder.layer.1.attention.self.query.weight"))
+    }
+}

@@ -92,12 +92,13 @@ import Testing
         }
     }
 
-    /// The composite's own float32 result equals the fused one (the path the kernel replaces).
+    /// The composite's own float32 result equals the fused one (the path the kernel replaces),
+    /// with a transposed view as the key and an expanded one as the value (dense copies inside).
     @Test func fusedMatchesFloat32Composite() {
         let generator = RandomGenerator(seed: 5)
         let q = Tensor.uniform([3, 2, 20, 8], generator: generator)
-        let k = Tensor.uniform([3, 2, 20, 8], generator: generator)
-        let v = Tensor.uniform([3, 2, 20, 8], generator: generator)
+        let k = Tensor.uniform([3, 2, 8, 20], generator: generator).transposed()
+        let v = Tensor.uniform([1, 2, 20, 8], generator: generator).expanded(to: [3, 2, 20, 8])
         expectMatch(scaledDotProductAttention(query: q, key: k, value: v, causal: true),
                     scaledDotProductAttentionComposite(query: q, key: k, value: v, causal: true),
                     tolerance: Tolerance(relative: 1e-5, absolute: 1e-6), "causal self-attention")

@@ -31,36 +31,46 @@ public struct LearnedPositionEmbedding: Layer {
 }
 
 /// The fixed sinusoidal encoding of Vaswani et al. (2017): position p, dimension 2i holds
-/// `sin(p / 10000^(2i / embedSize))` and 2i + 1 the cosine. No parameters.
+/// `sin(p / 10000^(2i / embedSize))` and 2i + 1 the cosine. No parameters: the rows are computed
+/// for each call (in float64, then rounded), so nothing is stored for the visitor to list.
 ///
-/// input: `[..., length, embedSize]`; returns: the input plus the table's first `length` rows.
+/// input: `[..., length, embedSize]`; returns: the input plus rows `offset ..< offset + length`.
 public struct SinusoidalPositionEncoding: Layer {
-    /// `[maximumLength, embedSize]`.
-    public let table: Tensor
+    public let maximumLength: Int
+    public let embedSize: Int
+    public let base: Double
 
-    public init(maximumLength: Int, embedSize: Int, base: Double = 10000, dtype: DType = .float32) {
+    public init(maximumLength: Int, embedSize: Int, base: Double = 10000) {
         precondition(embedSize % 2 == 0, "SinusoidalPositionEncoding: embedSize \(embedSize) must be even")
-        var values = [Double](repeating: 0, count: maximumLength * embedSize)
-        for position in 0..<maximumLength {
-            for pair in 0..<(embedSize / 2) {
-                let angle = Double(position) / Foundation.pow(base, Double(2 * pair) / Double(embedSize))
-                values[position * embedSize + 2 * pair] = Foundation.sin(angle)
-                values[position * embedSize + 2 * pair + 1] = Foundation.cos(angle)
-            }
-        }
-        table = Tensor(values, shape: [maximumLength, embedSize]).cast(to: dtype)
+        self.maximumLength = maximumLength
+        self.embedSize = embedSize
+        self.base = base
     }
 
     public mutating func visitParameters(_ visitor: inout ParameterVisitor) {}
+
+    /// Rows `positions` of the table, `[positions.count, embedSize]`.
+    public func table(_ positions: Range<Int>, dtype: DType = .float32) -> Tensor {
+        var values = [Double](repeating: 0, count: positions.count * embedSize)
+        for (row, position) in positions.enumerated() {
+            for pair in 0..<(embedSize / 2) {
+                let angle = Double(position) / Foundation.pow(base, Double(2 * pair) / Double(embedSize))
+                values[row * embedSize + 2 * pair] = Foundation.sin(angle)
+                values[row * embedSize + 2 * pair + 1] = Foundation.cos(angle)
+            }
+        }
+        return Tensor(values, shape: [positions.count, embedSize]).cast(to: dtype)
+    }
 
     public func callAsFunction(_ input: Tensor) -> Tensor { self(input, offset: 0) }
 
     /// Adds the rows `offset ..< offset + length`.
     public func callAsFunction(_ input: Tensor, offset: Int) -> Tensor {
         let length = input.shape[input.rank - 2]
-        precondition(input.shape[input.rank - 1] == table.shape[1] && offset >= 0 && offset + length <= table.shape[0],
-                     "SinusoidalPositionEncoding: input \(input.shape) at offset \(offset) does not fit the table \(table.shape)")
-        return input + table.sliced(axis: 0, start: offset, end: offset + length)
+        precondition(input.shape[input.rank - 1] == embedSize && offset >= 0 && offset + length <= maximumLength,
+                     "SinusoidalPositionEncoding: input \(input.shape) at offset \(offset) does not fit "
+                        + "[\(maximumLength), \(embedSize)]")
+        return input + table(offset..<(offset + length), dtype: input.dtype)
     }
 }
 
