@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "CStrataImage", dependencies: ["CPNG", "CJPEG"]),
         .target(name: "StrataNN", dependencies: ["Strata"]),
         .target(name: "StrataData", dependencies: ["Strata", "CZlib", "CStrataImage"]),
-        .target(name: "StrataOptimizers", dependencies: ["Strata", "CStrataKernels"]),
+        .target(name: "StrataOptimizers", dependencies: ["Strata"]),
         .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
         // The training loop sits above every other library: it drives models, optimizers, data and IO.
         .target(name: "StrataTraining", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO"]),

@@ -2,11 +2,11 @@ import Strata
 import StrataNN
 import Testing
 
-// The fused LSTM path (one `lstmSequence` op per layer and direction) against the per-step
-// composite of core ops (`fusesSequence = false`, the specification): outputs, final states and
-// the gradients of every parameter, of the input and of the initial states, for one and several
-// layers, both directions, batch-first inputs and given initial states. float32 runs the CPU
-// backend's kernels; float64 runs both paths on the reference backend.
+// The LSTM layer on the CPU backend, whose fused kernel runs each layer and direction's
+// `lstmSequence`, against the same backend without fused kernels, where the op runs its per-step
+// composite of core ops (the specification): outputs, final states and the gradients of every
+// parameter, of the input and of the initial states, for one and several layers, both
+// directions, batch-first inputs and given initial states, in float32 (the kernel's dtype).
 
 @Suite struct LSTMFusionTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -32,13 +32,15 @@ import Testing
         ]
     }
 
+    /// The CPU backend without fused kernels: the layer's ops run their composites.
+    static let composite = CPUBackend.shared.offeringFusedKernels(FusedKernels())
+
     /// Every result of one path: output, final states, then the gradients, keyed by name.
-    static func results(_ test: Case, dtype: DType, fused: Bool) -> [String: Tensor] {
+    static func results(_ test: Case, dtype: DType) -> [String: Tensor] {
         let generator = RandomGenerator(seed: 3)
-        var lstm = LSTM(RecurrentConfiguration(inputSize: test.inputSize, hiddenSize: test.hiddenSize, layers: test.layers,
+        let lstm = LSTM(RecurrentConfiguration(inputSize: test.inputSize, hiddenSize: test.hiddenSize, layers: test.layers,
                                                batchFirst: test.batchFirst, bidirectional: test.bidirectional),
                         dtype: dtype, generator: generator)
-        lstm.fusesSequence = fused
         let states = test.layers * (test.bidirectional ? 2 : 1)
         let input = Tensor.uniform(test.batchFirst ? [test.batch, test.time, test.inputSize] : [test.time, test.batch, test.inputSize],
                                    low: -1, high: 1, dtype: dtype, generator: generator)
@@ -76,17 +78,8 @@ import Testing
     /// cancellation leaves near zero, as in RNNFidelityTests).
     @Test(arguments: Case.all)
     func float32MatchesComposite(_ test: Case) {
-        Self.expectSame(Self.results(test, dtype: .float32, fused: true), Self.results(test, dtype: .float32, fused: false),
+        Self.expectSame(withBackend(CPUBackend.shared) { Self.results(test, dtype: .float32) },
+                        withBackend(Self.composite) { Self.results(test, dtype: .float32) },
                         relative: 1e-5, absolute: 1e-6, test)
-    }
-
-    /// float64 on the reference backend: equal up to the order of the sums (dW_hh is summed over
-    /// steps in one product instead of step by step).
-    @Test(arguments: Case.all)
-    func float64MatchesComposite(_ test: Case) {
-        withBackend(ReferenceBackend()) {
-            Self.expectSame(Self.results(test, dtype: .float64, fused: true), Self.results(test, dtype: .float64, fused: false),
-                            relative: 1e-12, absolute: 1e-13, test)
-        }
     }
 }

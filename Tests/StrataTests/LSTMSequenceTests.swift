@@ -1,10 +1,12 @@
 import Strata
 import Testing
 
-// The fused LSTM sequence op: float64 gradients against central finite differences (both
-// outputs, both directions, strided inputs), and the CPU backend's float32 kernels against the
-// reference loops (ReferenceBackend+LSTM.swift, the spec), forward and backward, on shapes small
-// enough for one part and large enough for the hidden units to be split across the pool.
+// The LSTM sequence op: float64 gradients of its composite (lstmCell steps) against central
+// finite differences (both outputs, both directions, strided inputs), and the CPU backend's
+// fused float32 kernel pinned to the composite, the specification, forward and backward: through
+// the op and autodiff against the composite on the same primitives, and kernel call by kernel
+// call against the composite run in float64, on shapes small enough for one part and large
+// enough for the hidden units to be split across the pool.
 
 @Suite struct LSTMSequenceTests {
     /// Both outputs of `lstmSequence` in one tensor, so one weighted sum checks them together.
@@ -38,48 +40,106 @@ import Testing
         var testDescription: String { "time \(time), batch \(batch), hidden \(size)" }
     }
 
+    /// The CPU backend without fused kernels: `lstmSequence` runs its composite.
+    static let composite = CPUBackend.shared.offeringFusedKernels(FusedKernels())
+
     /// Single steps, odd sizes, and (batch 16, hidden 136) past the 2 MFLOP at which each step's
     /// units are split across threads, with a part that is not a multiple of 16.
-    @Test(arguments: [Shape(time: 1, batch: 1, size: 1), Shape(time: 3, batch: 5, size: 7),
-                      Shape(time: 4, batch: 16, size: 136)])
-    func cpuKernelsMatchReference(shape: Shape) {
+    static let shapes = [Shape(time: 1, batch: 1, size: 1), Shape(time: 3, batch: 5, size: 7), Shape(time: 4, batch: 16, size: 136)]
+
+    /// The inputs of one case and the gradients of its outputs, float32.
+    static func inputs(_ shape: Shape) -> (projected: Tensor, hidden: Tensor, cell: Tensor, weight: Tensor, hiddensGradient: Tensor,
+                                           cellGradient: Tensor) {
         let (time, batch, size) = (shape.time, shape.batch, shape.size)
         let generator = RandomGenerator(seed: 11)
-        let projected = Tensor.uniform([time, batch, 4 * size], low: -2, high: 2, generator: generator)
-        let hidden = Tensor.uniform([batch, size], low: -1, high: 1, generator: generator)
-        let cell = Tensor.uniform([batch, size], low: -1, high: 1, generator: generator)
-        let weight = Tensor.uniform([4 * size, size], low: -0.5, high: 0.5, generator: generator)
-        let hiddensGradient = Tensor.uniform([time, batch, size], low: -1, high: 1, generator: generator)
-        let cellGradient = Tensor.uniform([batch, size], low: -1, high: 1, generator: generator)
+        return (Tensor.uniform([time, batch, 4 * size], low: -2, high: 2, generator: generator),
+                Tensor.uniform([batch, size], low: -1, high: 1, generator: generator),
+                Tensor.uniform([batch, size], low: -1, high: 1, generator: generator),
+                Tensor.uniform([4 * size, size], low: -0.5, high: 0.5, generator: generator),
+                Tensor.uniform([time, batch, size], low: -1, high: 1, generator: generator),
+                Tensor.uniform([batch, size], low: -1, high: 1, generator: generator))
+    }
+
+    /// The op's outputs and the gradients of `Σ hiddens * hiddensGradient + Σ cell * cellGradient`
+    /// with respect to projected, hidden, cell and weight, on the current backend.
+    static func outputsAndGradients(_ values: [Tensor], hiddensGradient: Tensor, cellGradient: Tensor, reverse: Bool)
+        -> (hiddens: Tensor, cell: Tensor, gradients: [Tensor]) {
+        let (hiddens, cell) = lstmSequence(projected: values[0], hidden: values[1], cell: values[2], hiddenWeight: values[3],
+                                           reverse: reverse)
+        let (_, gradients) = valueAndGradient(at: values) {
+            let (hiddens, cell) = lstmSequence(projected: $0[0], hidden: $0[1], cell: $0[2], hiddenWeight: $0[3], reverse: reverse)
+            return (hiddens * hiddensGradient).sum() + (cell * cellGradient).sum()
+        }
+        return (hiddens, cell, gradients)
+    }
+
+    /// Kernel (through the op) and composite in float32 on the CPU backend: 1e-5 relative, with
+    /// the absolute part of the test below for gradients that cancellation leaves near zero.
+    @Test(arguments: shapes)
+    func float32MatchesComposite(shape: Shape) {
+        let inputs = Self.inputs(shape)
+        let values = [inputs.projected, inputs.hidden, inputs.cell, inputs.weight]
         for reverse in [false, true] {
-            func run(_ backend: any Backend, _ dtype: DType) -> (LSTMSequence, LSTMSequenceGradients) {
-                let (projected, hidden, cell, weight, hiddensGradient, cellGradient) = (
-                    projected.cast(to: dtype), hidden.cast(to: dtype), cell.cast(to: dtype), weight.cast(to: dtype),
-                    hiddensGradient.cast(to: dtype), cellGradient.cast(to: dtype))
-                let forward = backend.lstmSequence(projected: projected, hidden: hidden, cell: cell, hiddenWeight: weight, reverse: reverse)
-                return (forward, backend.lstmSequenceBackward(hiddensGradient: hiddensGradient, cellGradient: cellGradient,
-                                                              hidden: hidden, cell: cell, hiddenWeight: weight, forward: forward,
-                                                              reverse: reverse))
+            let run = { Self.outputsAndGradients(values, hiddensGradient: inputs.hiddensGradient, cellGradient: inputs.cellGradient,
+                                                 reverse: reverse) }
+            let fused = withBackend(CPUBackend.shared) { run() }
+            let spec = withBackend(Self.composite) { run() }
+            let tolerance = Tolerance(relative: 1e-5, absolute: 2e-6)
+            let context = "\(shape.testDescription), reverse \(reverse)"
+            expectMatch(fused.hiddens, spec.hiddens, tolerance: tolerance, "hiddens, \(context)")
+            expectMatch(fused.cell, spec.cell, tolerance: tolerance, "cell, \(context)")
+            for (index, name) in ["d projected", "d hidden", "d cell", "d hiddenWeight"].enumerated() {
+                expectMatch(fused.gradients[index], spec.gradients[index], tolerance: tolerance, "\(name), \(context)")
             }
-            let (fast, fastGradients) = run(CPUBackend.shared, .float32)
-            let (exact, exactGradients) = run(ReferenceBackend(), .float64)
-            let (spec, specGradients) = (LSTMSequence(hiddens: exact.hiddens.cast(to: .float32), cells: exact.cells.cast(to: .float32),
-                                                      gates: exact.gates.cast(to: .float32)),
-                                         LSTMSequenceGradients(projected: exactGradients.projected.cast(to: .float32),
-                                                               hidden: exactGradients.hidden.cast(to: .float32),
-                                                               cell: exactGradients.cell.cast(to: .float32),
-                                                               hiddenWeight: exactGradients.hiddenWeight.cast(to: .float32)))
-            // Against the float64 spec, so only the kernels' float32 rounding counts: the gradients
-            // of h and W_hh sum up to 4 * hidden products that partly cancel, hence the absolute part.
+        }
+    }
+
+    /// The kernel's forward and backward against the composite run in float64 and rounded: only
+    /// the kernel's float32 rounding counts. The composite's cell state after each step is the
+    /// final one of the prefix (suffix, in reverse) ending there, and its activated gates follow
+    /// from the hidden state before each step.
+    @Test(arguments: shapes)
+    func cpuKernelMatchesComposite(shape: Shape) {
+        let (time, size) = (shape.time, shape.size)
+        let inputs = Self.inputs(shape)
+        let kernel = CPUBackend.shared.fusedKernels.lstmSequence!
+        for reverse in [false, true] {
+            let fast = kernel.forward(projected: inputs.projected, hidden: inputs.hidden, cell: inputs.cell, hiddenWeight: inputs.weight,
+                                      reverse: reverse)
+            let fastGradients = kernel.backward(hiddensGradient: inputs.hiddensGradient, cellGradient: inputs.cellGradient,
+                                                hidden: inputs.hidden, cell: inputs.cell, hiddenWeight: inputs.weight, forward: fast,
+                                                reverse: reverse)
+            let spec = withBackend(ReferenceBackend()) {
+                let values = [inputs.projected, inputs.hidden, inputs.cell, inputs.weight].map { $0.cast(to: .float64) }
+                let exact = Self.outputsAndGradients(values, hiddensGradient: inputs.hiddensGradient.cast(to: .float64),
+                                                     cellGradient: inputs.cellGradient.cast(to: .float64), reverse: reverse)
+                let cells = Tensor.stack((0..<time).map { t in
+                    let steps = reverse ? values[0].sliced(axis: 0, start: t, end: time) : values[0].sliced(axis: 0, start: 0, end: t + 1)
+                    return lstmSequence(projected: steps, hidden: values[1], cell: values[2], hiddenWeight: values[3], reverse: reverse).cell
+                }, axis: 0)
+                let gates = Tensor.stack((0..<time).map { t in
+                    let previous = reverse ? (t == time - 1 ? values[1] : exact.hiddens[.index(t + 1)])
+                        : (t == 0 ? values[1] : exact.hiddens[.index(t - 1)])
+                    let a = values[0][.index(t)] + matmul(previous, values[3].transposed())
+                    let activated = sigmoid(a)
+                    return Tensor.concat([activated.sliced(axis: 1, start: 0, end: 2 * size),
+                                          tanh(a.sliced(axis: 1, start: 2 * size, end: 3 * size)),
+                                          activated.sliced(axis: 1, start: 3 * size, end: 4 * size)], axis: 1)
+                }, axis: 0)
+                return (hiddens: exact.hiddens.cast(to: .float32), cells: cells.cast(to: .float32), gates: gates.cast(to: .float32),
+                        gradients: exact.gradients.map { $0.cast(to: .float32) })
+            }
+            // The gradients of h and W_hh sum up to 4 * hidden products that partly cancel, hence
+            // the absolute part.
             let tolerance = Tolerance(relative: 1e-5, absolute: 2e-6)
             let context = "\(shape.testDescription), reverse \(reverse)"
             expectMatch(fast.hiddens, spec.hiddens, tolerance: tolerance, "hiddens, \(context)")
             expectMatch(fast.cells, spec.cells, tolerance: tolerance, "cells, \(context)")
             expectMatch(fast.gates, spec.gates, tolerance: tolerance, "gates, \(context)")
-            expectMatch(fastGradients.projected, specGradients.projected, tolerance: tolerance, "d projected, \(context)")
-            expectMatch(fastGradients.hidden, specGradients.hidden, tolerance: tolerance, "d hidden, \(context)")
-            expectMatch(fastGradients.cell, specGradients.cell, tolerance: tolerance, "d cell, \(context)")
-            expectMatch(fastGradients.hiddenWeight, specGradients.hiddenWeight, tolerance: tolerance, "d hiddenWeight, \(context)")
+            expectMatch(fastGradients.projected, spec.gradients[0], tolerance: tolerance, "d projected, \(context)")
+            expectMatch(fastGradients.hidden, spec.gradients[1], tolerance: tolerance, "d hidden, \(context)")
+            expectMatch(fastGradients.cell, spec.gradients[2], tolerance: tolerance, "d cell, \(context)")
+            expectMatch(fastGradients.hiddenWeight, spec.gradients[3], tolerance: tolerance, "d hiddenWeight, \(context)")
         }
     }
 }

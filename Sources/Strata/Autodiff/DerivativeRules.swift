@@ -74,6 +74,28 @@ enum DerivativeRules {
         }
     }
 
+    // Views: each takes the gradient back to the layout of the tensor it views.
+
+    /// A reshape's gradient is reshaped back.
+    static func reshape(from shape: [Int]) -> GradientNode.Pullback {
+        { g in [g.reshaped(to: shape)] }
+    }
+
+    /// A permutation's gradient goes through the inverse permutation.
+    static func permute(inverse: [Int]) -> GradientNode.Pullback {
+        { g in [g.permuted(inverse)] }
+    }
+
+    /// A broadcast's gradient sums over the dimensions it added or repeated.
+    static func expand(from shape: [Int]) -> GradientNode.Pullback {
+        { g in [g.summedToShape(shape)] }
+    }
+
+    /// A slice's gradient fills its region of a zero tensor of the sliced shape.
+    static func slice(from shape: [Int], region: Region) -> GradientNode.Pullback {
+        { g in [Tensor.assemblePrimitive(shape: shape, dtype: g.dtype, fill: 0, parts: [(g, region)])] }
+    }
+
     static func cast(from dtype: DType) -> GradientNode.Pullback {
         { g in [g.cast(to: dtype)] }
     }
@@ -148,27 +170,28 @@ enum DerivativeRules {
         { g in [Backends.current.averagePoolBackward(g, inputShape: inputShape, geometry: geometry)] }
     }
 
-    /// The gradient of the packed `[time + 1, batch, hidden]` result (hidden states, then the
-    /// final cell state) goes through the backend's fused backward pass in one call. Like the
-    /// convolution's weight gradient it is a kernel, not ops, so it has no second derivative.
-    static func lstmSequence(hidden: Tensor, cell: Tensor, hiddenWeight: Tensor, forward: LSTMSequence,
-                             reverse: Bool) -> GradientNode.Pullback {
+    /// The gradient of the packed `[time + 1, batch, hidden]` result of a fused LSTM sequence
+    /// (hidden states, then the final cell state) goes through the same kernel's backward pass
+    /// in one call. A kernel, not ops, so it has no second derivative.
+    static func lstmSequence(_ kernel: any LSTMSequenceKernel, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor,
+                             forward: LSTMSequence, reverse: Bool) -> GradientNode.Pullback {
         { g in
             let time = forward.hiddens.shape[0]
-            let gradients = Backends.current.lstmSequenceBackward(
+            let gradients = kernel.backward(
                 hiddensGradient: g.sliced(axis: 0, start: 0, end: time), cellGradient: g[.index(time)], hidden: hidden, cell: cell,
                 hiddenWeight: hiddenWeight, forward: forward, reverse: reverse)
             return [gradients.projected, gradients.hidden, gradients.cell, gradients.hiddenWeight]
         }
     }
 
-    /// One fused backward kernel gives the gradients of x, weight and bias (those present, in
-    /// that order) from the forward pass's mean and inverse standard deviation. A kernel, not
-    /// ops: no second derivative.
-    static func batchNormalization(x: Tensor, weight: Tensor?, bias: Tensor?, forward: BatchNormalization) -> GradientNode.Pullback {
+    /// A fused batch normalization's backward kernel gives the gradients of x, weight and bias
+    /// (those present, in that order) from the forward pass's mean and inverse standard
+    /// deviation. A kernel, not ops: no second derivative.
+    static func batchNormTraining(_ kernel: any BatchNormTrainingKernel, x: Tensor, weight: Tensor?, bias: Tensor?,
+                                  forward: BatchNormalization) -> GradientNode.Pullback {
         { g in
-            let gradients = Backends.current.batchNormalizationBackward(
-                g, x, mean: forward.mean, inverseStandardDeviation: forward.inverseStandardDeviation, weight: weight)
+            let gradients = kernel.backward(g, x, mean: forward.mean, inverseStandardDeviation: forward.inverseStandardDeviation,
+                                            weight: weight)
             return [gradients.input] + (weight == nil ? [] : [gradients.weight]) + (bias == nil ? [] : [gradients.bias])
         }
     }

@@ -26,7 +26,8 @@ public enum ReductionOperation: Int32, Sendable, CaseIterable {
 /// The kernels every backend provides: the closed set of primitives that ops and their
 /// derivative rules are written in. Inputs may be any strided views; results are new contiguous
 /// tensors. Shapes are already checked and broadcast by the op layer, which also records the
-/// autodiff graph: backends never see gradients.
+/// autodiff graph: backends never see gradients. Beyond the primitives a backend may offer fused
+/// kernels for named composite ops through `fusedKernels`, the one seam for them.
 public protocol Backend: Sendable {
     /// A short name for messages and benchmarks.
     var name: String { get }
@@ -77,64 +78,18 @@ public protocol Backend: Sendable {
     func averagePool(_ x: Tensor, geometry: PoolingGeometry) -> Tensor
     /// The gradient of `averagePool` with respect to its input of shape `inputShape`.
     func averagePoolBackward(_ gradient: Tensor, inputShape: [Int], geometry: PoolingGeometry) -> Tensor
-    /// Batch normalization in training of a float `x [n, c, ...]` over every axis but 1: the
-    /// per-channel mean, biased variance and `1 / sqrt(variance + epsilon)`, and the output
-    /// `(x - mean) * inverseStandardDeviation * weight + bias` with `x`'s shape (no weight: 1, no
-    /// bias: 0). `weight` and `bias` are `[c]`; the statistics are `[c]` in `x`'s dtype.
-    func batchNormalization(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) -> BatchNormalization
-    /// The gradients of `batchNormalization`'s output with respect to `x`, `weight` and `bias`,
-    /// from its saved `mean` and `inverseStandardDeviation` (x̂ = (x - mean) * inverseStandardDeviation,
-    /// sums and means per channel): `dx = weight * inverseStandardDeviation * (g - mean(g) - x̂ mean(g x̂))`,
-    /// `dweight = Σ g x̂`, `dbias = Σ g`.
-    func batchNormalizationBackward(_ gradient: Tensor, _ x: Tensor, mean: Tensor, inverseStandardDeviation: Tensor,
-                                    weight: Tensor?) -> (input: Tensor, weight: Tensor, bias: Tensor)
-    /// The LSTM recurrence over a whole float sequence (PyTorch's equations, gates i, f, g, o):
-    /// `projected [time, batch, 4 * hidden]` (input projection and both biases), initial states
-    /// `hidden` and `cell` `[batch, hidden]`, `hiddenWeight [4 * hidden, hidden]`. `reverse` runs
-    /// from the last step to the first; results stay at their own time positions.
-    func lstmSequence(projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor, reverse: Bool) -> LSTMSequence
-    /// The gradients of `lstmSequence` given those of its hidden states `[time, batch, hidden]`
-    /// and of its final cell state `[batch, hidden]`; `forward` is what the forward pass returned.
-    func lstmSequenceBackward(hiddensGradient: Tensor, cellGradient: Tensor, hidden: Tensor, cell: Tensor,
-                              hiddenWeight: Tensor, forward: LSTMSequence, reverse: Bool) -> LSTMSequenceGradients
-}
 
-/// The result of `Backend.lstmSequence`, kept whole for its gradient.
-public struct LSTMSequence: @unchecked Sendable {
-    /// `[time, batch, hidden]`: the hidden state after each step.
-    public var hiddens: Tensor
-    /// `[time, batch, hidden]`: the cell state after each step.
-    public var cells: Tensor
-    /// `[time, batch, 4 * hidden]`: the activated gates σ(i), σ(f), tanh(g), σ(o) of each step.
-    public var gates: Tensor
-
-    public init(hiddens: Tensor, cells: Tensor, gates: Tensor) {
-        self.hiddens = hiddens
-        self.cells = cells
-        self.gates = gates
-    }
-}
-
-/// The gradients `Backend.lstmSequenceBackward` returns, one per input of `lstmSequence`.
-public struct LSTMSequenceGradients: @unchecked Sendable {
-    /// `[time, batch, 4 * hidden]`: also the gradient of the gates' pre-activations.
-    public var projected: Tensor
-    /// `[batch, hidden]`: of the initial hidden state.
-    public var hidden: Tensor
-    /// `[batch, hidden]`: of the initial cell state.
-    public var cell: Tensor
-    /// `[4 * hidden, hidden]`: the sum over steps of the gates' gradient times the previous hidden state.
-    public var hiddenWeight: Tensor
-
-    public init(projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor) {
-        self.projected = projected
-        self.hidden = hidden
-        self.cell = cell
-        self.hiddenWeight = hiddenWeight
-    }
+    /// The fused kernels this backend offers for composite ops (`FusedKernels`); none by default,
+    /// so that a backend of primitives alone runs every composite as written.
+    var fusedKernels: FusedKernels { get }
+    /// Where the tensors this backend reads and writes live; `.cpu` by default.
+    var device: Device { get }
 }
 
 extension Backend {
+    public var fusedKernels: FusedKernels { FusedKernels() }
+    public var device: Device { .cpu }
+
     /// A dense row-major copy of `x`.
     public func contiguous(_ x: Tensor) -> Tensor {
         let result = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
@@ -154,21 +109,4 @@ public enum Backends {
 ///     let expected = withBackend(ReferenceBackend()) { exp(x) }
 public func withBackend<Result>(_ backend: any Backend, _ body: () throws -> Result) rethrows -> Result {
     try Backends.$current.withValue(backend, operation: body)
-}
-
-/// The result of `Backend.batchNormalization`: the output and the per-channel statistics `[c]`.
-public struct BatchNormalization: @unchecked Sendable {
-    public var output: Tensor
-    public var mean: Tensor
-    /// Biased (divided by the count per channel).
-    public var variance: Tensor
-    /// `1 / sqrt(variance + epsilon)`.
-    public var inverseStandardDeviation: Tensor
-
-    public init(output: Tensor, mean: Tensor, variance: Tensor, inverseStandardDeviation: Tensor) {
-        self.output = output
-        self.mean = mean
-        self.variance = variance
-        self.inverseStandardDeviation = inverseStandardDeviation
-    }
 }

@@ -4,7 +4,7 @@ import CStrataKernels
 /// The fast backend: float32 elementwise and reduction kernels in C (AVX-512/AVX2 picked at run
 /// time), matrix products through OpenBLAS, and the shared `ThreadPool` for large tensors.
 /// Every case without a fast path is delegated to `ReferenceBackend`, so results always agree
-/// with the specification.
+/// with the specification. Fused float32 kernels serve three composites (CPUBackend+FusedKernels).
 public struct CPUBackend: Backend {
     /// The process-wide instance.
     public static let shared = CPUBackend()
@@ -15,6 +15,9 @@ public struct CPUBackend: Backend {
 
     let reference = ReferenceBackend()
     let pool = ThreadPool.shared
+
+    /// Built once (`FusedKernels.cpu`), so that a composite op's lookup is a field read.
+    public internal(set) var fusedKernels = FusedKernels.cpu
 
     private init() {
         // One BLAS thread: matmul splits work across Strata's own pool instead (see ThreadPool).

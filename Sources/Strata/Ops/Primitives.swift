@@ -1,6 +1,7 @@
 /// The closed set of primitive operations. Each computes its value on the current backend and
 /// records its derivative rule (from `DerivativeRules`) when an input is tracked. Every other
-/// op in Strata is a composite of these and needs no rule of its own.
+/// op in Strata is a composite of these and needs no rule of its own; a composite that a backend
+/// runs as a fused kernel (`FusedKernels`) records the kernel's rule, also in `DerivativeRules`.
 extension Tensor {
     static func unaryPrimitive(_ op: UnaryOperation, _ x: Tensor) -> Tensor {
         let y = Backends.current.unary(op, x)
@@ -40,11 +41,12 @@ extension Tensor {
         recording(Backends.current.contiguous(x), inputs: [x], DerivativeRules.identity)
     }
 
-    /// A new view of the same storage: reshape of a contiguous tensor, permute, expand, slice.
+    /// A new view of the same storage: reshape of a contiguous tensor, permute, expand, slice;
+    /// `rule` is the view's rule from `DerivativeRules`, built only when `x` is tracked.
     static func viewPrimitive(_ x: Tensor, shape: [Int], strides: [Int], offset: Int,
-                              _ rule: @escaping GradientNode.Pullback) -> Tensor {
+                              _ rule: @autoclosure () -> GradientNode.Pullback) -> Tensor {
         let y = Tensor(storage: x.storage, shape: shape, strides: strides, offset: offset, dtype: x.dtype)
-        return recording(y, inputs: [x], rule)
+        return recording(y, inputs: [x], rule())
     }
 
     /// A tensor of `shape` filled with `value`, with each part copied into its region (a view
@@ -98,40 +100,6 @@ extension Tensor {
     static func averagePoolPrimitive(_ x: Tensor, geometry: PoolingGeometry) -> Tensor {
         let y = Backends.current.averagePool(x, geometry: geometry)
         return recording(y, inputs: [x], DerivativeRules.averagePool(inputShape: x.shape, geometry: geometry))
-    }
-}
-
-extension Tensor {
-    /// The LSTM recurrence over a whole sequence (`Backend.lstmSequence`), packed into one result
-    /// `[time + 1, batch, hidden]`: the hidden states of steps 0..<time, then the final cell
-    /// state, so that the gradients of both reach one derivative rule.
-    static func lstmSequencePrimitive(_ projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor,
-                                      reverse: Bool) -> Tensor {
-        let backend = Backends.current
-        let forward = backend.lstmSequence(projected: projected, hidden: hidden, cell: cell, hiddenWeight: hiddenWeight,
-                                           reverse: reverse)
-        let (time, batch, size) = (forward.hiddens.shape[0], forward.hiddens.shape[1], forward.hiddens.shape[2])
-        let packed = Tensor(uninitializedShape: [time + 1, batch, size], dtype: projected.dtype)
-        let last = reverse ? 0 : time - 1
-        backend.copy(forward.hiddens, into: Region(offset: 0, strides: packed.strides).view(of: packed, shape: forward.hiddens.shape))
-        backend.copy(forward.cells[.index(last)],
-                     into: Region(offset: time * batch * size, strides: [size, 1]).view(of: packed, shape: [batch, size]))
-        return recording(packed, inputs: [projected, hidden, cell, hiddenWeight],
-                         DerivativeRules.lstmSequence(hidden: hidden, cell: cell, hiddenWeight: hiddenWeight, forward: forward,
-                                                      reverse: reverse))
-    }
-}
-
-extension Tensor {
-    /// Batch normalization in training (`Backend.batchNormalization`): the output is recorded
-    /// against `x` and the present `weight` and `bias`, in that order; the statistics carry no
-    /// gradient.
-    static func batchNormalizationPrimitive(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) -> BatchNormalization {
-        var result = Backends.current.batchNormalization(x, weight: weight, bias: bias, epsilon: epsilon)
-        let inputs = [x] + [weight, bias].compactMap { $0 }
-        result.output = recording(result.output, inputs: inputs,
-                                  DerivativeRules.batchNormalization(x: x, weight: weight, bias: bias, forward: result))
-        return result
     }
 }
 

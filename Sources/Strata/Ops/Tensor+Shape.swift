@@ -16,9 +16,8 @@ extension Tensor {
         // matrix can still gain or lose size-1 axes); otherwise a dense copy first.
         let source = Shape.viewStrides(from: self.shape, strides, to: shape) != nil ? self : contiguous()
         let newStrides = Shape.viewStrides(from: source.shape, source.strides, to: shape)!
-        return Tensor.viewPrimitive(source, shape: shape, strides: newStrides, offset: source.offset) { g in
-            [g.reshaped(to: original)]
-        }
+        return Tensor.viewPrimitive(source, shape: shape, strides: newStrides, offset: source.offset,
+                                    DerivativeRules.reshape(from: original))
     }
 
     private func inferShape(_ newShape: [Int]) -> [Int] {
@@ -45,7 +44,7 @@ extension Tensor {
         var inverse = [Int](repeating: 0, count: rank)
         for (position, axis) in normalized.enumerated() { inverse[axis] = position }
         return Tensor.viewPrimitive(self, shape: normalized.map { shape[$0] }, strides: normalized.map { strides[$0] },
-                                    offset: offset) { g in [g.permuted(inverse)] }
+                                    offset: offset, DerivativeRules.permute(inverse: inverse))
     }
 
     /// Two axes swapped (by default the last two). A view.
@@ -101,10 +100,7 @@ extension Tensor {
                 precondition(shape[axis] == 1, "expand: \(shape) cannot be broadcast to \(newShape)")
             }
         }
-        let original = shape
-        return Tensor.viewPrimitive(self, shape: newShape, strides: newStrides, offset: offset) { g in
-            [g.summedToShape(original)]
-        }
+        return Tensor.viewPrimitive(self, shape: newShape, strides: newStrides, offset: offset, DerivativeRules.expand(from: shape))
     }
 
     /// Alias of `expanded(to:)`.

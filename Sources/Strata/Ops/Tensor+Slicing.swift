@@ -73,8 +73,7 @@ extension Tensor {
         var regionStrides = dense
         regionStrides[axis] = dense[axis] * step
         let region = Region(offset: lower * dense[axis], strides: regionStrides)
-        return Tensor.viewPrimitive(self, shape: newShape, strides: newStrides, offset: offset + lower * strides[axis]) { g in
-            [Tensor.assemblePrimitive(shape: original, dtype: g.dtype, fill: 0, parts: [(g, region)])]
-        }
+        return Tensor.viewPrimitive(self, shape: newShape, strides: newStrides, offset: offset + lower * strides[axis],
+                                    DerivativeRules.slice(from: original, region: region))
     }
 }

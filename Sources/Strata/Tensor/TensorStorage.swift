@@ -14,6 +14,9 @@ import Glibc
 final class TensorStorage: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
+    /// Where `pointer` points: host memory for every storage today. A device buffer would keep
+    /// its device pointer here under its own device, and be read by that device's backend only.
+    let device = Device.cpu
 
     /// Buffers from this size up are backed by 2 MiB transparent huge pages where the kernel
     /// offers them on request (`/sys/kernel/mm/transparent_hugepage/enabled` = madvise, the

@@ -35,10 +35,6 @@ public struct BatchNorm: Layer {
     /// also in training mode: a frozen layer of a fine-tuned backbone keeps the statistics it was
     /// pretrained with. Set by `setFrozen(where:)` when the layer's parameters are frozen.
     public var isFrozen = false
-    /// Whether training runs the fused `batchNormTraining` op (one kernel each way); false runs
-    /// the composite of reductions and elementwise ops, the specification the fused op is tested
-    /// against. Inference always runs the composite.
-    public var isFused = true
     /// Accepted input ranks, for the error message of a wrong input.
     let ranks: ClosedRange<Int>
     let name: String
@@ -80,22 +76,14 @@ public struct BatchNorm: Layer {
                      "\(name): input \(input.shape) must have rank \(ranks) and \(features) features on axis 1")
         var broadcastShape = [Int](repeating: 1, count: input.rank)
         broadcastShape[1] = features
-        let isTraining = isTraining && !isFrozen
-        if isTraining && isFused {
+        if isTraining && !isFrozen {
+            // A fused kernel where the backend offers one, else the composite.
             let (output, mean, variance) = batchNormTraining(input, weight: weight, bias: bias, epsilon: epsilon)
             updateStatistics(mean: mean, variance: variance, count: input.scalarCount / features)
             return output
         }
-        let axes = (0..<input.rank).filter { $0 != 1 }
-        let mean: Tensor, variance: Tensor
-        if isTraining {
-            mean = input.mean(alongAxes: axes, keepDims: true)
-            variance = input.variance(alongAxes: axes, correction: 0, keepDims: true)
-            updateStatistics(mean: mean, variance: variance, count: input.scalarCount / features)
-        } else {
-            mean = statistics.mean.reshaped(to: broadcastShape)
-            variance = statistics.variance.reshaped(to: broadcastShape)
-        }
+        let mean = statistics.mean.reshaped(to: broadcastShape)
+        let variance = statistics.variance.reshaped(to: broadcastShape)
         var output = (input - mean) * rsqrt(variance + epsilon)
         if let weight { output = output * weight.reshaped(to: broadcastShape) }
         if let bias { output = output + bias.reshaped(to: broadcastShape) }

@@ -1,4 +1,3 @@
-import CStrataKernels
 import Foundation
 import Strata
 
@@ -10,16 +9,16 @@ import Strata
 ///     v' = amsgrad ? max(v', v) : v
 ///     w = w - lr / (1 - b1^t) * m / (sqrt(v') / sqrt(1 - b2^t) + eps)
 ///
-/// Defaults (with learning rate 1e-3): betas 0.9 and 0.999, eps 1e-8, no AMSGrad. Float32
-/// parameters are updated by one fused C pass (`fused`) that rounds exactly like the tensor ops.
+/// Defaults (with learning rate 1e-3): betas 0.9 and 0.999, eps 1e-8, no AMSGrad. The rule
+/// written with tensor ops is the specification; where the current backend offers a fused Adam
+/// kernel (`FusedKernels.adamUpdate`: the CPU backend's one pass for float32) the step runs as
+/// that kernel, which rounds exactly like the tensor ops.
 public struct Adam: OptimizerRule {
     public var beta1: Double
     public var beta2: Double
     public var epsilon: Double
     public var amsgrad: Bool
     public var decoupled: Bool
-    /// Use the single-pass kernel for float32 (on by default; off gives the op-by-op rule).
-    public var fused = true
 
     public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, amsgrad: Bool = false,
                 decoupled: Bool = false) {
@@ -39,8 +38,8 @@ public struct Adam: OptimizerRule {
     }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
-        if fused && parameter.dtype == .float32 && gradient.dtype == .float32 {
-            return fusedUpdate(parameter, gradient: gradient, state: &state, context: context)
+        if let kernel = Backends.current.fusedKernels.adamUpdate, kernel.supports(parameter: parameter, gradient: gradient) {
+            return fusedUpdate(kernel, parameter, gradient: gradient, state: &state, context: context)
         }
         return plainUpdate(parameter, gradient: gradient, state: &state, context: context)
     }
@@ -65,37 +64,21 @@ public struct Adam: OptimizerRule {
         return start - m / denominator * (context.learningRate / correction1)
     }
 
-    /// The same step as `plainUpdate` in one pass over float32 buffers.
-    private func fusedUpdate(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
+    /// The same step as `plainUpdate` through the backend's fused kernel.
+    private func fusedUpdate(_ kernel: any AdamUpdateKernel, _ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor],
+                             context: UpdateContext) -> Tensor {
         let step = Double(state.incrementStep())
-        let zeros = { Tensor.zeros(parameter.shape, dtype: .float32) }
-        let (m, v) = (state["exp_avg"] ?? zeros(), state["exp_avg_sq"] ?? zeros())
-        let previousMaximum = amsgrad ? (state["max_exp_avg_sq"] ?? zeros()) : nil
-        let settings = strata_adam_parameters(
-            beta1: Float(beta1), one_minus_beta1: Float(1 - beta1), beta2: Float(beta2), one_minus_beta2: Float(1 - beta2),
-            step_size: Float(context.learningRate / (1 - Foundation.pow(beta1, step))),
-            bias_correction2_sqrt: Float((1 - Foundation.pow(beta2, step)).squareRoot()), epsilon: Float(epsilon),
-            decay_factor: Float(decoupled ? 1 - context.learningRate * context.weightDecay : 1))
-        var inputs = [parameter, gradient, m, v]
-        if let previousMaximum { inputs.append(previousMaximum) }
-        var outputs = (0..<(amsgrad ? 4 : 3)).map { _ in Tensor(unsafeUninitializedShape: parameter.shape, dtype: .float32) }
-        Tensor.withUnsafeScalars(of: inputs, as: Float.self) { input in
-            Tensor.withUnsafeMutableScalars(of: &outputs, as: Float.self) { output in
-                // Elementwise, so any split gives the same bits; 64K elements keep a chunk worth a wake-up.
-                parallelChunks(of: output[0].count, minimumChunk: 65_536) { chunk in
-                    let (start, count) = (chunk.lowerBound, chunk.count)
-                    strata_adam_f32(input[0].baseAddress! + start, input[1].baseAddress! + start, input[2].baseAddress! + start,
-                                    input[3].baseAddress! + start, amsgrad ? input[4].baseAddress! + start : nil,
-                                    output[0].baseAddress! + start, output[1].baseAddress! + start, output[2].baseAddress! + start,
-                                    amsgrad ? output[3].baseAddress! + start : nil, count, [settings])
-                }
-            }
-        }
-        let (result, newM, newV) = (outputs[0], outputs[1], outputs[2])
-        let newMaximum = amsgrad ? outputs[3] : nil
-        state["exp_avg"] = newM
-        state["exp_avg_sq"] = newV
-        if let newMaximum { state["max_exp_avg_sq"] = newMaximum }
+        let zeros = { Tensor.zeros(parameter.shape, dtype: parameter.dtype) }
+        let moments = AdamMoments(first: state["exp_avg"] ?? zeros(), second: state["exp_avg_sq"] ?? zeros(),
+                                  maximumSecond: amsgrad ? (state["max_exp_avg_sq"] ?? zeros()) : nil)
+        let settings = AdamStepSettings(
+            beta1: beta1, beta2: beta2, stepSize: context.learningRate / (1 - Foundation.pow(beta1, step)),
+            biasCorrection2SquareRoot: (1 - Foundation.pow(beta2, step)).squareRoot(), epsilon: epsilon,
+            decayFactor: decoupled ? 1 - context.learningRate * context.weightDecay : 1)
+        let (result, updated) = kernel.update(parameter, gradient: gradient, moments: moments, settings: settings)
+        state["exp_avg"] = updated.first
+        state["exp_avg_sq"] = updated.second
+        if let maximum = updated.maximumSecond { state["max_exp_avg_sq"] = maximum }
         return result
     }
 }

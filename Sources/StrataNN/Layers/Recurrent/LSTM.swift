@@ -8,17 +8,14 @@ import Strata
 ///
 /// input: `[time, batch, inputSize]` (or `[batch, time, inputSize]` when `batchFirst`); returns
 /// the top layer's hidden states `[time, batch, directions * hiddenSize]` and the final `hidden`
-/// and `cell` states `[layers * directions, batch, hiddenSize]`.
+/// and `cell` states `[layers * directions, batch, hiddenSize]`. Without `lengths` each layer and
+/// direction is one `lstmSequence` op (a fused kernel where the backend offers one); with
+/// `lengths`, `lstmCell` steps under masks.
 public struct LSTM: Layer {
     public var configuration: RecurrentConfiguration
     public var weights: [RecurrentWeights]
     public var isTraining = true
     public var dropoutGenerator: RandomGenerator?
-    /// Whether a call without `lengths` runs each layer and direction as one fused
-    /// `lstmSequence` op (the default: one graph node per sequence, and its backward does the
-    /// recurrent weight's gradient as one matrix product). `false` runs the per-step composite
-    /// of core ops, the specification the fused op is tested against.
-    public var fusesSequence = true
 
     public init(_ configuration: RecurrentConfiguration, dtype: DType = .float32, generator: RandomGenerator = .current) {
         self.configuration = configuration
@@ -44,22 +41,15 @@ public struct LSTM: Layer {
         let batch = runner.batchSize(of: input, name: "LSTM")
         let hiddens = runner.initialStates(hidden, batch: batch, dtype: input.dtype)
         let cells = runner.initialStates(cell, batch: batch, dtype: input.dtype)
-        let size = configuration.hiddenSize
         let (output, finals) = runner.run(
             input, weights: weights, initial: zip(hiddens, cells).map { RecurrentState(hidden: $0, cell: $1) }, lengths: lengths,
             project: { weights, x in weights.projectInputs(x, includingHiddenBias: true) },
             step: { weights, projected, state in
-                let gates = projected + weights.projectHidden(state.hidden, includingBias: false)
-                // One sigmoid over all four gates, then views: fewer ops than four separate ones.
-                let activated = sigmoid(gates)
-                let inputGate = activated.sliced(axis: 1, start: 0, end: size)
-                let forgetGate = activated.sliced(axis: 1, start: size, end: 2 * size)
-                let candidate = tanh(gates.sliced(axis: 1, start: 2 * size, end: 3 * size))
-                let outputGate = activated.sliced(axis: 1, start: 3 * size, end: 4 * size)
-                let newCell = forgetGate * state.cell! + inputGate * candidate
-                return RecurrentState(hidden: outputGate * tanh(newCell), cell: newCell)
+                let (hidden, cell) = lstmCell(projected: projected, hidden: state.hidden, cell: state.cell!,
+                                              hiddenWeight: weights.hiddenWeight)
+                return RecurrentState(hidden: hidden, cell: cell)
             },
-            sequence: !fusesSequence ? nil : { weights, projected, state, reverse in
+            sequence: { weights, projected, state, reverse in
                 let (hiddens, cell) = lstmSequence(projected: projected, hidden: state.hidden, cell: state.cell!,
                                                    hiddenWeight: weights.hiddenWeight, reverse: reverse)
                 let last = reverse ? 0 : hiddens.shape[0] - 1

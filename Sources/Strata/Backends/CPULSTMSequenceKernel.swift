@@ -1,25 +1,36 @@
 import CStrataDNNL
 import CStrataKernels
 
-// The fused LSTM sequence in float32 (the equations are in ReferenceBackend+LSTM.swift). Each
-// step is one GEMM for the recurrent product, accumulated onto the projected inputs, and one C
-// kernel for the gates and the cell; the backward pass mirrors it and leaves the weight gradient
-// to one GEMM over all steps at the end. Within a step the hidden units are split across the
-// pool: a part computes the gate columns of its own units and updates their cells, so the only
-// synchronisation is the end of each step (the next product needs every unit's h).
-//
-// The GEMMs go through oneDNN rather than OpenBLAS (see `strata_dnnl_sgemm`): on the Zen 5
-// benchmark machine, where OpenBLAS runs its AVX2 kernels, oneDNN's AVX-512 ones did these
-// shapes ([32, 256] x [256, 128], [32, 1024] x [1024, 128], [1024, 2048] x [2048, 256]) about
-// 1.8x faster on one core.
-extension CPUBackend {
-    public func lstmSequence(projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor, reverse: Bool) -> LSTMSequence {
-        guard projected.dtype == .float32, projected.scalarCount > 0 else {
-            return reference.lstmSequence(projected: projected, hidden: hidden, cell: cell, hiddenWeight: hiddenWeight, reverse: reverse)
-        }
+/// The CPU backend's fused LSTM sequence in float32, the kernel behind `lstmSequence` (the
+/// composite of `lstmCell` steps in Tensor+Recurrent.swift is its specification). Each step is
+/// one GEMM for the recurrent product, accumulated onto the projected inputs, and one C kernel
+/// for the gates and the cell; the backward pass mirrors it and leaves the weight gradient to
+/// one GEMM over all steps at the end. Within a step the hidden units are split across the
+/// pool: a part computes the gate columns of its own units and updates their cells, so the only
+/// synchronisation is the end of each step (the next product needs every unit's h).
+///
+/// Backward, per step with p the previous step and dh = (gradient of h_t) + (dgates of the step
+/// after) W_hh:
+///
+///     do = dh tanh(c_t);   dc = dc_carry + dh o (1 - tanh²(c_t))
+///     da_i = dc g i (1 - i);   da_f = dc c_p f (1 - f);   da_g = dc i (1 - g²);   da_o = do o (1 - o)
+///     dc_carry = dc f;   dW_hh += da^T h_p
+///
+/// The GEMMs go through oneDNN rather than OpenBLAS (see `strata_dnnl_sgemm`): on the Zen 5
+/// benchmark machine, where OpenBLAS runs its AVX2 kernels, oneDNN's AVX-512 ones did these
+/// shapes ([32, 256] x [256, 128], [32, 1024] x [1024, 128], [1024, 2048] x [2048, 256]) about
+/// 1.8x faster on one core.
+struct CPULSTMSequenceKernel: LSTMSequenceKernel {
+    private var pool: ThreadPool { ThreadPool.shared }
+
+    func supports(projected: Tensor) -> Bool {
+        projected.dtype == .float32 && projected.scalarCount > 0
+    }
+
+    func forward(projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor, reverse: Bool) -> LSTMSequence {
         let (time, batch, width) = (projected.shape[0], projected.shape[1], projected.shape[2])
         let size = width / 4
-        let gates = contiguous(projected)
+        let gates = CPUBackend.shared.contiguous(projected)
         let hiddens = Tensor(uninitializedShape: [time, batch, size], dtype: .float32)
         let cells = Tensor(uninitializedShape: [time, batch, size], dtype: .float32)
         let (h0, c0, weight) = (dense(hidden), dense(cell), dense(hiddenWeight))
@@ -27,7 +38,7 @@ extension CPUBackend {
         let (hs, cs) = (hiddens.elementPointer(as: Float.self), cells.elementPointer(as: Float.self))
         let units = unitRanges(batch: batch, size: size)
         for step in 0..<time {
-            let (t, previous) = ReferenceBackend.lstmTimes(step: step, time: time, reverse: reverse)
+            let (t, previous) = Self.times(step: step, time: time, reverse: reverse)
             let hPrevious = previous.map { hs + $0 * batch * size } ?? h0.elementPointer(as: Float.self)
             let cPrevious = previous.map { cs + $0 * batch * size } ?? c0.elementPointer(as: Float.self)
             let (row, offset) = (a + t * batch * width, t * batch * size)
@@ -48,19 +59,15 @@ extension CPUBackend {
         return LSTMSequence(hiddens: hiddens, cells: cells, gates: gates)
     }
 
-    public func lstmSequenceBackward(hiddensGradient: Tensor, cellGradient: Tensor, hidden: Tensor, cell: Tensor,
-                                     hiddenWeight: Tensor, forward: LSTMSequence, reverse: Bool) -> LSTMSequenceGradients {
-        guard hiddensGradient.dtype == .float32, forward.gates.scalarCount > 0 else {
-            return reference.lstmSequenceBackward(hiddensGradient: hiddensGradient, cellGradient: cellGradient, hidden: hidden,
-                                                  cell: cell, hiddenWeight: hiddenWeight, forward: forward, reverse: reverse)
-        }
+    func backward(hiddensGradient: Tensor, cellGradient: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor,
+                  forward: LSTMSequence, reverse: Bool) -> LSTMSequenceGradients {
         let (time, batch, width) = (forward.gates.shape[0], forward.gates.shape[1], forward.gates.shape[2])
         let size = width / 4
         let dGates = Tensor(uninitializedShape: [time, batch, width], dtype: .float32)
         // The gradient reaching h through the step after (none for the last), and the cell
         // gradient carried back; after the loop they are those of the initial states.
-        let dHidden = full(shape: [batch, size], value: 0, dtype: .float32)
-        let dCell = contiguous(cellGradient)
+        let dHidden = CPUBackend.shared.full(shape: [batch, size], value: 0, dtype: .float32)
+        let dCell = CPUBackend.shared.contiguous(cellGradient)
         let (dOutput, h0, c0, weight) = (dense(hiddensGradient), dense(hidden), dense(cell), dense(hiddenWeight))
         let (a, w, da) = (forward.gates.elementPointer(as: Float.self), weight.elementPointer(as: Float.self),
                           dGates.elementPointer(as: Float.self))
@@ -75,7 +82,7 @@ extension CPUBackend {
         }
         var later: Int?
         for step in (0..<time).reversed() {
-            let (t, previous) = ReferenceBackend.lstmTimes(step: step, time: time, reverse: reverse)
+            let (t, previous) = Self.times(step: step, time: time, reverse: reverse)
             let cPrevious = previous.map { cs + $0 * batch * size } ?? c0.elementPointer(as: Float.self)
             pool.forEachPart(units.count) { part in
                 let range = units[part]
@@ -136,8 +143,14 @@ extension CPUBackend {
         precondition(status == 0, "lstmSequence: oneDNN sgemm \(m)x\(n)x\(k) failed with status \(status)")
     }
 
+    /// The time index of processing step `step`, and that of the step before it (nil: the initial state).
+    static func times(step: Int, time: Int, reverse: Bool) -> (current: Int, previous: Int?) {
+        let current = reverse ? time - 1 - step : step
+        return (current, step == 0 ? nil : (reverse ? current + 1 : current - 1))
+    }
+
     /// `x` itself when dense, else a dense copy.
     private func dense(_ x: Tensor) -> Tensor {
-        x.isContiguous ? x : contiguous(x)
+        x.isContiguous ? x : CPUBackend.shared.contiguous(x)
     }
 }

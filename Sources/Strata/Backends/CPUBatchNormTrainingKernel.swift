@@ -1,14 +1,19 @@
 import CStrataKernels
 
-// Batch normalization in training, float32: one C kernel per direction over a dense
-// [batch, channels, inner] view, channels split across the pool. A channel's statistics come from
-// one thread in a fixed summation order (see BatchNorm.c), so results do not depend on timing.
-extension CPUBackend {
-    public func batchNormalization(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) -> BatchNormalization {
-        guard x.dtype == .float32, x.scalarCount > 0 else {
-            return reference.batchNormalization(x, weight: weight, bias: bias, epsilon: epsilon)
-        }
-        let (batch, channels, inner) = ReferenceBackend.batchNormLayout(x.shape)
+/// The CPU backend's fused batch normalization in training, float32, the kernel behind
+/// `batchNormTraining` (whose composite of reductions and elementwise ops is its specification):
+/// one C kernel per direction over a dense [batch, channels, inner] view, channels split across
+/// the pool. A channel's statistics come from one thread in a fixed summation order (see
+/// BatchNorm.c), so results do not depend on timing.
+struct CPUBatchNormTrainingKernel: BatchNormTrainingKernel {
+    private var pool: ThreadPool { ThreadPool.shared }
+
+    func supports(_ x: Tensor) -> Bool {
+        x.dtype == .float32 && x.scalarCount > 0
+    }
+
+    func forward(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) -> BatchNormalization {
+        let (batch, channels, inner) = Self.layout(x.shape)
         let (source, w, b) = (denseCopy(x), weight.map(denseCopy), bias.map(denseCopy))
         let output = Tensor(uninitializedShape: x.shape, dtype: .float32)
         let statistics = (0..<3).map { _ in Tensor(uninitializedShape: [channels], dtype: .float32) }
@@ -27,13 +32,9 @@ extension CPUBackend {
                                   inverseStandardDeviation: statistics[2])
     }
 
-    public func batchNormalizationBackward(_ gradient: Tensor, _ x: Tensor, mean: Tensor, inverseStandardDeviation: Tensor,
-                                           weight: Tensor?) -> (input: Tensor, weight: Tensor, bias: Tensor) {
-        guard x.dtype == .float32, x.scalarCount > 0 else {
-            return reference.batchNormalizationBackward(gradient, x, mean: mean, inverseStandardDeviation: inverseStandardDeviation,
-                                                        weight: weight)
-        }
-        let (batch, channels, inner) = ReferenceBackend.batchNormLayout(x.shape)
+    func backward(_ gradient: Tensor, _ x: Tensor, mean: Tensor, inverseStandardDeviation: Tensor,
+                  weight: Tensor?) -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        let (batch, channels, inner) = Self.layout(x.shape)
         let (g, source, mu, s, w) = (denseCopy(gradient), denseCopy(x), denseCopy(mean), denseCopy(inverseStandardDeviation),
                                      weight.map(denseCopy))
         let dx = Tensor(uninitializedShape: x.shape, dtype: .float32)
@@ -53,13 +54,18 @@ extension CPUBackend {
         return (dx, dWeight, dBias)
     }
 
+    /// `(batch, channels, inner)`: the [n, c, inner] view of a batch-normalized shape.
+    static func layout(_ shape: [Int]) -> (batch: Int, channels: Int, inner: Int) {
+        (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
+    }
+
     /// Runs `body` over chunks of channels across the pool, each chunk about `parallelGrain` values or more.
     private func forEachChannelChunk(channels: Int, perChannel: Int, _ body: (Range<Int>) -> Void) {
-        pool.forEachChunk(of: channels, grain: max(1, Self.parallelGrain / max(perChannel, 1)), body)
+        pool.forEachChunk(of: channels, grain: max(1, CPUBackend.parallelGrain / max(perChannel, 1)), body)
     }
 
     /// `x` itself when dense, else a dense copy.
     private func denseCopy(_ x: Tensor) -> Tensor {
-        x.isContiguous ? x : contiguous(x)
+        x.isContiguous ? x : CPUBackend.shared.contiguous(x)
     }
 }

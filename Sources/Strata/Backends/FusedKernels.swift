@@ -1,0 +1,28 @@
+/// The fused kernels a backend offers for named composites: the one seam through which a backend
+/// replaces a composite op with a kernel of its own.
+///
+/// Each composite (`lstmSequence`, `batchNormTraining`, Adam's update in StrataOptimizers) is
+/// written once with ordinary ops; that composite is the specification. A backend that has a
+/// faster kernel for one of them lists it here, and the op runs the kernel when the current
+/// backend offers one that supports its inputs, else the composite. The kernel's derivative
+/// rule sits in `DerivativeRules` beside those of the primitives. Conformance tests pin every
+/// kernel to its composite, values and gradients.
+///
+/// A backend builds its `FusedKernels` once (a stored value), so the lookup on a hot path is a
+/// field read: no dictionary, no allocation.
+public struct FusedKernels: Sendable {
+    /// The LSTM recurrence over a whole sequence (`lstmSequence`).
+    public var lstmSequence: (any LSTMSequenceKernel)?
+    /// Batch normalization in training (`batchNormTraining`).
+    public var batchNormTraining: (any BatchNormTrainingKernel)?
+    /// One Adam/AdamW step over a parameter and its moments (StrataOptimizers' `Adam`).
+    public var adamUpdate: (any AdamUpdateKernel)?
+
+    /// Kernels for the given composites; the others run as composites.
+    public init(lstmSequence: (any LSTMSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
+                adamUpdate: (any AdamUpdateKernel)? = nil) {
+        self.lstmSequence = lstmSequence
+        self.batchNormTraining = batchNormTraining
+        self.adamUpdate = adamUpdate
+    }
+}
