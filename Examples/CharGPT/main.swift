@@ -164,9 +164,10 @@ while Date().timeIntervalSince(start) < budget {
     }
 }
 model.setTraining(false)
+let trainingMinutes = Date().timeIntervalSince(start) / 60
 let validationLoss = evaluate(model, validationCodes)
-print(String(format: "\nafter %d steps (%.1f minutes): validation loss %.3f nats/char (perplexity %.2f); CharLM's LSTM: 1.75",
-             step, Date().timeIntervalSince(start) / 60, validationLoss, Foundation.exp(validationLoss)))
+print(String(format: "\nafter %d steps (%.1f minutes of training): validation loss %.3f nats/char (perplexity %.2f); "
+             + "CharLM's LSTM: 1.75 after 4 minutes", step, trainingMinutes, validationLoss, Foundation.exp(validationLoss)))
 let cached = sample(model, prompt: prompt, length: sampleLength, useCache: true, seed: 7)
 let recomputed = sample(model, prompt: prompt, length: sampleLength, useCache: false, seed: 7)
 print("\nsample (temperature \(temperature)\(topK.map { ", top-\($0)" } ?? "")):\n" + cached.text)

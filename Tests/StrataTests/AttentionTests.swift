@@ -104,6 +104,17 @@ import Testing
                     tolerance: Tolerance(relative: 1e-5, absolute: 1e-6), "causal self-attention")
     }
 
+    /// The kernel is offered through the backend's fused-kernel seam: without it, the op is the composite.
+    @Test func theSeamChoosesTheKernel() {
+        let generator = RandomGenerator(seed: 6)
+        let q = Tensor.uniform([2, 2, 9, 4], generator: generator)
+        #expect(CPUBackend.shared.fusedKernels.attention != nil)
+        let plain = withBackend(CPUBackend.shared.offeringFusedKernels(FusedKernels())) {
+            scaledDotProductAttention(query: q, key: q, value: q, causal: true)
+        }
+        expectMatch(plain, scaledDotProductAttentionComposite(query: q, key: q, value: q, causal: true), "without the kernel")
+    }
+
     /// Dropout zeroes weights on the composite path and is reproducible from its generator.
     @Test func dropoutIsSeeded() {
         let q = Tensor.uniform([1, 1, 6, 4], generator: RandomGenerator(seed: 1))

@@ -12,7 +12,8 @@
 ///   `generator`, the task's default when nil); 0 in inference.
 /// - `scale`: defaults to `1 / sqrt(depth)`.
 ///
-/// Float32 on the CPU backend without dropout runs the fused tiled kernel (`fusedAttention`),
+/// Without dropout, a backend that offers a fused kernel for the inputs runs it
+/// (`FusedKernels.attention`; the CPU backend's, float32, is tiled with an online softmax),
 /// pinned to `scaledDotProductAttentionComposite`, the definition, by conformance tests. A row
 /// whose keys are all masked has no softmax: its output is NaN on both paths.
 public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil, causal: Bool = false,
@@ -51,11 +52,14 @@ public func scaledDotProductAttentionComposite(query: Tensor, key: Tensor, value
     return matmul(weights, value)
 }
 
-/// The fused kernel where it applies (float32 on the CPU backend, an untracked mask), else nil.
-/// The one place that chooses it, so a backend seam for fused composites can take it over.
+/// The current backend's fused kernel where it offers one for these inputs, else nil.
 func attentionKernel(query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool, scale: Double) -> Tensor? {
-    guard Backends.current is CPUBackend, query.dtype == .float32, mask?.isTrackingGradient != true else { return nil }
-    return fusedAttention(query: query, key: key, value: value, mask: mask, causal: causal, scale: scale)
+    guard let kernel = Backends.current.fusedKernels.attention, kernel.supports(query: query, key: key, value: value, mask: mask)
+    else { return nil }
+    let forward = kernel.forward(query: query, key: key, value: value, mask: mask, causal: causal, scale: scale)
+    return Tensor.recording(forward.output, inputs: [query, key, value],
+                            DerivativeRules.attention(kernel, query: query, key: key, value: value, mask: mask, causal: causal,
+                                                      scale: scale, forward: forward))
 }
 
 /// Traps on inconsistent shapes or dtypes and returns the scale to use.
