@@ -3,7 +3,7 @@
 that PyTorch's safetensors writer makes from float16 and bfloat16 tensors (as hex), and the bits
 of each value after PyTorch's rounding (`.half()`, `.bfloat16()`: round to nearest, ties to even).
 
-    PYTHONPATH=/root/.cache/tf-pkgs /root/.cache/anchor-venv/bin/python Tools/make_half_precision_fixture.py
+    ~/.cache/strata-peers/venv/bin/python Tools/make_half_precision_fixture.py   # needs torch and safetensors
 """
 import torch
 from safetensors.torch import save

@@ -19,7 +19,7 @@ not zeroed. PyTorch's masks: bool True means "may not attend"; float masks are a
 
 Run from the repository root (CI never runs Python; the generated file is committed):
 
-    /root/.cache/anchor-venv/bin/python Tools/make_transformer_fixtures.py
+    ~/.cache/strata-peers/venv/bin/python Tools/make_transformer_fixtures.py
 """
 
 import math
@@ -173,7 +173,7 @@ record("rotaryPositions", "LLaMA rotate_half rotary embedding at positions 3..<8
        {"input": draws.normal(2, 2, 5, 8)}, lambda m, input: m(input))
 
 lines = generated_header("make_transformer_fixtures.py", SEED, regenerate=[
-    "// Regenerate from the repository root: /root/.cache/anchor-venv/bin/python Tools/make_transformer_fixtures.py"])
+    "// Regenerate from the repository root: ~/.cache/strata-peers/venv/bin/python Tools/make_transformer_fixtures.py"])
 lines += ["", "extension TorchFixtures {", "    enum Transformer {"]
 lines += ["    " + line if line else line for line in fixture_declarations(fixtures)]
 lines += ["    " + line for line in all_fixtures_list([name for name, _, _ in fixtures])]

@@ -68,11 +68,14 @@ let configuration = GPTConfiguration(vocabularySize: vocabulary.count, contextLe
                                      layerCount: 4, dropout: 0)
 let generator = RandomGenerator(seed: 1)
 var model = GPT(configuration, generator: generator)
-let (peakRate, warmupSteps, minimumRate) = (2e-3, 100, 1e-4)
+// Both parts of the schedule follow the time budget (as the training does): a linear warm-up
+// over its first 5%, then a cosine to the minimum, so a slower machine takes fewer steps of the
+// same schedule instead of spending them all in a warm-up counted in steps.
+let (peakRate, warmupFraction, minimumRate) = (2e-3, 0.05, 1e-4)
 var optimizer = Optimizer(Adam(beta1: 0.9, beta2: 0.99, decoupled: true), learningRate: peakRate, weightDecay: 0.1)
 print("model: \(configuration.layerCount) layers, d_model \(configuration.modelSize), \(configuration.headCount) heads, context \(context), "
-      + "\(model.parameterCount) parameters; batch \(batch), AdamW \(peakRate) (warm-up \(warmupSteps) steps, cosine to \(minimumRate) "
-      + "over the time budget), weight decay 0.1, clip 1")
+      + "\(model.parameterCount) parameters; batch \(batch), AdamW \(peakRate) (warm-up over 5% of the time budget, cosine to "
+      + "\(minimumRate) over the rest), weight decay 0.1, clip 1")
 
 /// `count` windows of `context + 1` characters starting at random positions: inputs and next-character targets.
 func randomBatch(_ codes: [Int64], count: Int, generator: RandomGenerator) -> (Tensor, Tensor) {
@@ -143,10 +146,10 @@ let budget = minutes * 60
 var (step, recentLoss, recentSteps) = (0, 0.0, 0)
 model.setTraining(true)
 while Date().timeIntervalSince(start) < budget {
-    // Warm-up over the first steps, then a cosine from the peak to the minimum over the time left.
     let progress = Date().timeIntervalSince(start) / budget
-    let cosine = minimumRate + (peakRate - minimumRate) * 0.5 * (1 + Foundation.cos(Double.pi * progress))
-    optimizer.learningRate = step < warmupSteps ? peakRate * Double(step + 1) / Double(warmupSteps) : cosine
+    let decay = (progress - warmupFraction) / (1 - warmupFraction)
+    optimizer.learningRate = progress < warmupFraction ? peakRate * max(progress / warmupFraction, 0.01)
+        : minimumRate + (peakRate - minimumRate) * 0.5 * (1 + Foundation.cos(Double.pi * decay))
     let (inputs, targets) = randomBatch(trainCodes, count: batch, generator: generator)
     var (loss, gradients) = valueAndGradient(at: model) { model in
         crossEntropy(logits: model(inputs).reshaped(to: [-1, vocabulary.count]), labels: targets)
