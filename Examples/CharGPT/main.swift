@@ -1,10 +1,9 @@
 // A character-level decoder-only Transformer (GPT-2's layout, StrataNN's `GPT`) trained on the
-// same corpus and time budget as CharLM's LSTM: random windows of the training text, AdamW with a
-// linear warm-up and a cosine decay over the time budget, gradient clipping, validation nats per
-// character, then sampling with temperature and top-k, timed with and without the key/value cache.
-//
-// The loop is written here, self-contained: the one Trainer's language-modelling task (issue 13)
-// had not landed when this example was written.
+// same corpus, split and time budget as CharLM's LSTM, by StrataTraining's Trainer with the
+// LanguageModelling task (windows of 128 characters from 32 parallel streams, batch first, no
+// state carried: the model sees one window at a time): AdamW with a linear warm-up and a cosine
+// decay over the time budget, gradient clipping, validation nats per character, then sampling
+// with temperature and top-k, timed with and without the key/value cache.
 //
 //     Tools/install-system-packages.sh fortunes && swift run -c release CharGPT
 //     swift run -c release CharGPT --minutes 2 --temperature 0.7 --top-k 10
@@ -68,44 +67,53 @@ let configuration = GPTConfiguration(vocabularySize: vocabulary.count, contextLe
                                      layerCount: 4, dropout: 0)
 let generator = RandomGenerator(seed: 1)
 var model = GPT(configuration, generator: generator)
-// Both parts of the schedule follow the time budget (as the training does): a linear warm-up
-// over its first 5%, then a cosine to the minimum, so a slower machine takes fewer steps of the
-// same schedule instead of spending them all in a warm-up counted in steps.
 let (peakRate, warmupFraction, minimumRate) = (2e-3, 0.05, 1e-4)
-var optimizer = Optimizer(Adam(beta1: 0.9, beta2: 0.99, decoupled: true), learningRate: peakRate, weightDecay: 0.1)
 print("model: \(configuration.layerCount) layers, d_model \(configuration.modelSize), \(configuration.headCount) heads, context \(context), "
       + "\(model.parameterCount) parameters; batch \(batch), AdamW \(peakRate) (warm-up over 5% of the time budget, cosine to "
       + "\(minimumRate) over the rest), weight decay 0.1, clip 1")
 
-/// `count` windows of `context + 1` characters starting at random positions: inputs and next-character targets.
-func randomBatch(_ codes: [Int64], count: Int, generator: RandomGenerator) -> (Tensor, Tensor) {
-    let starts = Tensor.uniform([count], low: 0, high: Double(codes.count - context - 1), dtype: .float64, generator: generator)
-        .scalars(as: Double.self).map { Int($0) }
-    var inputs: [Int64] = [], targets: [Int64] = []
-    for start in starts {
-        inputs += codes[start..<(start + context)]
-        targets += codes[(start + 1)..<(start + context + 1)]
-    }
-    return (Tensor(inputs, shape: [count, context]), Tensor(targets, shape: [count * context]))
+/// The Trainer's view of the model: logits for a window, no state between windows.
+extension GPT: LanguageModel {
+    public func callAsFunction(_ tokens: Tensor, state: [Tensor]) -> (logits: Tensor, state: [Tensor]) { (self(tokens), []) }
 }
 
-/// Mean cross-entropy (nats per character) over consecutive windows of the validation text;
-/// each window's first characters see less context than an LSTM carrying its state would.
-func evaluate(_ model: GPT, _ codes: [Int64]) -> Double {
-    withoutGradients {
-        var (sum, count) = (0.0, 0)
-        var windows: [[Int64]] = []
-        for start in stride(from: 0, to: codes.count - 1, by: context) {
-            windows.append(Array(codes[start..<min(start + context + 1, codes.count)]))
+/// The learning rate over the time budget (read from the clock at each step): a linear warm-up
+/// over its first 5%, then a cosine to the minimum, so a slower machine takes fewer steps of the
+/// same schedule instead of spending them all in a warm-up counted in steps.
+struct TimeBudgetSchedule: LearningRateSchedule {
+    let start: Date
+    let budget: TimeInterval
+    let peakRate: Double
+    let warmupFraction: Double
+    let minimumRate: Double
+
+    func learningRate(at index: Int) -> Double {
+        let progress = Date().timeIntervalSince(start) / budget
+        if progress < warmupFraction { return peakRate * max(progress / warmupFraction, 0.01) }
+        let decay = min((progress - warmupFraction) / (1 - warmupFraction), 1)
+        return minimumRate + (peakRate - minimumRate) * 0.5 * (1 + Foundation.cos(Double.pi * decay))
+    }
+}
+
+/// Prints the running loss and speed every 100 steps; ends training (after the current step,
+/// then the epoch's evaluation) once the time budget is spent.
+final class Report: TrainingCallback {
+    let start: Date
+    let deadline: Date
+
+    init(start: Date, budget: TimeInterval) {
+        self.start = start
+        deadline = start.addingTimeInterval(budget)
+    }
+
+    func stepEnded(_ step: StepSummary, context: TrainingContext) throws -> TrainingAction {
+        let steps = step.step + 1
+        if steps % 100 == 0 {
+            let elapsed = Date().timeIntervalSince(start)
+            print(String(format: "step %d  loss %.3f  lr %.2e  %.0f characters/s  %.0f s", steps, step.runningLoss,
+                         step.learningRate, Double(steps * step.batchSize) / elapsed, elapsed))
         }
-        for window in windows {
-            let inputs = Tensor(Array(window.dropLast()), shape: [1, window.count - 1])
-            let targets = Tensor(Array(window.dropFirst()))
-            let logits = model(inputs).reshaped(to: [-1, vocabulary.count])
-            sum += crossEntropy(logits: logits, labels: targets, reduction: .sum).scalar(as: Double.self)
-            count += window.count - 1
-        }
-        return sum / Double(count)
+        return Date() > deadline ? .stopAfterStep : .proceed
     }
 }
 
@@ -143,34 +151,22 @@ func sample(_ model: GPT, prompt: String, length: Int, useCache: Bool, seed: UIn
 
 let start = Date()
 let budget = minutes * 60
-var (step, recentLoss, recentSteps) = (0, 0.0, 0)
-model.setTraining(true)
-while Date().timeIntervalSince(start) < budget {
-    let progress = Date().timeIntervalSince(start) / budget
-    let decay = (progress - warmupFraction) / (1 - warmupFraction)
-    optimizer.learningRate = progress < warmupFraction ? peakRate * max(progress / warmupFraction, 0.01)
-        : minimumRate + (peakRate - minimumRate) * 0.5 * (1 + Foundation.cos(Double.pi * decay))
-    let (inputs, targets) = randomBatch(trainCodes, count: batch, generator: generator)
-    var (loss, gradients) = valueAndGradient(at: model) { model in
-        crossEntropy(logits: model(inputs).reshaped(to: [-1, vocabulary.count]), labels: targets)
-    }
-    clipGradientNorm(&gradients, maxNorm: 1)
-    optimizer.update(&model, along: gradients)
-    step += 1
-    recentLoss += loss.scalar(as: Double.self)
-    recentSteps += 1
-    if step % 100 == 0 {
-        let elapsed = Date().timeIntervalSince(start)
-        print(String(format: "step %d  loss %.3f  lr %.2e  %.0f characters/s  %.0f s", step, recentLoss / Double(recentSteps),
-                     optimizer.learningRate, Double(step * batch * context) / elapsed, elapsed))
-        (recentLoss, recentSteps) = (0, 0)
-    }
-}
+var trainer = Trainer(task: LanguageModelling<GPT>(carriesState: false), model: model,
+                      optimizer: Optimizer(Adam(beta1: 0.9, beta2: 0.99, decoupled: true), learningRate: peakRate, weightDecay: 0.1),
+                      trainingData: TokenWindows(TokenStreams(trainCodes, streams: batch), window: context, batchFirst: true),
+                      validationData: TokenWindows(TokenStreams(validationCodes, streams: 8), window: context, includePartial: true,
+                                                   batchFirst: true),
+                      maxGradientNorm: 1, schedule: TimeBudgetSchedule(start: start, budget: budget, peakRate: peakRate,
+                                                   warmupFraction: warmupFraction, minimumRate: minimumRate), scheduleInterval: .step,
+                      callbacks: [Report(start: start, budget: budget)])
+try trainer.fit(epochs: 100)
+model = trainer.model
 model.setTraining(false)
-let trainingMinutes = Date().timeIntervalSince(start) / 60
-let validationLoss = evaluate(model, validationCodes)
-print(String(format: "\nafter %d steps (%.1f minutes of training): validation loss %.3f nats/char (perplexity %.2f); "
-             + "CharLM's LSTM: 1.75 after 4 minutes", step, trainingMinutes, validationLoss, Foundation.exp(validationLoss)))
+let steps = trainer.history.reduce(0) { $0 + $1.stepCount }
+let validationLoss = trainer.history.last?.validationLoss ?? .nan
+print(String(format: "\nafter %d steps (%.1f minutes with evaluation): validation loss %.3f nats/char (perplexity %.2f); "
+             + "CharLM's LSTM: 1.75 after 4 minutes", steps, Date().timeIntervalSince(start) / 60, validationLoss,
+             Foundation.exp(validationLoss)))
 let cached = sample(model, prompt: prompt, length: sampleLength, useCache: true, seed: 7)
 let recomputed = sample(model, prompt: prompt, length: sampleLength, useCache: false, seed: 7)
 print("\nsample (temperature \(temperature)\(topK.map { ", top-\($0)" } ?? "")):\n" + cached.text)
