@@ -37,12 +37,11 @@ func bertInference() -> Workload {
         let generator = RandomGenerator(seed: 0)
         let configuration = BertConfiguration(vocabularySize: 30522, hiddenSize: 384, layerCount: 6, headCount: 12,
                                               intermediateSize: 1536)
-        var model = BertModel(configuration, generator: generator)
-        model.setTraining(false)
+        let model = BertModel(configuration, generator: generator)
         let ids = Tensor.uniform([32, 128], high: 30522, generator: generator).cast(to: .int64)
         let mask = Tensor.ones([32, 128], dtype: .int64)
         return measure(settings, unitsPerStep: 32) {
-            withoutGradients { _ = meanPooledEmbeddings(model(ids, attentionMask: mask), attentionMask: mask) }
+            withTrainingMode(false) { withoutGradients { _ = meanPooledEmbeddings(model(ids, attentionMask: mask), attentionMask: mask) } }
         }
     }
 }

@@ -161,14 +161,13 @@ var trainer = Trainer(task: LanguageModelling<GPT>(carriesState: false), model: 
                       callbacks: [Report(start: start, budget: budget)])
 try trainer.fit(epochs: 100)
 model = trainer.model
-model.setTraining(false)
 let steps = trainer.history.reduce(0) { $0 + $1.stepCount }
 let validationLoss = trainer.history.last?.validationLoss ?? .nan
 print(String(format: "\nafter %d steps (%.1f minutes with evaluation): validation loss %.3f nats/char (perplexity %.2f); "
              + "CharLM's LSTM: 1.75 after 4 minutes", steps, Date().timeIntervalSince(start) / 60, validationLoss,
              Foundation.exp(validationLoss)))
-let cached = sample(model, prompt: prompt, length: sampleLength, useCache: true, seed: 7)
-let recomputed = sample(model, prompt: prompt, length: sampleLength, useCache: false, seed: 7)
+let cached = withTrainingMode(false) { sample(model, prompt: prompt, length: sampleLength, useCache: true, seed: 7) }
+let recomputed = withTrainingMode(false) { sample(model, prompt: prompt, length: sampleLength, useCache: false, seed: 7) }
 print("\nsample (temperature \(temperature)\(topK.map { ", top-\($0)" } ?? "")):\n" + cached.text)
 print(String(format: "\ngeneration: %.0f tokens/s with the key/value cache, %.0f tokens/s recomputing the prefix (%.1fx)%@",
              cached.tokensPerSecond, recomputed.tokensPerSecond, cached.tokensPerSecond / recomputed.tokensPerSecond,

@@ -47,7 +47,6 @@ public struct SentenceEncoder {
         } catch {
             throw CLIError.weightsDoNotFit(path: weightsURL.path, reason: "\(error)")
         }
-        model.setTraining(false)
         self.model = model
         self.maximumLength = maximumLength
     }
@@ -69,9 +68,11 @@ public struct SentenceEncoder {
     public func embed(_ sentences: [String], batchSize: Int = 32) -> Tensor {
         precondition(!sentences.isEmpty, "SentenceEncoder: no sentences")
         let parts = stride(from: 0, to: sentences.count, by: batchSize).map { start in
-            withoutGradients {
-                let (ids, mask) = batch(Array(sentences[start..<min(start + batchSize, sentences.count)]))
-                return meanPooledEmbeddings(model(ids, attentionMask: mask), attentionMask: mask)
+            withTrainingMode(false) {
+                withoutGradients {
+                    let (ids, mask) = batch(Array(sentences[start..<min(start + batchSize, sentences.count)]))
+                    return meanPooledEmbeddings(model(ids, attentionMask: mask), attentionMask: mask)
+                }
             }
         }
         return Tensor.concat(parts, axis: 0)

@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func parameterNamesFollowGPT2() {
-        let names = Set(GPT(Self.configuration).parameters.keys)
+        let names = Set(GPT(Self.configuration).parameters.keyedByName.keys)
         #expect(names.contains("wte.weight") && names.contains("wpe.weight") && names.contains("h.1.attn.c_attn.weight")
                 && names.contains("h.0.mlp.c_proj.bias") && names.contains("ln_f.weight") && names.contains("lm_head.weight"))
         #expect(names.count == 2 + 2 * 12 + 2 + 2)

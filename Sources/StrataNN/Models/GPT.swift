@@ -65,11 +65,11 @@ public struct GPTBlock: Module {
 
     public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
         visitor.visit("ln_1", &norm1)
-        visitor.visit("attn.c_attn", &attentionProjection)
-        visitor.visit("attn.c_proj", &attentionOutput)
+        visitor.visit(at: "attn.c_attn", &attentionProjection)
+        visitor.visit(at: "attn.c_proj", &attentionOutput)
         visitor.visit("ln_2", &norm2)
-        visitor.visit("mlp.c_fc", &feedForward)
-        visitor.visit("mlp.c_proj", &feedForwardOutput)
+        visitor.visit(at: "mlp.c_fc", &feedForward)
+        visitor.visit(at: "mlp.c_proj", &feedForwardOutput)
         visitor.visit("dropout", &dropout)
     }
 

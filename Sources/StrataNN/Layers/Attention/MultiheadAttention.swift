@@ -14,9 +14,8 @@ public struct MultiheadAttention: Layer {
     public var outputProjection: Linear
     public let headCount: Int
     public var batchFirst: Bool
-    /// The probability of dropping an attention weight in training.
+    /// The probability of dropping an attention weight in training (`withTrainingMode(true)`).
     public var dropout: Double
-    public var isTraining = true
     public var generator: RandomGenerator?
 
     public init(embedSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
@@ -39,7 +38,6 @@ public struct MultiheadAttention: Layer {
         visitor.visit("in_proj_weight", &inputProjectionWeight)
         visitor.visit("in_proj_bias", &inputProjectionBias)
         visitor.visit("out_proj", &outputProjection)
-        visitor.visitTrainingFlag(&isTraining)
     }
 
     /// Self-attention without masks.
@@ -75,7 +73,7 @@ public struct MultiheadAttention: Layer {
         let mask = combinedMask(keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, batch: batch, queries: queries,
                                 keys: keys, dtype: q.dtype)
         let attended = scaledDotProductAttention(query: heads(q, 0), key: heads(k, 1), value: heads(v, 2), mask: mask,
-                                                 causal: isCausal, dropout: isTraining ? dropout : 0, generator: generator)
+                                                 causal: isCausal, dropout: TrainingMode.isEnabled ? dropout : 0, generator: generator)
         let merged = outputProjection(attended.permuted([0, 2, 1, 3]).reshaped(to: [batch, queries, embed]))
         return batchFirst ? merged : merged.transposed(0, 1)
     }

@@ -45,7 +45,6 @@ public struct BertLayer: Module {
     public var outputNorm: LayerNorm
     public var dropout: Dropout
     public var attentionDropout: Double
-    public var isTraining = true
     public let headCount: Int
 
     public init(_ configuration: BertConfiguration, generator: RandomGenerator = .current) {
@@ -64,16 +63,14 @@ public struct BertLayer: Module {
     }
 
     public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
-        visitor.visit("attention.self.query", &query)
-        visitor.visit("attention.self.key", &key)
-        visitor.visit("attention.self.value", &value)
-        visitor.visit("attention.output.dense", &attentionOutput)
-        visitor.visit("attention.output.LayerNorm", &attentionNorm)
-        visitor.visit("intermediate.dense", &intermediate)
-        visitor.visit("output.dense", &output)
-        visitor.visit("output.LayerNorm", &outputNorm)
-        visitor.visit("dropout", &dropout)
-        visitor.visitTrainingFlag(&isTraining)
+        visitor.visit(at: "attention.self.query", &query)
+        visitor.visit(at: "attention.self.key", &key)
+        visitor.visit(at: "attention.self.value", &value)
+        visitor.visit(at: "attention.output.dense", &attentionOutput)
+        visitor.visit(at: "attention.output.LayerNorm", &attentionNorm)
+        visitor.visit(at: "intermediate.dense", &intermediate)
+        visitor.visit(at: "output.dense", &output)
+        visitor.visit(at: "output.LayerNorm", &outputNorm)
     }
 
     /// hidden: `[batch, length, size]`; keep: bool `[batch, 1, 1, length]`, true at real tokens.
@@ -83,7 +80,7 @@ public struct BertLayer: Module {
             projection(hidden).reshaped(to: [batch, length, headCount, size / headCount]).permuted([0, 2, 1, 3])
         }
         let attended = scaledDotProductAttention(query: heads(query), key: heads(key), value: heads(value), mask: keep,
-                                                 dropout: isTraining ? attentionDropout : 0)
+                                                 dropout: TrainingMode.isEnabled ? attentionDropout : 0)
         let merged = attended.permuted([0, 2, 1, 3]).reshaped(to: [batch, length, size])
         let x = attentionNorm(hidden + dropout(attentionOutput(merged)))
         return outputNorm(x + dropout(output(gelu(intermediate(x)))))
@@ -99,7 +96,7 @@ public struct BertLayer: Module {
 public struct BertModel: Module {
     public let configuration: BertConfiguration
     public var embeddings: BertEmbeddings
-    public var layers: [BertLayer]
+    public var encoder: BertEncoder
     /// `pooler.dense`: tanh of it over the [CLS] state is `pooledOutput`.
     public var pooler: Linear
 
@@ -107,14 +104,14 @@ public struct BertModel: Module {
         precondition(configuration.problem == nil, "BertModel: \(configuration.problem!)")
         self.configuration = configuration
         embeddings = BertEmbeddings(configuration, generator: generator)
-        layers = (0..<configuration.layerCount).map { _ in BertLayer(configuration, generator: generator) }
+        encoder = BertEncoder(layers: (0..<configuration.layerCount).map { _ in BertLayer(configuration, generator: generator) })
         pooler = Linear(inputSize: configuration.hiddenSize, outputSize: configuration.hiddenSize, generator: generator)
     }
 
     public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
         visitor.visit("embeddings", &embeddings)
-        visitor.visit("encoder.layer", &layers)
-        visitor.visit("pooler.dense", &pooler)
+        visitor.visit("encoder", &encoder)
+        visitor.visit(at: "pooler.dense", &pooler)
     }
 
     public func callAsFunction(_ ids: Tensor, attentionMask: Tensor? = nil, tokenTypes: Tensor? = nil) -> Tensor {
@@ -125,12 +122,21 @@ public struct BertModel: Module {
         let keep = attentionMask.map { mask in
             (mask.dtype == .bool ? mask : mask .!= 0).reshaped(to: [ids.shape[0], 1, 1, ids.shape[1]])
         }
-        return layers.reduce(embeddings(ids, tokenTypes: types)) { hidden, layer in layer(hidden, keep: keep) }
+        return encoder.layers.reduce(embeddings(ids, tokenTypes: types)) { hidden, layer in layer(hidden, keep: keep) }
     }
 
     /// `tanh(pooler(hidden[:, 0]))`: BERT's pooled [CLS] output `[batch, hiddenSize]`.
     public func pooledOutput(_ hidden: Tensor) -> Tensor {
         tanh(pooler(hidden[.all, .index(0)]))
+    }
+}
+
+/// BERT's stack of layers (`encoder.layer.N`).
+public struct BertEncoder: Module {
+    public var layers: [BertLayer]
+
+    public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
+        visitor.visit("layer", &layers)
     }
 }
 
