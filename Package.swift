@@ -92,6 +92,8 @@ let package = Package(
                           path: "Examples/Transfer"),
         .executableTarget(name: "CharLM", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser],
                           path: "Examples/CharLM"),
+        .executableTarget(name: "CharGPT", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser],
+                          path: "Examples/CharGPT"),
         .executableTarget(name: "TemporalOrder", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataTraining", argumentParser],
                           path: "Examples/TemporalOrder"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers", "StrataTraining", argumentParser], path: "Examples/Lasso"),
