@@ -14,11 +14,13 @@ let package = Package(
         .library(name: "StrataIO", targets: ["StrataIO"]),
         .library(name: "StrataTraining", targets: ["StrataTraining"]),
         .library(name: "StrataDistributed", targets: ["StrataDistributed"]),
+        .library(name: "StrataONNX", targets: ["StrataONNX"]),
         .executable(name: "strata", targets: ["StrataCommandLine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // OpenBLAS from Debian's libopenblas-dev: cblas_sgemm/dgemm.
@@ -57,9 +59,14 @@ let package = Package(
         .target(name: "StrataIO", dependencies: ["Strata", "CZlib"]),
         // The training loop sits above every other library: it drives models, optimizers, data and IO.
         .target(name: "StrataTraining", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataDistributed"]),
+        // ONNX import (an interpreter of the graph onto Strata's ops) and export. Generated/ holds
+        // the swift-protobuf code for onnx.proto (Tools/generate_onnx_swift.sh), committed.
+        .target(name: "StrataONNX", dependencies: [
+            "Strata", "StrataNN", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         // The `strata` command: its subcommands live in a library so that tests can run them.
         .target(name: "StrataCLI", dependencies: [
-            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataDistributed",
+            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataONNX", "StrataDistributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A thin `main`; the module is not named `strata`, which would clash with `Strata` on
@@ -68,7 +75,7 @@ let package = Package(
         // Seeded mutation fuzzing of the file readers: the library holds the mutator and one
         // target per reader (run by the tests), strata-fuzz the long runs (Tools/fuzz.sh).
         .target(name: "StrataFuzzing", dependencies: [
-            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataCLI",
+            "Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining", "StrataCLI", "StrataONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata-fuzz", dependencies: [
@@ -79,6 +86,10 @@ let package = Package(
         .executableTarget(name: "strata-mpi-check", dependencies: [
             "Strata", "StrataNN", "StrataOptimizers", "StrataIO", "StrataDistributed", argumentParser,
         ], path: "Tools/MPICheck"),
+        // Runs onnx's backend node tests through StrataONNX (Tools/onnx_conformance.py drives it).
+        .executableTarget(name: "onnx-conformance", dependencies: ["Strata", "StrataONNX"], path: "Tools/ONNXConformance"),
+        // resnet18 inference from ONNX for Benchmarks/onnx_resnet18.py (against onnxruntime).
+        .executableTarget(name: "onnx-bench", dependencies: ["Strata", "StrataONNX"], path: "Benchmarks/ONNXBench"),
         .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata", "StrataTraining", argumentParser], path: "Examples/FitCurve"),
@@ -91,6 +102,8 @@ let package = Package(
                           path: "Examples/Transfer"),
         .executableTarget(name: "CharLM", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser],
                           path: "Examples/CharLM"),
+        .executableTarget(name: "CharGPT", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser],
+                          path: "Examples/CharGPT"),
         .executableTarget(name: "TemporalOrder", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataTraining", argumentParser],
                           path: "Examples/TemporalOrder"),
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers", "StrataTraining", argumentParser], path: "Examples/Lasso"),
@@ -113,6 +126,10 @@ let package = Package(
         .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),
         // The MPI tests run Tools/MPICheck's executable under mpirun; they skip without mpirun.
         .testTarget(name: "StrataDistributedTests", dependencies: ["Strata", "StrataData", "StrataIO", "StrataDistributed"]),
+        // Fixtures/ONNX: onnx's backend node tests (a subset, Tools/onnx_conformance.py) and small
+        // PyTorch exports with onnxruntime's outputs (Tools/make_onnx_fixtures.py).
+        .testTarget(name: "StrataONNXTests", dependencies: ["Strata", "StrataNN", "StrataONNX"],
+                    resources: [.copy("Fixtures/ONNX")]),
         .testTarget(name: "StrataTrainingTests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataIO", "StrataTraining"]),
     ]

@@ -4,7 +4,8 @@
 StrataBench and the peers' own scripts (bench_torch.py, and bench_tf.py with --tensorflow) run
 alternately for --rounds rounds on the same machine; each prints samples/s per workload, and the
 table shows the median over rounds of each and Strata's ratio to each peer. Workloads the peers
-do not define have PyTorch twins of our own here (TWINS: wide_deep_train -> wide_deep_torch.py),
+do not define have PyTorch twins of our own here (TWINS: wide_deep_train -> wide_deep_torch.py,
+transformer_train and bert_infer -> transformer_torch.py),
 which run as the torch-t2 side.
 
     swift build -c release --product StrataBench
@@ -24,7 +25,8 @@ PEERS = os.path.join(os.path.dirname(ROOT), "shared", "bench", "peers")
 PYTHON = os.environ.get("PEERS_PY", os.path.expanduser("~/.cache/strata-peers/venv/bin/python"))
 WORKLOADS = ["mlp_train", "lenet_train", "lstm_train", "resnet_train", "lenet_infer"]
 # Workloads outside the peers' set, each with a PyTorch script of ours in Benchmarks/.
-TWINS = {"wide_deep_train": "wide_deep_torch.py"}
+TWINS = {"wide_deep_train": "wide_deep_torch.py", "transformer_train": "transformer_torch.py",
+         "bert_infer": "transformer_torch.py"}
 
 
 def run_all(commands):

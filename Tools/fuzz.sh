@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long fuzzing runs of Strata's file readers with strata-fuzz (Sources/StrataFuzzing).
 #
-#   Tools/fuzz.sh [--target csv|idx|npy|predict-csv|safetensors|checkpoint|settings|image|all] [--cases N] [--seed S]
+#   Tools/fuzz.sh [--target csv|idx|npy|predict-csv|safetensors|checkpoint|settings|image|onnx|all] [--cases N] [--seed S]
 #                 [--case-timeout SECONDS] [--binary PATH]
 #
 # Each target runs in a child process from case 0; when the child crashes (it prints

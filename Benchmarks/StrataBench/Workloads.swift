@@ -125,5 +125,5 @@ var allWorkloads: [Workload] {
         transcendental("tanh_16M") { tanh($0) },
         tinyAdd(),
         tinyAddGrad(),
-    ] + trainingWorkloads
+    ] + trainingWorkloads + transformerWorkloads
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataNN
+import StrataONNX
 import StrataOptimizers
 
 /// How a `strata train` run reuses pretrained weights (`--init-from`, `--replace-head`,
@@ -37,6 +38,8 @@ public struct FineTuningSettings: Codable, Sendable, Equatable {
     /// - Throws: `CLIError.unreadableFile` or `.weightsDoNotFit`.
     func initialize<Model: HeadReplaceable>(_ model: Model) throws(CLIError) -> Model {
         guard let initialWeights else { return model }
+        // An ONNX model was built from this file (TrainingSettings.makeModel), head and all.
+        if model is ONNXModel && ONNXClassifier.isONNX(initialWeights) { return model }
         return try WeightsFile.load(into: model, from: initialWeights, except: headClasses == nil ? nil : model.headPattern)
     }
 

@@ -38,7 +38,7 @@ public struct ImageRunTask: RunTask {
         run.output("\(settings.model.rawValue): \(training.count) training, \(validation?.count ?? 0) validation and \(test.count) test images\n")
         let fineTuning = settings.fineTuning ?? FineTuningSettings()
         guard let folder else {
-            return try train(settings.model.makeModel(seed: seeds.model, classes: fineTuning.classCount), in: run,
+            return try train(settings.makeModel(seed: seeds.model, classes: fineTuning.classCount), in: run,
                              fineTuning: fineTuning, training: training, validation: validation, test: test,
                              resumingFrom: checkpoint)
         }
@@ -47,7 +47,7 @@ public struct ImageRunTask: RunTask {
         guard classCount >= folder.input.classNames.count else {
             throw CLIError.invalidSetting("the model has \(classCount) outputs but \(settings.dataset) \(folder.input.classNames.count) classes")
         }
-        return try train(settings.model.makeModel(seed: seeds.model, classes: classCount, channels: folder.input.channels,
+        return try train(settings.makeModel(seed: seeds.model, classes: classCount, channels: folder.input.channels,
                                                   imageSize: folder.input.imageSize), in: run,
                          fineTuning: fineTuning, training: training, validation: validation, test: test,
                          resumingFrom: checkpoint, imageInput: folder.input)

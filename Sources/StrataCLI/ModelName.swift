@@ -19,6 +19,9 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
     case resnet18
     /// `WideDeep` over a CSV table, built by `TabularRunTask`.
     case wideDeep = "wide-deep"
+    /// An ONNX image classifier, read from its file (`--weights model.onnx`, `--init-from
+    /// model.onnx`; see `ONNXClassifier`).
+    case onnx
 
     /// The models of 28x28 images, which `makeModel` builds.
     public static let imageModels: [ModelName] = [.mlp, .lenet, .resnet, .inception, .resnet18]
@@ -42,6 +45,8 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
         case .resnet: return ResNet.small(inChannels: channels, classes: classes, generator: generator)
         case .inception: return SmallGoogLeNet(inChannels: channels, classes: classes, generator: generator)
         case .resnet18: return ResNet.resnet18(inChannels: channels, classes: classes, generator: generator)
+        case .onnx:
+            throw .unsupported("an ONNX model is read from its file: --weights model.onnx, or train --init-from model.onnx")
         case .wideDeep:
             throw .unsupported("wide-deep is a tabular model: train it with --dataset FILE.csv --target COLUMN; "
                                + "evaluate and predict read its table from the CSV and its encoder from the weights")

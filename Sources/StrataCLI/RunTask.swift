@@ -29,7 +29,7 @@ extension ModelName {
     /// (`ImageRunTask`), `wide-deep` predicts a binary column of a table (`TabularRunTask`).
     var runTask: any RunTask {
         switch self {
-        case .mlp, .lenet, .resnet, .inception, .resnet18: ImageRunTask()
+        case .mlp, .lenet, .resnet, .inception, .resnet18, .onnx: ImageRunTask()
         case .wideDeep: TabularRunTask()
         }
     }

@@ -83,8 +83,11 @@ public struct TabularRunTask: RunTask {
                                  trainingSeconds: seconds)
         summary.tabular = RunSummary.Tabular(labels: encoder.labels, testAUC: last.rocAUC, zeroWideWeights: zeros.zero,
                                              wideWeights: zeros.total)
+        // Sorted keys, so the same run writes the same bytes (a dictionary's order varies by process).
+        let configurationEncoder = JSONEncoder()
+        configurationEncoder.outputFormatting = .sortedKeys
         let metadata = ["model": ModelName.wideDeep.rawValue, Self.encoderKey: encoder.jsonString(),
-                        Self.configurationKey: String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)]
+                        Self.configurationKey: String(decoding: try configurationEncoder.encode(configuration), as: UTF8.self)]
         try run.writeResults(weights: trainer.model.stateDictionary(), metadata: metadata, summary: summary)
         run.output(String(format: "test accuracy %.4f, AUC %@ (%d rows); %d of %d wide weights are zero; %.1f s\n",
                           last.accuracy, last.rocAUC.map { String(format: "%.4f", $0) } ?? "-", test.count,

@@ -70,7 +70,7 @@ extension TrainingSettings {
             if classes != nil {
                 throw .invalidSetting("--classes selects Fashion-MNIST labels; an image folder's classes are its class folders")
             }
-            return try fineTuning.validate(for: model.makeModel(seed: seed, classes: fineTuning.classCount,
+            return try fineTuning.validate(for: makeModel(seed: seed, classes: fineTuning.classCount,
                                                                 channels: imageFolder.channels ?? 1,
                                                                 imageSize: imageFolder.imageSize))
         }
@@ -81,7 +81,7 @@ extension TrainingSettings {
                 choose \(fineTuning.classCount) of them with --classes
                 """)
         }
-        try fineTuning.validate(for: model.makeModel(seed: seed, classes: fineTuning.classCount))
+        try fineTuning.validate(for: makeModel(seed: seed, classes: fineTuning.classCount))
     }
 }
 

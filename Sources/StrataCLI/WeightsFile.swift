@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataIO
+import StrataONNX
 import StrataNN
 import StrataTraining
 
@@ -31,6 +32,7 @@ enum WeightsFile {
     /// file's metadata. Every command reads weights through here.
     /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file.
     static func readStateAndMetadata(from path: String) throws(CLIError) -> (state: [String: Tensor], metadata: [String: String]) {
+        if ONNXClassifier.isONNX(path) { return (try ONNXClassifier.read(path).stateDictionary().keyedByName, [:]) }
         do {
             // One read of the file; a checkpoint is told apart by its reserved metadata keys.
             let data = try FileProblem.contents(of: path)
@@ -75,6 +77,9 @@ enum WeightsFile {
     ///   missing or mis-shaped.
     static func loadClassifier(_ name: ModelName, from path: String, channels: Int = 1, imageSize: Int = 28) throws(CLIError)
         -> (model: any HeadReplaceable, outputCount: Int) {
+        if name == .onnx || ONNXClassifier.isONNX(path) {
+            return try ONNXClassifier.load(path, channels: channels, imageSize: imageSize)
+        }
         let (state, metadata) = try readStateAndMetadata(from: path)
         try checkModelName(name, in: metadata, path: path)
         let outputCount = try headOutputs(of: name.makeModel(seed: 0, channels: channels, imageSize: imageSize), in: state, path: path)

@@ -11,6 +11,7 @@ public enum FuzzTargets {
         ("checkpoint", { try CheckpointFuzzTarget() }),
         ("settings", { try SettingsFuzzTarget() }),
         ("image", { ImageFuzzTarget() }),
+        ("onnx", { ONNXFuzzTarget() }),
     ]
 
     /// The target names.

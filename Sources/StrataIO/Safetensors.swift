@@ -20,8 +20,12 @@ public enum Safetensors {
     ///
     /// Tensors are laid out in the byte order of their names; any view (transposed, sliced,
     /// broadcast) is written densely in row-major order.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        try encode(tensors, metadata: metadata).write(to: url, options: .atomic)
+    ///
+    /// With `halfPrecision`, every floating-point tensor is stored as F16 or BF16 (rounded to
+    /// nearest even), as PyTorch's half-precision checkpoints are.
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], halfPrecision: HalfPrecision? = nil,
+                             to url: URL) throws {
+        try encode(tensors, metadata: metadata, halfPrecision: halfPrecision).write(to: url, options: .atomic)
     }
 
     /// Writes a model's `stateDictionary()` to `url`, each tensor named by its dotted path (see
@@ -31,7 +35,8 @@ public enum Safetensors {
     }
 
     /// The bytes of a safetensors file holding `tensors` and `metadata` (see `write`).
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
+    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:],
+                              halfPrecision: HalfPrecision? = nil) throws -> Data {
         guard tensors[metadataKey] == nil else { throw SafetensorsError.reservedName }
         let names = tensors.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var entries: [String] = []
@@ -44,9 +49,15 @@ public enum Safetensors {
         for name in names {
             let tensor = tensors[name]!
             let begin = body.count
-            body.append(littleEndianBytes(of: tensor))
+            let half = tensor.dtype.isFloatingPoint ? halfPrecision : nil
+            if let half {
+                body.append(littleEndianBytes(halfPrecisionBits: tensor.halfPrecisionBits(half)))
+            } else {
+                body.append(littleEndianBytes(of: tensor))
+            }
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(name)):{\"dtype\":\"\(formatName(of: tensor.dtype))\","
+            let dtypeName = half?.safetensorsName ?? formatName(of: tensor.dtype)
+            entries.append("\(jsonString(name)):{\"dtype\":\"\(dtypeName)\","
                            + "\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(body.count)]}")
         }
         var header = Data("{\(entries.joined(separator: ","))}".utf8)
@@ -87,7 +98,8 @@ public enum Safetensors {
         var tensors: [String: Tensor] = [:]
         for entry in header.entries {
             let range = UnsafeRawBufferPointer(rebasing: bytes[(headerEnd + entry.begin)..<(headerEnd + entry.end)])
-            tensors[entry.name] = makeTensor(shape: entry.shape, dtype: entry.dtype, from: range)
+            tensors[entry.name] = entry.halfPrecision.map { makeTensor(shape: entry.shape, half: $0, from: range) }
+                ?? makeTensor(shape: entry.shape, dtype: entry.dtype, from: range)
         }
         return (tensors, header.metadata)
     }
@@ -138,6 +150,22 @@ public enum Safetensors {
         bytes.withUnsafeMutableBytes { reverseEachElement($0, size: MemoryLayout<T>.size) }
         #endif
         return bytes
+    }
+
+    /// 16-bit values as two little-endian bytes each.
+    private static func littleEndianBytes(halfPrecisionBits bits: [UInt16]) -> Data {
+        var bytes = Data(capacity: bits.count * 2)
+        for value in bits {
+            bytes.append(UInt8(truncatingIfNeeded: value))
+            bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        }
+        return bytes
+    }
+
+    /// A float32 tensor from F16 or BF16 little-endian bytes.
+    private static func makeTensor(shape: [Int], half: HalfPrecision, from bytes: UnsafeRawBufferPointer) -> Tensor {
+        let bits = stride(from: 0, to: bytes.count, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
+        return Tensor(halfPrecisionBits: bits, shape: shape, format: half)
     }
 
     private static func makeTensor(shape: [Int], dtype: DType, from bytes: UnsafeRawBufferPointer) -> Tensor {

@@ -15,7 +15,7 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
     case duplicateName(String)
     /// An entry lacks `dtype`, `shape` or `data_offsets`, or one of its fields has the wrong type.
     case invalidEntry(name: String, reason: String)
-    /// The dtype is not one Strata holds (F32, F64, I32, I64, BOOL).
+    /// The dtype is not one Strata reads (F32, F64, F16, BF16, I32, I64, BOOL).
     case unsupportedDType(name: String, dtype: String)
     /// A dimension is negative or not an integer.
     case invalidShape(name: String, reason: String)
@@ -55,7 +55,7 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
         case .invalidEntry(let name, let reason):
             "safetensors: tensor '\(name)': \(reason)"
         case .unsupportedDType(let name, let dtype):
-            "safetensors: tensor '\(name)' has dtype \(dtype); Strata reads F32, F64, I32, I64 and BOOL"
+            "safetensors: tensor '\(name)' has dtype \(dtype); Strata reads F32, F64, F16, BF16 (as float32), I32, I64 and BOOL"
         case .invalidShape(let name, let reason):
             "safetensors: tensor '\(name)': invalid shape: \(reason)"
         case .shapeOverflow(let name, let shape):

@@ -6,7 +6,10 @@ struct SafetensorsHeader {
     /// One tensor's description.
     struct Entry {
         let name: String
+        /// The dtype in memory: float32 for F16 and BF16 entries.
         let dtype: DType
+        /// The 16-bit format the values are stored in (F16, BF16), or nil when stored as `dtype`.
+        let halfPrecision: HalfPrecision?
         let shape: [Int]
         let begin: Int
         let end: Int
@@ -74,8 +77,10 @@ struct SafetensorsHeader {
         guard case .array(let offsetValues) = try field("data_offsets") else {
             throw .invalidEntry(name: name, reason: "data_offsets must be an array, got \(try field("data_offsets").kindName)")
         }
-        let dtype: DType
+        var dtype = DType.float32
+        let halfPrecision = HalfPrecision.allCases.first { $0.safetensorsName == dtypeName }
         switch dtypeName {
+        case "F16", "BF16": dtype = .float32
         case "F32": dtype = .float32
         case "F64": dtype = .float64
         case "I32": dtype = .int32
@@ -89,7 +94,8 @@ struct SafetensorsHeader {
         var shape: [Int] = []
         // The span counts zero dimensions as one: [0, 2^40, 2^40] holds no byte, but the strides
         // of a tensor of that shape would overflow (found by strata-fuzz).
-        var byteCount = dtype.byteSize, span = dtype.byteSize
+        let elementSize = halfPrecision == nil ? dtype.byteSize : 2
+        var byteCount = elementSize, span = elementSize
         for value in dimensionValues {
             let dimension: Int
             switch integer(value) {
@@ -120,7 +126,7 @@ struct SafetensorsHeader {
         let (begin, end) = (offsets[0], offsets[1])
         guard begin <= end else { throw .invalidOffsets(name: name, reason: "begin \(begin) is after end \(end)") }
         guard end - begin == byteCount else { throw .sizeMismatch(name: name, expected: byteCount, actual: end - begin) }
-        return Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
+        return Entry(name: name, dtype: dtype, halfPrecision: halfPrecision, shape: shape, begin: begin, end: end)
     }
 
     /// The reference implementation's rule: sorted by offsets, the byte ranges must follow each

@@ -42,6 +42,11 @@ private func fuzz(_ target: any FuzzTarget, cases: Int) -> FuzzTally {
         #expect(tally.silentAcceptances == 0, "\(tally.findings)")
     }
 
+    @Test func onnxModelsAreNeverSilentlyAccepted() {
+        let tally = fuzz(ONNXFuzzTarget(), cases: 600)
+        #expect(tally.silentAcceptances == 0, "\(tally.findings)")
+    }
+
     @Test func imageFilesAreNeverSilentlyAccepted() {
         let tally = fuzz(ImageFuzzTarget(), cases: 400)
         #expect(tally.silentAcceptances == 0, "\(tally.findings)")
@@ -73,7 +78,7 @@ private func fuzz(_ target: any FuzzTarget, cases: Int) -> FuzzTally {
 }
 
 @Test func everyTargetIsRegisteredByName() throws {
-    #expect(FuzzTargets.names == ["csv", "idx", "npy", "predict-csv", "safetensors", "checkpoint", "settings", "image"])
+    #expect(FuzzTargets.names == ["csv", "idx", "npy", "predict-csv", "safetensors", "checkpoint", "settings", "image", "onnx"])
     for name in FuzzTargets.names { #expect(try FuzzTargets.make(name)?.name == name) }
-    #expect(try FuzzTargets.make("onnx") == nil)
+    #expect(try FuzzTargets.make("http") == nil)
 }

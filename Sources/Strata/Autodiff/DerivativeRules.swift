@@ -196,6 +196,17 @@ enum DerivativeRules {
         }
     }
 
+    /// A fused attention's backward kernel gives the gradients of query, key and value from the
+    /// output and each row's log-sum-exp; the mask takes none. A kernel, not ops: no second derivative.
+    static func attention(_ kernel: any AttentionKernel, query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool,
+                          scale: Double, forward: AttentionForward) -> GradientNode.Pullback {
+        { g in
+            let gradients = kernel.backward(g, query: query, key: key, value: value, mask: mask, causal: causal, scale: scale,
+                                            forward: forward)
+            return [gradients.query, gradients.key, gradients.value]
+        }
+    }
+
     /// Whether each matrix of a `[batch, rows, columns]` tensor is stored column by column.
     private static func isColumnMajor(_ x: Tensor) -> Bool {
         x.shape[1] > 1 && x.shape[2] > 1 && x.strides[1] == 1 && x.strides[2] >= x.shape[1]

@@ -1,9 +1,9 @@
 extension FusedKernels {
     /// The CPU backend's fused kernels, all float32: the LSTM sequence (oneDNN GEMMs and C cell
-    /// kernels), batch normalization in training and the Adam step (C kernels). Other dtypes run
-    /// the composites.
+    /// kernels), batch normalization in training, the Adam step and scaled dot-product attention
+    /// (C kernels). Other dtypes run the composites.
     public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
-                                         adamUpdate: CPUAdamUpdateKernel())
+                                         adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel())
 }
 
 extension CPUBackend {

@@ -17,12 +17,15 @@ public struct FusedKernels: Sendable {
     public var batchNormTraining: (any BatchNormTrainingKernel)?
     /// One Adam/AdamW step over a parameter and its moments (StrataOptimizers' `Adam`).
     public var adamUpdate: (any AdamUpdateKernel)?
+    /// Scaled dot-product attention (`scaledDotProductAttention`).
+    public var attention: (any AttentionKernel)?
 
     /// Kernels for the given composites; the others run as composites.
     public init(lstmSequence: (any LSTMSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
-                adamUpdate: (any AdamUpdateKernel)? = nil) {
+                adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.batchNormTraining = batchNormTraining
         self.adamUpdate = adamUpdate
+        self.attention = attention
     }
 }

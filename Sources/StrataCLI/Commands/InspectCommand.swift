@@ -6,9 +6,9 @@ import StrataIO
 /// `strata inspect FILE`: the tensors (name, dtype, shape) and metadata of a safetensors file.
 public struct InspectCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "List the tensors and metadata of a safetensors file.")
+        commandName: "inspect", abstract: "List the tensors and metadata of a safetensors file, or the graph of an ONNX model.")
 
-    @Argument(help: "A .safetensors file (weights or a checkpoint).")
+    @Argument(help: "A .safetensors file (weights or a checkpoint) or a .onnx model.")
     var file: String
 
     public init() {}
@@ -20,6 +20,7 @@ public struct InspectCommand: ParsableCommand {
     /// The listing: one line per tensor sorted by name, its element count, then the metadata.
     /// - Throws: `CLIError.unreadableFile` when the file is missing or not valid safetensors.
     public func report() throws(CLIError) -> String {
+        if ONNXClassifier.isONNX(file) { return try ONNXClassifier.report(file) }
         let contents = try WeightsFile.read(file)
         let names = contents.tensors.keys.sorted()
         let nameWidth = max(4, names.map(\.count).max() ?? 0)

@@ -1,0 +1,176 @@
+import Foundation
+import Strata
+import StrataNN
+import SwiftProtobuf
+
+/// A model read from an `.onnx` file, run by interpreting its graph onto Strata's tensor ops, so
+/// it is differentiable: its initializers are its parameters, named by their ONNX names
+/// (`fc1.weight`), and state dictionaries, freeze patterns and optimizers work on it.
+///
+///     let model = try ONNXModel(contentsOf: URL(fileURLWithPath: "lenet.onnx"))
+///     let logits = try model.run(["input": images])["logits"]!   // or model(images)
+///
+/// The graph keeps ONNX's inference semantics: BatchNormalization uses the running statistics
+/// it was exported with (they are buffers, not parameters) and Dropout passes values through.
+public struct ONNXModel: Module, Sendable {
+    /// The version of the default operator set the model imports.
+    public let opset: Int
+    /// The ONNX IR version of the file.
+    public let irVersion: Int
+    /// The tool that wrote the file ("pytorch 2.13.0").
+    public let producer: String
+    /// The inputs to feed to `run`, as declared (initializers excluded).
+    public var inputs: [ONNXValueInfo] { graph.inputs }
+    /// The outputs `run` returns, as declared.
+    public var outputs: [ONNXValueInfo] { graph.outputs }
+    /// Each operator's number of nodes.
+    public var operatorCounts: [String: Int] {
+        graph.nodes.reduce(into: [:]) { $0[$1.opType, default: 0] += 1 }
+    }
+    /// The initializers, by ONNX name.
+    public internal(set) var initializers: [String: Tensor]
+    /// The initializers saved but not trained: integer tensors (shapes, indices) and
+    /// BatchNormalization's running mean and variance.
+    public let bufferNames: Set<String>
+    let graph: ONNXGraph
+    let operators: [ONNXOperator]
+    /// The file's model without its initializers' data, and their order, for `serialized()`.
+    let template: Onnx_ModelProto
+    let initializerOrder: [String]
+
+    /// Reads the model at `url`; tensors stored outside it (`data_location = EXTERNAL`) are read
+    /// from its folder.
+    /// - Throws: `ONNXError` for an unreadable, malformed or unsupported file.
+    public init(contentsOf url: URL) throws(ONNXError) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw .malformedFile(reason: "cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(serialized: data, externalDirectory: url.deletingLastPathComponent())
+    }
+
+    /// Reads a serialized `ModelProto`; `externalDirectory` is where external tensor data lives
+    /// (nil refuses external data).
+    /// - Throws: `ONNXError` for a malformed or unsupported model.
+    public init(serialized data: Data, externalDirectory: URL? = nil) throws(ONNXError) {
+        let proto: Onnx_ModelProto
+        do {
+            var options = BinaryDecodingOptions()
+            options.messageDepthLimit = 64
+            proto = try Onnx_ModelProto(serializedBytes: data, options: options)
+        } catch {
+            throw .malformedFile(reason: String(describing: error))
+        }
+        try self.init(proto, externalDirectory: externalDirectory)
+    }
+
+    init(_ proto: Onnx_ModelProto, externalDirectory: URL?) throws(ONNXError) {
+        guard proto.hasGraph else { throw .invalidModel(reason: "the model has no graph") }
+        var opset: Int?
+        for entry in proto.opsetImport where entry.domain.isEmpty || entry.domain == "ai.onnx" {
+            guard opset == nil else { throw .invalidModel(reason: "the default opset is imported twice") }
+            opset = Int(clamping: entry.version)
+        }
+        // IR version 3 files without an import mean opset 1, which Strata does not read.
+        guard let opset, (onnxMinimumOpset...onnxMaximumOpset).contains(opset) else {
+            throw .unsupportedOpset(domain: "", version: opset ?? 1)
+        }
+        self.opset = opset
+        irVersion = Int(clamping: proto.irVersion)
+        producer = [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
+        let graphProto = proto.graph
+        var initializers: [String: Tensor] = [:]
+        for initializer in graphProto.initializer {
+            guard !initializer.name.isEmpty else { throw .invalidModel(reason: "an initializer has no name") }
+            let tensor = try initializer.strataTensor(externalDirectory: externalDirectory)
+            guard initializers.updateValue(tensor, forKey: initializer.name) == nil else {
+                throw .invalidModel(reason: "initializer '\(initializer.name)' is defined twice")
+            }
+        }
+        guard graphProto.sparseInitializer.isEmpty else { throw .invalidModel(reason: "sparse initializers are not supported") }
+        var nodes: [ONNXNode] = []
+        for (index, nodeProto) in graphProto.node.enumerated() {
+            nodes.append(try ONNXNode(nodeProto, index: index, opset: opset))
+        }
+        graph = try ONNXGraph(nodes: nodes, inputs: graphProto.input.map(ONNXValueInfo.init),
+                              outputs: graphProto.output.map(ONNXValueInfo.init), initializers: Set(initializers.keys))
+        var operators: [ONNXOperator] = []
+        for node in graph.nodes { operators.append(try ONNXOperators.implementation(of: node)) }
+        self.operators = operators
+        var buffers = Set(initializers.filter { !$0.value.dtype.isFloatingPoint }.keys)
+        for node in graph.nodes where node.opType == "BatchNormalization" {
+            buffers.formUnion(node.inputs.dropFirst(3).filter { initializers[$0] != nil })
+        }
+        bufferNames = buffers
+        self.initializers = initializers
+        var template = proto
+        template.graph.initializer = []
+        self.template = template
+        initializerOrder = graphProto.initializer.map(\.name)
+    }
+
+    /// Runs the graph on `feeds`, one tensor per input name, and returns every graph output.
+    /// - Throws: `ONNXError.invalidInput` for a missing or mis-shaped input, `.invalidNode` when
+    ///   a node's inputs do not fit its operator.
+    public func run(_ feeds: [String: Tensor]) throws(ONNXError) -> [String: Tensor] {
+        var values = initializers
+        for input in graph.inputs {
+            guard let tensor = feeds[input.name] else { throw .invalidInput(name: input.name, reason: "not given") }
+            try input.check(tensor)
+            values[input.name] = tensor
+        }
+        for name in feeds.keys where !graph.inputs.contains(where: { $0.name == name }) {
+            throw .invalidInput(name: name, reason: "the graph has no such input (it takes \(graph.inputs.map(\.name)))")
+        }
+        for (index, node) in graph.nodes.enumerated() {
+            let arguments = ONNXInputs(node: node, values: node.inputs.map { $0.isEmpty ? nil : values[$0] })
+            let results = try operators[index].kernel(node, arguments)
+            try node.require(results.count >= node.outputs.filter { !$0.isEmpty }.count || results.count >= node.outputs.count,
+                             "computed \(results.count) outputs, the node names \(node.outputs.count)")
+            for (name, result) in zip(node.outputs, results) where !name.isEmpty { values[name] = result }
+            // Drop values no later node reads, so a deep graph holds only its live activations.
+            for name in node.inputs where !name.isEmpty && graph.lastUse[name] == index && initializers[name] == nil {
+                values[name] = nil
+            }
+        }
+        var results: [String: Tensor] = [:]
+        for output in graph.outputs {
+            guard let value = values[output.name] else {
+                throw .invalidGraph(reason: "graph output '\(output.name)' was not computed")
+            }
+            results[output.name] = value
+        }
+        return results
+    }
+
+    /// Lists the initializers by ONNX name, in sorted order; buffers as `.buffer`. A name is its
+    /// path as PyTorch's exporters write them (`layer1.0.conv1.weight`); a name that is no dotted
+    /// path (an empty part: `a..b`, `.a`) has its empty parts written as `_`.
+    public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
+        for name in initializers.keys.sorted() {
+            visitor.visit(at: Self.parameterPath(name), &initializers[name]!,
+                          kind: bufferNames.contains(name) ? .buffer : .parameter)
+        }
+    }
+
+    /// The parameter path standing for the initializer `name` (see `visitParameters`).
+    static func parameterPath(_ name: String) -> ParameterPath {
+        if let path = try? ParameterPath(parsing: name) { return path }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map { $0.isEmpty ? "_" : String($0) }
+        return (try? ParameterPath(components: parts)) ?? ParameterPath.root.appending("_")
+    }
+}
+
+extension ONNXModel: Layer {
+    /// Runs a model with one input and returns its first output; a graph error traps with its
+    /// message. Use `run(_:)` to catch errors (for inputs not checked beforehand).
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(graph.inputs.count == 1 && !graph.outputs.isEmpty,
+                     "ONNXModel: calling needs one input and an output, the graph has \(graph.inputs.count) and \(graph.outputs.count)")
+        do {
+            return try run([graph.inputs[0].name: input])[graph.outputs[0].name]!
+        } catch {
+            preconditionFailure("ONNXModel: \(error)")
+        }
+    }
+}

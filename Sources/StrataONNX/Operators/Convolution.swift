@@ -1,0 +1,99 @@
+import Strata
+
+// Conv and ConvTranspose over 1-D and 2-D inputs, with ONNX's padding (explicit, possibly
+// asymmetric, or auto_pad SAME_UPPER/SAME_LOWER/VALID).
+extension ONNXOperators {
+    static let convolution: [String: ONNXOperator] = [
+        "Conv": ONNXOperator(conv),
+        "ConvTranspose": ONNXOperator(convTranspose),
+    ]
+
+    static func conv(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {
+        try node.checkAttributes(["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
+        let (input, weight) = (try inputs.required(0), try inputs.required(1))
+        try node.requireFloat(input)
+        try node.require(weight.rank == input.rank && weight.dtype == input.dtype,
+                         "weight \(weight.shape) \(weight.dtype) does not fit input \(input.shape) \(input.dtype)")
+        let geometry = try SpatialGeometry(node, input: input, kernel: Array(weight.shape.dropFirst(2)))
+        let groups = try node.int("group", default: 1)
+        try node.require(groups > 0 && input.shape[1] == weight.shape[1] * groups && weight.shape[0] % groups == 0,
+                         "weight \(weight.shape) does not fit input \(input.shape) with \(groups) groups")
+        let bias = inputs.optional(2)
+        if let bias { try node.require(bias.shape == [weight.shape[0]] && bias.dtype == weight.dtype, "bias \(bias.shape) must be [\(weight.shape[0])]") }
+        var x = input.asSpatial2D()
+        let w = weight.asSpatial2D()
+        let padding: ConvolutionPadding
+        if geometry.isSymmetric {
+            padding = .explicit(height: geometry.padsBegin[0], width: geometry.padsBegin[1])
+        } else {
+            x = geometry.pad(x, value: 0)
+            padding = .valid
+        }
+        var outputShape = [x.shape[0], weight.shape[0]]
+        for axis in 0..<2 {
+            let total = geometry.isSymmetric ? 2 * geometry.padsBegin[axis] : 0
+            let size = geometry.outputSize(x.shape[2 + axis], axis: axis, padding: total)
+            try node.require(size > 0, "kernel \(weight.shape) does not fit input \(input.shape)")
+            outputShape.append(size)
+        }
+        try node.requireAllocatable(outputShape)
+        var y = conv2d(x, weight: w, bias: bias, stride: (geometry.strides[0], geometry.strides[1]), padding: padding,
+                       dilation: (geometry.dilations[0], geometry.dilations[1]), groups: groups)
+        if input.rank == 3 { y = y.squeezed(axis: 2) }
+        return [y]
+    }
+
+    static func convTranspose(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {
+        try node.checkAttributes(["auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides"])
+        let (input, weight) = (try inputs.required(0), try inputs.required(1))
+        try node.requireFloat(input)
+        try node.require(weight.rank == input.rank && weight.dtype == input.dtype,
+                         "weight \(weight.shape) \(weight.dtype) does not fit input \(input.shape) \(input.dtype)")
+        let spatial = input.rank - 2
+        var geometry = try SpatialGeometry(node, input: input, kernel: Array(weight.shape.dropFirst(2)), transposed: true)
+        let groups = try node.int("group", default: 1)
+        try node.require(groups > 0 && input.shape[1] == weight.shape[0] && weight.shape[0] % groups == 0,
+                         "weight \(weight.shape) does not fit input \(input.shape) with \(groups) groups")
+        let outChannels = weight.shape[1] * groups
+        var outputPadding = try node.ints("output_padding") ?? Array(repeating: 0, count: spatial)
+        try node.require(outputPadding.count == spatial && outputPadding.allSatisfy { (0..<1 << 16).contains($0) },
+                         "output_padding \(outputPadding) must hold \(spatial) non-negative values")
+        if spatial == 1 { outputPadding.insert(0, at: 0) }
+        let x = input.asSpatial2D(), w = weight.asSpatial2D()
+        // The full output (no padding), then output_padding appended and the pads cropped.
+        var full: [Int] = []
+        for axis in 0..<2 {
+            full.append((x.shape[2 + axis] - 1) * geometry.strides[axis] + geometry.dilations[axis] * (w.shape[2 + axis] - 1) + 1)
+        }
+        if var shape = try node.ints("output_shape") {
+            try node.require(shape.count == spatial, "output_shape \(shape) must hold \(spatial) values")
+            if spatial == 1 { shape.insert(1, at: 0) }
+            let upper = try node.string("auto_pad", default: "NOTSET") != "SAME_LOWER"
+            for axis in 0..<2 {
+                let total = full[axis] + outputPadding[axis] - shape[axis]
+                try node.require(total >= 0, "output_shape \(shape) is larger than the transposed convolution's output")
+                geometry.padsBegin[axis] = upper ? total / 2 : total - total / 2
+                geometry.padsEnd[axis] = total - geometry.padsBegin[axis]
+            }
+        }
+        var outputShape = [x.shape[0], outChannels]
+        for axis in 0..<2 {
+            let size = full[axis] + outputPadding[axis] - geometry.padsBegin[axis] - geometry.padsEnd[axis]
+            try node.require(size > 0, "the output of \(input.shape) with this geometry would be empty")
+            outputShape.append(size)
+        }
+        try node.requireAllocatable(outputShape)
+        try node.requireAllocatable([x.shape[0], outChannels, full[0] + outputPadding[0], full[1] + outputPadding[1]])
+        var y = convTranspose2d(x, weight: w, stride: (geometry.strides[0], geometry.strides[1]),
+                                dilation: (geometry.dilations[0], geometry.dilations[1]), groups: groups)
+        y = y.padded([(0, 0), (0, 0), (0, outputPadding[0]), (0, outputPadding[1])])
+        y = y.sliced(axis: 2, start: geometry.padsBegin[0], end: geometry.padsBegin[0] + outputShape[2])
+            .sliced(axis: 3, start: geometry.padsBegin[1], end: geometry.padsBegin[1] + outputShape[3])
+        if let bias = inputs.optional(2) {
+            try node.require(bias.shape == [outChannels] && bias.dtype == y.dtype, "bias \(bias.shape) must be [\(outChannels)]")
+            y = y + bias.reshaped(to: [1, outChannels, 1, 1])
+        }
+        if spatial == 1 { y = y.squeezed(axis: 2) }
+        return [y]
+    }
+}
