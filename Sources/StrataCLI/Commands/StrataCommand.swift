@@ -7,7 +7,7 @@ public struct StrataCommand: ParsableCommand {
         commandName: "strata",
         abstract: "Train, evaluate and inspect Strata models.",
         subcommands: [TrainCommand.self, ResumeCommand.self, EvaluateCommand.self, PredictCommand.self,
-                      SummaryCommand.self, InspectCommand.self])
+                      SummaryCommand.self, InspectCommand.self, ServeCommand.self])
 
     public init() {}
 
