@@ -122,7 +122,7 @@ let package = Package(
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining", "CZlib",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataServeTests", dependencies: [
-            "StrataServe", "Strata", "StrataNN", "StrataIO", "StrataCLI", "StrataTraining",
+            "StrataServe", "Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),

@@ -70,7 +70,7 @@ public struct InferenceRequest: Sendable, Equatable {
 
     private static func flag(_ value: Any?, named name: String) throws(InferenceError) -> Bool {
         guard let value else { return false }
-        guard let flag = value as? Bool else { throw .badRequest("parameter '\(name)' must be true or false") }
+        guard JSONTensorCoding.isBoolean(value), let flag = value as? Bool else { throw .badRequest("parameter '\(name)' must be true or false") }
         return flag
     }
 
@@ -85,7 +85,7 @@ public struct InferenceRequest: Sendable, Equatable {
         var shape: [Int] = []
         var count = 1
         for dimension in shapeList {
-            guard let number = dimension as? NSNumber, !(dimension is Bool), let size = Int(exactly: number.doubleValue), size >= 0 else {
+            guard let size = JSONTensorCoding.integer(dimension), size >= 0 else {
                 throw .badRequest("input '\(name)': shape \(shapeList) must hold non-negative integers")
             }
             let (product, overflow) = count.multipliedReportingOverflow(by: size)
@@ -98,7 +98,7 @@ public struct InferenceRequest: Sendable, Equatable {
         let parameters = try Self.parameters(tensor["parameters"], of: "input '\(name)'")
         let data: TensorData
         if let size = parameters["binary_data_size"] {
-            guard let number = size as? NSNumber, !(size is Bool), let byteCount = Int(exactly: number.doubleValue), byteCount >= 0 else {
+            guard let byteCount = JSONTensorCoding.integer(size), byteCount >= 0 else {
                 throw .badRequest("input '\(name)': binary_data_size must be a non-negative integer")
             }
             guard tensor["data"] == nil else { throw .badRequest("input '\(name)' has both 'data' and binary_data_size") }

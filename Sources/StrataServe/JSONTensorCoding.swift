@@ -23,11 +23,11 @@ enum JSONTensorCoding {
         numbers.reserveCapacity(elements.count)
         for element in elements {
             if datatype == .bool {
-                guard let flag = element as? Bool else { throw .badRequest("input '\(name)': BOOL data must be true or false") }
+                guard isBoolean(element), let flag = element as? Bool else { throw .badRequest("input '\(name)': BOOL data must be true or false") }
                 numbers.append(flag ? 1 : 0)
                 continue
             }
-            guard !(element is Bool), !(element is String), let number = element as? NSNumber else {
+            guard !isBoolean(element), let number = element as? NSNumber else {
                 throw .badRequest("input '\(name)': \(datatype.rawValue) data must be numbers")
             }
             let value = number.doubleValue
@@ -41,6 +41,19 @@ enum JSONTensorCoding {
             numbers.append(value)
         }
         return .numbers(numbers)
+    }
+
+    /// Whether a value from `JSONSerialization` is `true` or `false`: Foundation gives JSON's
+    /// booleans as `__NSCFBoolean`, a subclass of NSNumber that `is Bool` cannot tell from the
+    /// numbers 0 and 1 (for which `is Bool` holds too).
+    static func isBoolean(_ value: Any) -> Bool {
+        String(describing: type(of: value)).contains("Boolean")
+    }
+
+    /// A JSON number as an integer, nil for anything else (booleans and fractions included).
+    static func integer(_ value: Any) -> Int? {
+        guard !isBoolean(value), let number = value as? NSNumber else { return nil }
+        return Int(exactly: number.doubleValue)
     }
 
     /// The values an integer datatype holds (as Double bounds); nil for the floating-point types.

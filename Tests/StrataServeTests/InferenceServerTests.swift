@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Strata
 import StrataCLI
+import StrataData
 import StrataNN
 @testable import StrataServe
 import Testing
