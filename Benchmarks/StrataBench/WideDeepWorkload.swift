@@ -58,7 +58,8 @@ func syntheticTabularRows(_ shapes: TabularShapes, generator: RandomGenerator) -
                        wide: ids(shapes.wideFieldSizes, offsets: wideOffsets), labels: Tensor(labels))
 }
 
-/// Times `WideDeepTrainer`'s step (forward, binary cross-entropy, backward, Adam + FTRL update)
+/// Times `Trainer.step` of the `BinaryTabularPrediction` task (forward, binary cross-entropy,
+/// backward, Adam + FTRL update)
 /// on batches of 256 rows cut once from a shuffled order and taken in turn.
 func wideDeepTraining() -> Workload {
     let path = "data/adult.csv"
@@ -74,7 +75,8 @@ func wideDeepTraining() -> Workload {
             wide_deep_train: \(real == nil ? "synthetic" : path) rows \(shapes.rows), wide fields \(shapes.wideFieldSizes), \
             categories \(shapes.categoryCounts), embeddings \(configuration.embeddingSizes), numeric \(shapes.numericCount)\n
             """.data(using: .utf8)!)
-        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: generator))
+        var trainer = Trainer(task: BinaryTabularPrediction(), model: WideDeep(configuration, generator: generator),
+                              optimizer: BinaryTabularPrediction.optimizer(), trainingData: TabularBatches(data, batchSize: 256))
         let order = permutation(data.count, generator: generator)
         let batches = stride(from: 0, to: order.count - 255, by: 256).map { data.rows(Array(order[$0..<$0 + 256])) }
         var next = 0

@@ -1,11 +1,12 @@
 // A character-level LSTM language model trained on real text with truncated backpropagation
 // through time (state carried across batches), gradient clipping, validation perplexity per
 // epoch against the unigram baseline, and sampling with temperature (and optionally top-k) from a
-// prompt. The streams and windows come from StrataData's TokenStreams, the draws from StrataNN's
-// TokenSampler.
+// prompt. Training is StrataTraining's Trainer with the LanguageModelling task over TokenWindows
+// (StrataData's TokenStreams cut into windows); the draws come from StrataNN's TokenSampler.
 //
 //     Tools/install-system-packages.sh fortunes && swift run -c release CharLM
 //     swift run -c release CharLM --text sherlock.txt --minutes 5 --temperature 0.7 --top-k 10
+import ArgumentParser
 import Foundation
 import Strata
 import StrataData
@@ -13,46 +14,41 @@ import StrataNN
 import StrataOptimizers
 import StrataTraining
 
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "CharLM", abstract: "A character-level LSTM language model: train with truncated BPTT, then sample.")
+
+    @Option(help: "The corpus: a text file, or a fortunes directory.")
+    var text = "/usr/share/games/fortunes"
+    @Option(help: "The training time budget in minutes.")
+    var minutes = 4.0
+    @Option(help: "At most this many epochs.")
+    var epochs = 20
+    @Option(help: "The text the sample continues.")
+    var prompt = "The "
+    @Option(help: "The sampling temperature (0: greedy).")
+    var temperature = 0.8
+    @Option(help: "Sample among the K most probable characters only.")
+    var topK: Int?
+
+    func validate() throws {
+        if !(minutes > 0) { throw ValidationError("--minutes needs a positive number") }
+        if epochs <= 0 { throw ValidationError("--epochs needs a positive integer") }
+        if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature needs a number >= 0 (0: greedy)") }
+        if let topK, topK <= 0 { throw ValidationError("--top-k needs a positive integer") }
+    }
+}
+
+let options = Options.parseOrExit()
+let (textPath, minutes, maximumEpochs, prompt) = (options.text, options.minutes, options.epochs, options.prompt)
+let (temperature, topK) = (options.temperature, options.topK)
+// Line-buffered output, so progress shows up live when piped to a file or another program.
 StandardOutput.useLineBuffering()
 
 @MainActor func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("""
-        error: \(message)
-        usage: CharLM [--text FILE|DIR] [--minutes M] [--epochs N] [--prompt TEXT] [--temperature T] [--top-k K]
-
-        """.utf8))
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     exit(2)
-}
-
-var textPath = "/usr/share/games/fortunes"
-var minutes = 4.0
-var maximumEpochs = 20
-var prompt = "The "
-var temperature = 0.8
-var topK: Int?
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    func value() -> String {
-        guard let value = arguments.popFirst() else { fail("\(argument) needs a value") }
-        return value
-    }
-    switch argument {
-    case "--text": textPath = value()
-    case "--minutes":
-        guard let parsed = Double(value()), parsed > 0 else { fail("--minutes needs a positive number") }
-        minutes = parsed
-    case "--epochs":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--epochs needs a positive integer") }
-        maximumEpochs = parsed
-    case "--prompt": prompt = value()
-    case "--temperature":
-        guard let parsed = Double(value()), parsed >= 0, parsed.isFinite else { fail("--temperature needs a number >= 0 (0: greedy)") }
-        temperature = parsed
-    case "--top-k":
-        guard let parsed = Int(value()), parsed > 0 else { fail("--top-k needs a positive integer") }
-        topK = parsed
-    default: fail("unknown argument \(argument)")
-    }
 }
 
 let text: String
@@ -77,7 +73,7 @@ let (batch, window, hidden, embedding) = (32, 64, 256, 128)
 let generator = RandomGenerator(seed: 1)
 
 /// The language model: embedding, one LSTM layer, and a linear map back to the vocabulary.
-struct CharacterModel: Module {
+struct CharacterModel: LanguageModel {
     var embedding: Embedding
     var lstm: LSTM
     var head: Linear
@@ -88,42 +84,24 @@ struct CharacterModel: Module {
         visitor.visit("head", &head)
     }
 
-    /// codes `[time, batch]` -> logits `[time, batch, vocabulary]` and the final LSTM state.
-    func callAsFunction(_ codes: Tensor, state: (Tensor, Tensor)?) -> (logits: Tensor, state: (Tensor, Tensor)) {
-        let result = lstm(embedding(codes), hidden: state?.0, cell: state?.1)
-        return (head(result.output), (result.hidden, result.cell))
+    /// codes `[time, batch]` and the LSTM state `[hidden, cell]` (empty: zeros) -> logits
+    /// `[time, batch, vocabulary]` and the final state.
+    func callAsFunction(_ codes: Tensor, state: [Tensor]) -> (logits: Tensor, state: [Tensor]) {
+        let result = lstm(embedding(codes), hidden: state.isEmpty ? nil : state[0], cell: state.isEmpty ? nil : state[1])
+        return (head(result.output), [result.hidden, result.cell])
     }
 }
 
 var model = CharacterModel(embedding: Embedding(count: vocabulary.count, embeddingSize: embedding, generator: generator),
                            lstm: LSTM(inputSize: embedding, hiddenSize: hidden, generator: generator),
                            head: Linear(inputSize: hidden, outputSize: vocabulary.count, generator: generator))
-var optimizer = Optimizer(Adam(), learningRate: 2e-3)
 print("model: embedding \(embedding), LSTM \(hidden), \(model.parameterCount) parameters; batch \(batch) streams x \(window) steps, Adam 2e-3, clip 5")
-
-/// The mean cross-entropy (nats per character) of the model on `codes`, carrying state.
-func evaluate(_ model: CharacterModel, _ codes: [Int64]) -> Double {
-    withoutGradients {
-        let streams = TokenStreams(codes, streams: 8)
-        var state: (Tensor, Tensor)?
-        var (sum, count) = (0.0, 0)
-        for window in streams.windows(of: 256, includePartial: true) {
-            let (inputs, targets) = streams.batch(window)
-            let (logits, next) = model(inputs, state: state)
-            state = next
-            sum += crossEntropy(logits: logits.reshaped(to: [-1, vocabulary.count]), labels: targets.reshaped(to: [-1]),
-                                reduction: .sum).scalar(as: Double.self)
-            count += targets.shape.reduce(1, *)
-        }
-        return sum / Double(count)
-    }
-}
 
 /// Samples `length` characters after `prompt`, with the given temperature and top-k.
 @MainActor func sample(_ model: CharacterModel, prompt: String, length: Int) -> String {
     let sampler = TokenSampler(temperature: temperature, topK: topK)
     return withoutGradients {
-        var state: (Tensor, Tensor)?
+        var state: [Tensor] = []
         var output = prompt
         var input = try! vocabulary.encode(prompt).reshaped(to: [-1, 1])
         for _ in 0..<length {
@@ -137,42 +115,50 @@ func evaluate(_ model: CharacterModel, _ codes: [Int64]) -> Double {
     }
 }
 
-let trainStreams = TokenStreams(trainCodes, streams: batch)
-let deadline = Date().addingTimeInterval(minutes * 60)
-print(String(format: "unigram baseline: %.3f nats/char (perplexity %.1f)", unigramLoss, Foundation.exp(unigramLoss)))
-var epoch = 0
-var validationLoss = Double.nan
-training: while epoch < maximumEpochs {
-    epoch += 1
-    let start = Date()
-    var state: (Tensor, Tensor)?
-    var (sum, steps) = (0.0, 0)
-    for positions in trainStreams.windows(of: window) {
-        let (inputs, targets) = trainStreams.batch(positions)
-        var nextState: (Tensor, Tensor)?
-        var (loss, gradients) = valueAndGradient(at: model) { model in
-            let (logits, final) = model(inputs, state: state)
-            nextState = final
-            return crossEntropy(logits: logits.reshaped(to: [-1, vocabulary.count]), labels: targets.reshaped(to: [-1]))
-        }
-        clipGradientNorm(&gradients, maxNorm: 5)
-        optimizer.update(&model, along: gradients)
-        // Truncated BPTT: the state flows into the next window, its history does not.
-        state = nextState.map { ($0.0.detached, $0.1.detached) }
-        sum += loss.scalar(as: Double.self)
-        steps += 1
-        if steps % 100 == 0 {
-            let rate = Double(steps * batch * window) / Date().timeIntervalSince(start)
-            print(String(format: "  epoch %d step %d  loss %.3f  %.0f characters/s", epoch, steps, sum / Double(steps), rate))
-        }
-        if Date() > deadline { break }
+/// Prints the running loss and speed every 100 steps and each epoch's validation loss against the
+/// unigram baseline; ends training (after the current step) once the time budget is spent.
+final class Report: TrainingCallback {
+    let deadline: Date
+    let unigramLoss: Double
+    var epochStart = Date()
+
+    init(deadline: Date, unigramLoss: Double) {
+        self.deadline = deadline
+        self.unigramLoss = unigramLoss
     }
-    validationLoss = evaluate(model, validationCodes)
-    print(String(format: "epoch %d  train loss %.3f  validation loss %.3f nats/char (perplexity %.2f; unigram %.3f)  %.0f s",
-                 epoch, sum / Double(max(steps, 1)), validationLoss, Foundation.exp(validationLoss), unigramLoss,
-                 Date().timeIntervalSince(start)))
-    if Date() > deadline { break training }
+
+    func epochBegan(_ epoch: Int, context: TrainingContext) throws {
+        epochStart = Date()
+    }
+
+    func stepEnded(_ step: StepSummary, context: TrainingContext) throws -> TrainingAction {
+        let steps = step.step + 1
+        if steps % 100 == 0 {
+            let rate = Double(steps * step.batchSize) / Date().timeIntervalSince(epochStart)
+            print(String(format: "  epoch %d step %d  loss %.3f  %.0f characters/s", step.epoch + 1, steps, step.runningLoss, rate))
+        }
+        return Date() > deadline ? .stopAfterStep : .proceed
+    }
+
+    func epochEnded(_ summary: EpochSummary, context: TrainingContext) throws -> TrainingAction {
+        let loss = summary.validationLoss ?? .nan
+        print(String(format: "epoch %d  train loss %.3f  validation loss %.3f nats/char (perplexity %.2f; unigram %.3f)  %.0f s",
+                     summary.epoch + 1, summary.trainingLoss, loss, Foundation.exp(loss), unigramLoss,
+                     Date().timeIntervalSince(epochStart)))
+        return Date() > deadline ? .stop : .proceed
+    }
 }
+
+print(String(format: "unigram baseline: %.3f nats/char (perplexity %.1f)", unigramLoss, Foundation.exp(unigramLoss)))
+// Truncated BPTT: the state flows from window to window, its history does not.
+var trainer = Trainer(task: LanguageModelling<CharacterModel>(), model: model, optimizer: Optimizer(Adam(), learningRate: 2e-3),
+                      trainingData: TokenWindows(TokenStreams(trainCodes, streams: batch), window: window),
+                      validationData: TokenWindows(TokenStreams(validationCodes, streams: 8), window: 256, includePartial: true),
+                      maxGradientNorm: 5,
+                      callbacks: [Report(deadline: Date().addingTimeInterval(minutes * 60), unigramLoss: unigramLoss)])
+try trainer.fit(epochs: maximumEpochs)
+model = trainer.model
+let validationLoss = trainer.history.last?.validationLoss ?? .nan
 print("\nsample (temperature \(temperature)\(topK.map { ", top-\($0)" } ?? "")):\n" + sample(model, prompt: prompt, length: 400))
 print(String(format: "\nvalidation loss %.3f nats/char vs unigram baseline %.3f (%.0f%% lower)", validationLoss, unigramLoss,
              100 * (1 - validationLoss / unigramLoss)))

@@ -11,55 +11,70 @@
 //
 // The wide settings default to each optimizer's (WideOptimizerSettings), which were chosen with
 // Tools/tune_wide_optimizer.py: --validation-only (never evaluates the test split) over --fold 0...7.
+import ArgumentParser
 import Foundation
 import Strata
 import StrataData
 import StrataNN
 import StrataTraining
 
-StandardOutput.useLineBuffering()
-
-var (dataPath, epochs, seed) = ("data/adult.csv", 10, UInt64(7))
-var (partsToRun, wideOptimizers) = (WideDeepParts.allCases, WideOptimizer.allCases)
-var (wideLearningRate, l1Strength, l2Strength, beta): (Double?, Double?, Double?, Double?) = (nil, nil, nil, nil)
-var (validationOnly, fold) = (false, 7)
-let usage = """
-    usage: WideDeep [--data FILE.csv] [--epochs N] [--seed S] [--parts wide,deep,wide-deep] \
-    [--wide-optimizer ftrl,proximal] [--wide-lr LR] [--l1 STRENGTH] [--l2 STRENGTH] [--beta B] [--validation-only] [--fold 0-7]
-    """
 /// A comma-separated list of raw values, nil if any is unknown or the list is empty.
 func choices<T: RawRepresentable<String>>(_ text: String, as: T.Type) -> [T]? {
     let values = text.split(separator: ",").map { T(rawValue: String($0)) }
     return values.isEmpty || values.contains { $0 == nil } ? nil : values.compactMap { $0 }
 }
-var arguments = CommandLine.arguments.dropFirst()
-while let flag = arguments.popFirst() {
-    if flag == "--validation-only" {
-        validationOnly = true
-        continue
-    }
-    guard let value = arguments.popFirst() else {
-        print(usage)
-        exit(64)
-    }
-    let number = Double(value).flatMap { $0.isFinite ? $0 : nil }
-    switch flag {
-    case "--data": dataPath = value
-    case "--epochs" where Int(value).map { $0 > 0 } == true: epochs = Int(value)!
-    case "--seed" where UInt64(value) != nil: seed = UInt64(value)!
-    case "--parts" where choices(value, as: WideDeepParts.self) != nil: partsToRun = choices(value, as: WideDeepParts.self)!
-    case "--wide-optimizer" where choices(value, as: WideOptimizer.self) != nil:
-        wideOptimizers = choices(value, as: WideOptimizer.self)!
-    case "--wide-lr" where number.map { $0 > 0 } == true: wideLearningRate = number
-    case "--l1" where number.map { $0 >= 0 } == true: l1Strength = number
-    case "--l2" where number.map { $0 >= 0 } == true: l2Strength = number
-    case "--beta" where number.map { $0 >= 0 } == true: beta = number
-    case "--fold" where Int(value).map { (0..<8).contains($0) } == true: fold = Int(value)!
-    default:
-        print(usage)
-        exit(64)
+
+/// The command line; `--help` prints it.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "WideDeep",
+        abstract: "Wide & Deep on UCI Adult: wide only, deep only and both, the wide part by FTRL-proximal and proximal gradient.")
+
+    @Option(help: "The Adult CSV (Tools/fetch-adult.sh writes data/adult.csv).")
+    var data = "data/adult.csv"
+    @Option(help: "Training epochs of each model.")
+    var epochs = 10
+    @Option(help: "Seed of the split, the weights and the shuffle.")
+    var seed: UInt64 = 7
+    @Option(help: "The models, comma-separated: wide, deep, wide-deep.")
+    var parts = WideDeepParts.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: "The wide part's optimizers, comma-separated: ftrl, proximal.")
+    var wideOptimizer = WideOptimizer.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(name: .customLong("wide-lr"), help: "The wide part's learning rate (default: the optimizer's).")
+    var wideLearningRate: Double?
+    @Option(name: .customLong("l1"), help: "The wide part's L1 strength (default: the optimizer's).")
+    var l1Strength: Double?
+    @Option(name: .customLong("l2"), help: "The wide part's L2 strength (default: the optimizer's).")
+    var l2Strength: Double?
+    @Option(help: "FTRL's beta (default 0.01).")
+    var beta: Double?
+    @Flag(help: "Report the validation rows only; never evaluate the test split.")
+    var validationOnly = false
+    @Option(help: "The validation slice, 0-7, of the first 80% of the rows (7: the default split).")
+    var fold = 7
+
+    func validate() throws {
+        if epochs <= 0 { throw ValidationError("--epochs needs a positive integer") }
+        if choices(parts, as: WideDeepParts.self) == nil { throw ValidationError("--parts takes wide, deep and wide-deep") }
+        if choices(wideOptimizer, as: WideOptimizer.self) == nil { throw ValidationError("--wide-optimizer takes ftrl and proximal") }
+        if let wideLearningRate, !(wideLearningRate > 0 && wideLearningRate.isFinite) {
+            throw ValidationError("--wide-lr needs a positive number")
+        }
+        for (name, value) in [("--l1", l1Strength), ("--l2", l2Strength), ("--beta", beta)] {
+            if let value, !(value >= 0 && value.isFinite) { throw ValidationError("\(name) needs a number >= 0") }
+        }
+        if !(0..<8).contains(fold) { throw ValidationError("--fold needs an integer in 0...7") }
     }
 }
+
+let options = Options.parseOrExit()
+let (dataPath, epochs, seed) = (options.data, options.epochs, options.seed)
+let partsToRun = choices(options.parts, as: WideDeepParts.self)!
+let wideOptimizers = choices(options.wideOptimizer, as: WideOptimizer.self)!
+let (wideLearningRate, l1Strength, l2Strength, beta) = (options.wideLearningRate, options.l1Strength, options.l2Strength, options.beta)
+let (validationOnly, fold) = (options.validationOnly, options.fold)
+// Line-buffered output, so progress shows up live when piped to a file or another program.
+StandardOutput.useLineBuffering()
 
 let table: CSVTable
 do {
@@ -110,23 +125,25 @@ for parts in partsToRun {
         let wide = WideOptimizerSettings(optimizer ?? .ftrl, learningRate: wideLearningRate, l1Strength: l1Strength,
                                          l2Strength: l2Strength, beta: beta)
         let name = parts.rawValue + (optimizer.map { " (\($0.rawValue))" } ?? "")
-        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: seed)), seed: seed,
-                                      wide: wide)
+        var trainer = Trainer(task: BinaryTabularPrediction(), model: WideDeep(configuration, generator: RandomGenerator(seed: seed)),
+                              optimizer: BinaryTabularPrediction.optimizer(wide: wide),
+                              trainingData: TabularBatches(training, batchSize: 256, seed: seed), validationData: validation)
         let start = Date()
         var best = (accuracy: 0.0, auc: -1.0, model: trainer.model, epoch: 0)
         for epoch in 1...epochs {
-            let loss = trainer.trainEpoch(on: training)
-            let check = WideDeepTrainer.evaluate(trainer.model, on: validation)
+            let summary = try trainer.fit(epochs: epoch)[0]
+            let auc = summary.validationMetrics[Evaluation.rocAUCKey]
             print(String(format: "%@ epoch %d: training loss %.4f, validation accuracy %.4f, AUC %.4f",
-                         name, epoch, loss, check.accuracy, check.rocAUC ?? .nan))
-            if let auc = check.rocAUC, auc > best.auc { best = (check.accuracy, auc, trainer.model, epoch) }
+                         name, epoch, summary.trainingLoss, summary.validationAccuracy ?? .nan, auc ?? .nan))
+            if let auc, auc > best.auc { best = (summary.validationAccuracy ?? .nan, auc, trainer.model, epoch) }
         }
         let seconds = Date().timeIntervalSince(start)
-        let zeros = WideDeepTrainer.zeroWideWeights(of: best.model)
+        let zeros = BinaryTabularPrediction.zeroWideWeights(of: best.model)
         print(String(format: "%@ best validation epoch %d: accuracy %.4f, AUC %.4f; %d of %d wide weights zero",
                      name, best.epoch, best.accuracy, best.auc, zeros.zero, zeros.total))
         if validationOnly { continue }
-        let result = WideDeepTrainer.evaluate(best.model, on: test)
+        trainer.model = best.model
+        let result = trainer.evaluate(on: test)
         let zeroed = parts == .deep ? "-" : "\(zeros.zero) / \(zeros.total)"
         rows.append("| \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) | "
             + String(format: "%8.4f | %7.4f | ", result.accuracy, result.rocAUC ?? .nan)

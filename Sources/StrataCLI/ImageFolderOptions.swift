@@ -44,7 +44,7 @@ public struct ImageFolderOptions: ParsableArguments {
             }
             return
         }
-        guard model != .wideDeep else { throw ValidationError("wide-deep trains on a CSV table, not an image folder") }
+        guard !model.runTask.readsTables else { throw ValidationError("wide-deep trains on a CSV table, not an image folder") }
         do {
             try settings.validate()
         } catch {

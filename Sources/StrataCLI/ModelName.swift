@@ -4,7 +4,7 @@ import StrataNN
 
 /// The models `strata` can build: five image models (for 28x28 single-channel images in 10
 /// classes by default; an image folder sets the channels, size and classes), and the tabular
-/// `wide-deep`, whose sizes come from the CSV it is trained on (see `WideDeepRun`).
+/// `wide-deep`, whose sizes come from the CSV it is trained on (see `TabularRunTask`).
 public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArgument {
     /// Flatten, 784 -> 256 + ReLU, 256 -> 10.
     case mlp
@@ -17,7 +17,7 @@ public enum ModelName: String, CaseIterable, Codable, Sendable, ExpressibleByArg
     /// `ResNet.resnet18()`, torchvision's ResNet-18 (ImageNet stem), for RGB images of 32 pixels
     /// or more.
     case resnet18
-    /// `WideDeep` over a CSV table, built by `WideDeepRun`.
+    /// `WideDeep` over a CSV table, built by `TabularRunTask`.
     case wideDeep = "wide-deep"
 
     /// The models of 28x28 images, which `makeModel` builds.

@@ -3,7 +3,8 @@ import StrataIO
 import StrataTraining
 
 /// The contents of a run's `summary.json`: its settings, every epoch's metrics, the final test
-/// accuracy and confusion matrix (rows the true class).
+/// accuracy and confusion matrix (rows the true class; empty for wide-deep), and for wide-deep
+/// the tabular results (`tabular`).
 public struct RunSummary: Codable, Sendable, Equatable {
     /// One epoch of `EpochSummary`, less its confusion matrix.
     public struct Epoch: Codable, Sendable, Equatable {
@@ -12,6 +13,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
         public var trainingAccuracy: Double
         public var validationLoss: Double?
         public var validationAccuracy: Double?
+        /// The validation ROC AUC of a binary task (wide-deep), when defined.
+        public var validationAUC: Double?
         public var learningRate: Double
 
         public init(_ summary: EpochSummary) {
@@ -20,6 +23,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
             trainingAccuracy = summary.trainingAccuracy
             validationLoss = summary.validationLoss
             validationAccuracy = summary.validationAccuracy
+            validationAUC = summary.validationMetrics[Evaluation.rocAUCKey]
             learningRate = summary.learningRate
         }
 
@@ -30,6 +34,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
             trainingAccuracy = try checkpoint.metadata(TrainingMetric.trainingAccuracy.rawValue)
             validationLoss = try? checkpoint.metadata(TrainingMetric.validationLoss.rawValue)
             validationAccuracy = try? checkpoint.metadata(TrainingMetric.validationAccuracy.rawValue)
+            validationAUC = try? checkpoint.metadata(TrainingCheckpoint.validationMetricKey(Evaluation.rocAUCKey))
             learningRate = try checkpoint.metadata(TrainingCheckpoint.learningRateKey)
         }
     }
@@ -40,6 +45,17 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var testLoss: Double
     public var confusionMatrix: [[Int]]
     public var trainingSeconds: Double
+    /// wide-deep's results; nil (and absent from the JSON) for the image models.
+    public var tabular: Tabular?
+
+    /// What a wide-deep run adds to its summary.
+    public struct Tabular: Codable, Sendable, Equatable {
+        /// The target's negative and positive labels.
+        public var labels: [String]
+        public var testAUC: Double?
+        public var zeroWideWeights: Int
+        public var wideWeights: Int
+    }
 
     public static let fileName = "summary.json"
 

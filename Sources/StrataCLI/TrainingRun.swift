@@ -6,17 +6,19 @@ import StrataNN
 import StrataOptimizers
 import StrataTraining
 
-/// One training run in an output directory, shared by `strata train` and `strata resume`.
+/// One training run in an output directory, shared by `strata train` and `strata resume`, for
+/// every model: the model's `RunTask` (chosen once from its name) reads the data and builds the
+/// model and its `Trainer`; `fit` drives every trainer the same way.
 ///
 /// The directory holds `settings.json`, `checkpoints/epoch-NNNN.safetensors` (every epoch) and
 /// `checkpoints/best.safetensors` (best validation accuracy), `logs/` (TensorBoard events),
 /// `model.safetensors` (the final state dictionary), `loss.svg`, `accuracy.svg`,
-/// `confusion-matrix.svg` and `summary.json`.
+/// `confusion-matrix.svg` (a classifier's) and `summary.json`.
 ///
-/// The training images are split by the seed into the images trained on and those held out for
+/// The training data is split by the seed into the samples trained on and those held out for
 /// validation (`settings.validationSplit`), which choose the best checkpoint, drive early stopping
 /// and give the per-epoch validation metrics; the test split is evaluated once, on the final
-/// model, for the summary's test accuracy and confusion matrix.
+/// model, for the summary's test metrics.
 public struct TrainingRun {
     public var settings: TrainingSettings
     public var directory: URL
@@ -38,49 +40,11 @@ public struct TrainingRun {
     /// one taken here; either is released when the run ends.
     @discardableResult
     public func run(resumingFrom checkpoint: URL? = nil, holding lock: RunLock? = nil) throws -> RunSummary {
-        guard settings.model != .wideDeep else {
-            throw CLIError.unsupported("wide-deep runs train in one go and cannot be resumed; train again with more --epochs")
-        }
         try settings.validate()
         // Held from before the data is read until the last file is written.
         let lock = try lock ?? Self.prepare(directory, output: output)
         defer { lock.release() }
-        let source = DatasetSource(settings.dataset)
-        let seeds = RunSeeds(settings.seed)
-        let folder = try settings.imageFolder.map { folderSettings throws(CLIError) in
-            try ImageFolderData.load(settings.dataset, settings: folderSettings, seed: settings.seed, limit: settings.limit)
-        }
-        var training = try folder?.training ?? source.load(.train, limit: settings.limit)
-        var test = try folder?.test ?? source.load(.test, limit: settings.limit)
-        if settings.classes != nil || settings.imagesPerClass != nil {
-            let classes = settings.classes ?? Array(0..<(folder?.input.classNames.count ?? 10))
-            training = training.selectingClasses(classes, limitPerClass: settings.imagesPerClass, seed: seeds.selection)
-            test = test.selectingClasses(classes)
-            // The files hold images (FashionMNIST.requirements), but a selection may leave none.
-            for (split, dataset) in [("training", training), ("test", test)] where dataset.count == 0 {
-                throw CLIError.invalidSetting("the \(split) split holds no images of --classes \(classes)")
-            }
-        }
-        let validationSplit = settings.validationSplit ?? .defaultImages(trainingCount: training.count)
-        let (trainingPart, validation) = try validationSplit.split(training, seed: seeds.validation)
-        training = trainingPart
-        try settings.write(to: directory)
-        output("\(settings.model.rawValue): \(training.count) training, \(validation?.count ?? 0) validation and \(test.count) test images\n")
-        let fineTuning = settings.fineTuning ?? FineTuningSettings()
-        guard let folder else {
-            return try train(settings.model.makeModel(seed: seeds.model, classes: fineTuning.classCount),
-                             fineTuning: fineTuning, training: training, validation: validation, test: test,
-                             resumingFrom: checkpoint)
-        }
-        output(folder.summary)
-        let classCount = fineTuning.headClasses ?? folder.input.classNames.count
-        guard classCount >= folder.input.classNames.count else {
-            throw CLIError.invalidSetting("the model has \(classCount) outputs but \(settings.dataset) \(folder.input.classNames.count) classes")
-        }
-        return try train(settings.model.makeModel(seed: seeds.model, classes: classCount, channels: folder.input.channels,
-                                                  imageSize: folder.input.imageSize),
-                         fineTuning: fineTuning, training: training, validation: validation, test: test,
-                         resumingFrom: checkpoint, imageInput: folder.input)
+        return try settings.model.runTask.train(self, resumingFrom: checkpoint)
     }
 
     /// Creates `directory` if needed, takes its `RunLock` (reporting a lock taken over from a
@@ -108,28 +72,13 @@ public struct TrainingRun {
         return lock
     }
 
-    private func train<Model: HeadReplaceable>(_ model: Model, fineTuning: FineTuningSettings, training: TensorDataset,
-                                               validation: TensorDataset?, test: TensorDataset,
-                                               resumingFrom checkpoint: URL?, imageInput: ImageInput? = nil) throws -> RunSummary {
-        var model = model
-        // A resumed run takes every weight from its checkpoint.
-        if checkpoint == nil, let path = fineTuning.initialWeights {
-            model = try fineTuning.initialize(model)
-            output("initialized from \(path)" + (fineTuning.headClasses.map { " with a new head of \($0) classes" } ?? "") + "\n")
-        }
-        let seeds = RunSeeds(settings.seed)
-        var optimizer = settings.optimizer.makeOptimizer(learningRate: settings.learningRate)
-        try fineTuning.configure(&optimizer, for: model)
-        let frozen = model.parameters.filter { optimizer.isFrozen($0.key) }.values.reduce(0) { $0 + $1.scalarCount }
-        if frozen > 0 { output("frozen: \(frozen) of \(model.parameterCount) parameters\n") }
-        let loader = DataLoader(training, batchSize: settings.batchSize, shuffle: true, seed: seeds.shuffle,
-                                transforms: settings.imageFolder?.transforms ?? [])
-        var trainer = Trainer(model: model,
-                              optimizer: optimizer,
-                              trainingData: loader, validationData: validation.map { DataLoader($0, batchSize: 256) },
-                              schedule: (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate,
-                                                                                  epochs: settings.epochs),
-                              randomSeed: seeds.epochDraws)
+    /// Trains `trainer` to `settings.epochs` with the run's schedule, checkpoints (every epoch, and
+    /// the best validation accuracy when there is validation data), TensorBoard log, progress and
+    /// early stopping, after resuming it from `checkpoint` when given. Returns the records of the
+    /// epochs before the resumed one (none for a fresh run) and the seconds `fit` took.
+    func fit<Task: TrainingTask, Data: EpochBatches>(_ trainer: inout Trainer<Task, Data>, resumingFrom checkpoint: URL?)
+        throws -> (earlier: [RunSummary.Epoch], seconds: Double) {
+        trainer.schedule = (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate, epochs: settings.epochs)
         var earlier: [RunSummary.Epoch] = []
         if let checkpoint {
             do {
@@ -146,7 +95,8 @@ public struct TrainingRun {
         let saver: CheckpointSaver
         do {
             // Without validation data there is no best epoch to keep.
-            saver = try CheckpointSaver(directory: checkpointDirectory, keepBest: validation == nil ? nil : .validationAccuracy,
+            saver = try CheckpointSaver(directory: checkpointDirectory,
+                                        keepBest: trainer.validationData == nil ? nil : .validationAccuracy,
                                         metadata: ["model": settings.model.rawValue])
             // A run killed while writing best.safetensors left an older best behind.
             if checkpoint != nil, let epoch = try saver.restoreBest(through: trainer.nextEpoch - 1) {
@@ -169,25 +119,24 @@ public struct TrainingRun {
         try trainer.fit(epochs: settings.epochs)
         let seconds = Date().timeIntervalSince(start)
         try writer.close()
+        return (earlier, seconds)
+    }
 
-        // The test split's only use: the final model, once, after training.
-        let evaluation = trainer.evaluate(on: DataLoader(test, batchSize: 256))
-        let counts = evaluation.confusionMatrix.map(Self.rows) ?? []
-        let summary = RunSummary(settings: settings, epochs: earlier + trainer.history.map(RunSummary.Epoch.init),
-                                 testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
-                                 confusionMatrix: counts, trainingSeconds: seconds)
-        var metadata = ["model": settings.model.rawValue]
-        if let imageInput { metadata[ImageInput.metadataKey] = imageInput.metadataValue }
-        try Safetensors.write(trainer.model.stateDictionary(), metadata: metadata, to: weightsURL)
-        try writePlots(summary, classNames: imageInput?.classNames)
+    /// Writes the final weights (state dictionary and `metadata`), the plots and `summary.json`.
+    func writeResults(weights: [String: Tensor], metadata: [String: String], summary: RunSummary,
+                      classNames: [String]? = nil) throws {
+        do {
+            try Safetensors.write(weights, metadata: metadata, to: weightsURL)
+        } catch {
+            throw CLIError.unwritableOutput(path: weightsURL.path, reason: FileProblem.reason(error))
+        }
+        try writePlots(summary, classNames: classNames)
         try RunSummary.writeJSON(summary, to: directory.appendingPathComponent(RunSummary.fileName))
-        output(String(format: "test accuracy %.4f (%d images), %.1f s\n", evaluation.accuracy, evaluation.sampleCount, seconds))
-        return summary
     }
 
     /// The loss and accuracy curves, and the confusion matrix labelled by `classNames` (an image
     /// folder's) or by Fashion-MNIST's when its labels are Fashion-MNIST's own.
-    private func writePlots(_ summary: RunSummary, classNames: [String]? = nil) throws {
+    func writePlots(_ summary: RunSummary, classNames: [String]? = nil) throws {
         let x = summary.epochs.map { Double($0.epoch + 1) }
         func series(_ name: String, _ values: [Double?]) -> PlotSeries {
             PlotSeries(name: name, points: zip(x, values).compactMap { x, y in y.map { (x: x, y: $0) } })
@@ -232,7 +181,7 @@ public struct TrainingRun {
     /// The records of epochs `0..<end`, which a resumed trainer's history lacks: from
     /// `summary.json` when an earlier run finished, else (a run cut short writes no summary) from
     /// the metadata of the per-epoch checkpoints.
-    private func epochs(before end: Int) throws -> [RunSummary.Epoch] {
+    func epochs(before end: Int) throws -> [RunSummary.Epoch] {
         if let previous = try? RunSummary.read(from: directory),
            previous.epochs.map(\.epoch).starts(with: 0..<end) {
             return Array(previous.epochs.prefix(end))

@@ -35,7 +35,7 @@ extension TrainingSettings {
         if validationSplit?.holdsOutNothing == true, schedule == .plateau {
             throw .invalidSetting("--schedule plateau needs validation data, but --validation-split is 0")
         }
-        if model == .wideDeep {
+        if model.runTask.readsTables {
             let imageOnly = [(classes != nil, "--classes"), (imagesPerClass != nil, "--images-per-class"),
                              (fineTuning?.initialWeights != nil, "--init-from"), (fineTuning?.headClasses != nil, "--replace-head"),
                              (!(fineTuning?.freeze.isEmpty ?? true), "--freeze"), (!(fineTuning?.unfreeze.isEmpty ?? true), "--unfreeze"),

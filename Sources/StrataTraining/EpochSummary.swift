@@ -31,14 +31,17 @@ public struct EpochSummary: Sendable, Equatable {
     public var confusionMatrix: ConfusionMatrix?
     /// The optimizer's base learning rate at the epoch's last step.
     public var learningRate: Double
-    /// The number of optimizer steps (batches) in the epoch.
+    /// The number of optimizer steps (batches) the epoch took: all its batches unless a callback
+    /// returned `stopAfterStep`.
     public var stepCount: Int
     /// The number of training samples seen in the epoch.
     public var sampleCount: Int
+    /// The task's further validation metrics by name (`Evaluation.metrics`); empty without validation.
+    public var validationMetrics: [String: Double]
 
     public init(epoch: Int, trainingLoss: Double, trainingAccuracy: Double, validationLoss: Double?,
                 validationAccuracy: Double?, confusionMatrix: ConfusionMatrix?, learningRate: Double,
-                stepCount: Int, sampleCount: Int) {
+                stepCount: Int, sampleCount: Int, validationMetrics: [String: Double] = [:]) {
         self.epoch = epoch
         self.trainingLoss = trainingLoss
         self.trainingAccuracy = trainingAccuracy
@@ -48,6 +51,7 @@ public struct EpochSummary: Sendable, Equatable {
         self.learningRate = learningRate
         self.stepCount = stepCount
         self.sampleCount = sampleCount
+        self.validationMetrics = validationMetrics
     }
 
     /// The value of `metric`, nil when this epoch did not measure it (no validation data).
@@ -61,19 +65,31 @@ public struct EpochSummary: Sendable, Equatable {
     }
 }
 
-/// The loss, accuracy and confusion matrix of a model over a data set (`Trainer.evaluate`).
+/// The loss, accuracy and further metrics of a model over a data set (`Trainer.evaluate`, by its
+/// task's `evaluate`).
 public struct Evaluation: Sendable, Equatable {
+    /// The key of the binary ROC AUC in `metrics`.
+    public static let rocAUCKey = "roc_auc"
+
     /// The mean loss per sample.
     public var loss: Double
     public var accuracy: Double
-    /// Rows the true class; nil when the data set was empty.
+    /// Rows the true class, for a classifier; nil when the data set was empty or the task has none.
     public var confusionMatrix: ConfusionMatrix?
     public var sampleCount: Int
+    /// The task's further metrics by name (`rocAUCKey`, `LanguageModelling.perplexityKey`); a
+    /// metric that is undefined for the data (an AUC over one class) is absent.
+    public var metrics: [String: Double]
 
-    public init(loss: Double, accuracy: Double, confusionMatrix: ConfusionMatrix?, sampleCount: Int) {
+    public init(loss: Double, accuracy: Double, confusionMatrix: ConfusionMatrix?, sampleCount: Int,
+                metrics: [String: Double] = [:]) {
         self.loss = loss
         self.accuracy = accuracy
         self.confusionMatrix = confusionMatrix
         self.sampleCount = sampleCount
+        self.metrics = metrics
     }
+
+    /// The binary ROC AUC (`BinaryTabularPrediction`), nil when undefined or not measured.
+    public var rocAUC: Double? { metrics[Self.rocAUCKey] }
 }

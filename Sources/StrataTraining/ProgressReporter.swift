@@ -83,6 +83,9 @@ public final class ProgressReporter: TrainingCallback {
         if let loss = summary.validationLoss, let accuracy = summary.validationAccuracy {
             line += String(format: ", validation loss %.4f, validation accuracy %.4f", loss, accuracy)
         }
+        for (name, value) in summary.validationMetrics.sorted(by: { $0.key < $1.key }) {
+            line += String(format: ", validation %@ %.4f", name.replacingOccurrences(of: "_", with: " "), value)
+        }
         line += ", learning rate \(summary.learningRate), " + String(format: "%.1fs", clock() - epochStart)
         output(isTerminal ? "\r" + line + "\u{1B}[K\n" : line + "\n")
         return .proceed

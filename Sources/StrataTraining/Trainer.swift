@@ -13,17 +13,17 @@ public enum ScheduleInterval: Sendable {
     case step
 }
 
-/// Trains a classifier: epochs of mini-batch steps over a `DataLoader`, each epoch followed by an
-/// evaluation on the validation data, with callbacks for early stopping, checkpoints, logging and
-/// progress.
+/// The one training loop: epochs of mini-batch steps over `trainingData`, each epoch followed by
+/// an evaluation on the validation data, with callbacks for early stopping, checkpoints, logging
+/// and progress. What a batch means (its loss, its metrics, what evaluation measures) is the
+/// `task`'s: `Classification`, `BinaryTabularPrediction` or `LanguageModelling`; everything
+/// else is the same for every task.
 ///
-/// The model maps `inputs: [batch, ...]` to logits `[batch, classes]`; labels are `[batch]` class
-/// indices. An epoch marks batch normalization frozen where the optimizer freezes its parameters
-/// (`setFrozen(where:)`), sets training mode, sets `trainingData.epoch` (so its shuffle is a
-/// function of (seed, epoch)), then for each batch: optionally sets the learning rate from
-/// `schedule`, computes the loss and the gradients of the parameters the optimizer does not
-/// freeze, optionally clips their global norm to `maxGradientNorm`, and updates the model. It
-/// then evaluates in inference mode without gradients and appends an
+/// An epoch puts the model in training mode (`prepareModelForTraining`), tells the task a new
+/// epoch begins, then for each batch of `trainingData.batches(forEpoch:)`: optionally sets the
+/// learning rate from `schedule`, computes the task's loss and the gradients of the parameters
+/// the optimizer does not freeze, optionally clips their global norm to `maxGradientNorm`, and
+/// updates the model. It then evaluates in inference mode without gradients and appends an
 /// `EpochSummary` to `history`.
 ///
 /// Everything random in an epoch (dropout masks, ...) draws from
@@ -36,14 +36,13 @@ public enum ScheduleInterval: Sendable {
 ///                           validationData: DataLoader(test, batchSize: 256))
 ///     trainer.callbacks = [EarlyStopping(patience: 3), ProgressReporter()]
 ///     try trainer.fit(epochs: 20)
-public struct Trainer<Model: Layer, TrainingData: Dataset> {
-    public var model: Model
+public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where TrainingData.Batch == Task.Batch {
+    public var task: Task
+    public var model: Task.Model
     public var optimizer: Optimizer
-    public var trainingData: DataLoader<TrainingData>
-    /// Batches evaluated after each epoch; nil skips validation.
-    public var validationData: (any Sequence<(inputs: Tensor, labels: Tensor)>)?
-    /// The loss of `(logits, labels)`, a scalar; default `crossEntropy(logits:labels:)`.
-    public var loss: (Tensor, Tensor) -> Tensor
+    public var trainingData: TrainingData
+    /// What the task evaluates after each epoch; nil skips validation.
+    public var validationData: Task.EvaluationData?
     /// Clip the global gradient norm to this before each update (`clipGradientNorm`); nil: no clipping.
     public var maxGradientNorm: Double?
     /// Sets `optimizer.learningRate` before each epoch or step (see `scheduleInterval`); nil keeps it.
@@ -57,24 +56,22 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
     /// The seed of each epoch's random generator.
     public var randomSeed: UInt64
     /// The epochs finished by this trainer, oldest first (a resumed trainer starts empty).
-    public private(set) var history: [EpochSummary] = []
+    public internal(set) var history: [EpochSummary] = []
     /// The index of the next epoch `fit` will train: 0, or one past a resumed checkpoint's epoch.
-    public private(set) var nextEpoch = 0
+    public internal(set) var nextEpoch = 0
 
-    /// Defaults: cross-entropy, no clipping, no schedule (per-epoch when given), no callbacks,
+    /// Defaults: no validation, no clipping, no schedule (per-epoch when given), no callbacks,
     /// random seed 0.
-    public init(model: Model, optimizer: Optimizer, trainingData: DataLoader<TrainingData>,
-                validationData: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil,
-                loss: @escaping (Tensor, Tensor) -> Tensor = { crossEntropy(logits: $0, labels: $1) },
-                maxGradientNorm: Double? = nil, schedule: (any LearningRateSchedule)? = nil,
-                scheduleInterval: ScheduleInterval = .epoch, callbacks: [any TrainingCallback] = [],
-                randomSeed: UInt64 = 0) {
+    public init(task: Task, model: Task.Model, optimizer: Optimizer, trainingData: TrainingData,
+                validationData: Task.EvaluationData? = nil, maxGradientNorm: Double? = nil,
+                schedule: (any LearningRateSchedule)? = nil, scheduleInterval: ScheduleInterval = .epoch,
+                callbacks: [any TrainingCallback] = [], randomSeed: UInt64 = 0) {
         precondition(maxGradientNorm.map { $0 > 0 } ?? true, "Trainer: maxGradientNorm must be positive, got \(maxGradientNorm!)")
+        self.task = task
         self.model = model
         self.optimizer = optimizer
         self.trainingData = trainingData
         self.validationData = validationData
-        self.loss = loss
         self.maxGradientNorm = maxGradientNorm
         self.schedule = schedule
         self.scheduleInterval = scheduleInterval
@@ -83,8 +80,8 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
     }
 
     /// Trains epochs `nextEpoch..<epochs` (none if already there), stopping early when a callback
-    /// returns `.stop`. Returns the summaries of the epochs this call trained; `history` holds them
-    /// too. Errors thrown by callbacks end training and are rethrown.
+    /// returns `.stop` or `.stopAfterStep`. Returns the summaries of the epochs this call trained;
+    /// `history` holds them too. Errors thrown by callbacks end training and are rethrown.
     @discardableResult
     public mutating func fit(epochs: Int) throws -> [EpochSummary] {
         precondition(epochs >= 0, "Trainer.fit: epochs must be >= 0, got \(epochs)")
@@ -104,9 +101,9 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
             }
             var action = stepAction
             for callback in callbacks {
-                if try callback.epochEnded(summary, context: context(epochs)) == .stop { action = .stop }
+                if try callback.epochEnded(summary, context: context(epochs)) != .proceed { action = .stop }
             }
-            if action == .stop { break }
+            if action != .proceed { break }
         }
         for callback in callbacks { try callback.trainingEnded(context(epochs)) }
         return Array(history[first...])
@@ -114,42 +111,30 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
 
     /// One epoch's training steps and evaluation.
     private mutating func trainEpoch(_ epoch: Int, of epochs: Int) throws -> (EpochSummary, TrainingAction) {
-        // Batch normalization inside a frozen part stays on its pretrained running statistics.
-        let frozen = optimizer
-        model.setFrozen(where: frozen.isFrozen)
-        model.setTraining(true)
-        trainingData.epoch = epoch
+        prepareModelForTraining()
+        task.beginEpoch()
         if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
         for callback in callbacks { try callback.epochBegan(epoch, context: context(epochs)) }
-        let stepsPerEpoch = trainingData.count
+        let stepsPerEpoch = trainingData.batchCount
         var action = TrainingAction.proceed
-        var (lossSum, correct, samples) = (0.0, 0, 0)
-        for (step, batch) in trainingData.enumerated() {
+        var (lossSum, correct, samples, steps) = (0.0, 0, 0, 0)
+        for (index, batch) in trainingData.batches(forEpoch: epoch).enumerated() {
             if let schedule, scheduleInterval == .step {
-                optimizer.learningRate = schedule.learningRate(at: epoch * stepsPerEpoch + step)
+                optimizer.learningRate = schedule.learningRate(at: epoch * stepsPerEpoch + index)
             }
-            var logits: Tensor?
-            let (value, computed) = valueAndGradient(at: model, excluding: frozen.isFrozen) { model in
-                let output = model(batch.inputs)
-                logits = output.detached
-                return loss(output, batch.labels)
-            }
-            var gradients = computed
-            let norm = maxGradientNorm.map { clipGradientNorm(&gradients, maxNorm: $0) }
-            optimizer.update(&model, along: gradients)
-
-            let count = batch.labels.shape[0]
-            let batchLoss = value.cast(to: .float64).scalar(as: Double.self)
-            lossSum += batchLoss * Double(count)
-            // accuracy is correct / count, so this recovers the integer count exactly.
-            correct += Int((accuracy(scores: logits!, labels: batch.labels) * Double(count)).rounded())
-            samples += count
-            let summary = StepSummary(epoch: epoch, step: step, batchSize: count, loss: batchLoss,
+            let measured = step(on: batch)
+            lossSum += measured.loss * Double(measured.sampleCount)
+            correct += measured.correctCount
+            samples += measured.sampleCount
+            steps += 1
+            let summary = StepSummary(epoch: epoch, step: index, batchSize: measured.sampleCount, loss: measured.loss,
                                       runningLoss: lossSum / Double(samples), learningRate: optimizer.learningRate,
-                                      gradientNorm: norm)
+                                      gradientNorm: measured.gradientNorm)
             for callback in callbacks {
-                if try callback.stepEnded(summary, context: context(epochs)) == .stop { action = .stop }
+                let asked = try callback.stepEnded(summary, context: context(epochs))
+                if asked == .stopAfterStep || (asked == .stop && action == .proceed) { action = asked }
             }
+            if action == .stopAfterStep { break }
         }
         let validation = validationData.map { evaluate(on: $0) }
         let summary = EpochSummary(
@@ -157,66 +142,63 @@ public struct Trainer<Model: Layer, TrainingData: Dataset> {
             trainingAccuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
             validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
             confusionMatrix: validation?.confusionMatrix, learningRate: optimizer.learningRate,
-            stepCount: stepsPerEpoch, sampleCount: samples)
+            stepCount: steps, sampleCount: samples, validationMetrics: validation?.metrics ?? [:])
         return (summary, action)
     }
 
-    /// The mean loss, accuracy and confusion matrix of the model over `batches`, in inference
-    /// mode and without gradients. The model's own mode is left as it was.
-    public func evaluate(on batches: any Sequence<(inputs: Tensor, labels: Tensor)>) -> Evaluation {
+    /// One optimizer step on `batch` at the current learning rate: the task's loss and the
+    /// gradients of the parameters the optimizer does not freeze, clipped to `maxGradientNorm`,
+    /// then the update. Returns the batch's mean loss, its sample and correct counts and the
+    /// gradient norm before clipping (nil without clipping). `fit` calls it for every batch,
+    /// after putting the model in training mode.
+    @discardableResult
+    public mutating func step(on batch: Task.Batch)
+        -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
+        var task = self.task
+        var counts = (samples: 0, correct: 0)
+        let (value, computed) = valueAndGradient(at: model, excluding: optimizer.isFrozen) { model in
+            let measured = task.loss(of: model, on: batch)
+            counts = (measured.sampleCount, measured.correctCount)
+            return measured.loss
+        }
+        self.task = task
+        var gradients = computed
+        let norm = maxGradientNorm.map { clipGradientNorm(&gradients, maxNorm: $0) }
+        optimizer.update(&model, along: gradients)
+        return (value.cast(to: .float64).scalar(as: Double.self), counts.samples, counts.correct, norm)
+    }
+
+    /// The task's loss and metrics of the model over `data`, in inference mode and without
+    /// gradients. The model's own mode is left as it was.
+    public func evaluate(on data: Task.EvaluationData) -> Evaluation {
+        let inference = modelForInference()
+        return withoutGradients { task.evaluate(inference, on: data) }
+    }
+
+    /// The task's predictions (probabilities) for `inputs`, in inference mode and without gradients.
+    public func predict(_ inputs: Task.Inputs) -> Tensor {
+        let inference = modelForInference()
+        return withoutGradients { task.predict(inference, on: inputs) }
+    }
+
+    // The model's modes are set here and only here.
+
+    /// Training mode; batch normalization inside a frozen part stays on its pretrained running
+    /// statistics.
+    private mutating func prepareModelForTraining() {
+        model.setFrozen(where: optimizer.isFrozen)
+        model.setTraining(true)
+    }
+
+    /// A copy of the model in inference mode.
+    private func modelForInference() -> Task.Model {
         var inference = model
         inference.setTraining(false)
-        return withoutGradients {
-            var (lossSum, samples) = (0.0, 0)
-            var matrix: ConfusionMatrix?
-            for batch in batches {
-                let logits = inference(batch.inputs)
-                let count = batch.labels.shape[0]
-                lossSum += loss(logits, batch.labels).cast(to: .float64).scalar(as: Double.self) * Double(count)
-                samples += count
-                if matrix == nil { matrix = ConfusionMatrix(classCount: logits.shape[1]) }
-                matrix!.add(predictions: logits.argmax(axis: 1), labels: batch.labels)
-            }
-            let correct = matrix.map { m in (0..<m.classCount).reduce(0) { $0 + m[$1, $1] } } ?? 0
-            return Evaluation(loss: samples > 0 ? lossSum / Double(samples) : 0,
-                              accuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
-                              confusionMatrix: matrix, sampleCount: samples)
-        }
+        return inference
     }
 
-    /// Restores the model, the optimizer's state and learning rate, and the epoch from a checkpoint
-    /// written by `CheckpointSaver`, so the next `fit` continues at the following epoch.
-    /// Throws, changing nothing, when the file is unreadable or does not fit the model and the
-    /// optimizer (`OptimizerStateError`), or its epoch or learning rate is out of range
-    /// (`TrainingCheckpointError`).
-    public mutating func resume(from url: URL) throws {
-        try resume(from: Checkpoint.read(contentsOf: url))
-    }
-
-    /// `resume(from:)` with a checkpoint already read (`Checkpoint.decode`), for callers that
-    /// read the file themselves. Refuses an epoch or learning rate out of range and weights or
-    /// optimizer state that are not finite.
-    public mutating func resume(from checkpoint: Checkpoint) throws {
-        let epoch = try checkpoint.metadata(TrainingCheckpoint.epochKey, as: Int.self)
-        guard (0..<TrainingCheckpoint.maximumEpochCount).contains(epoch) else { throw TrainingCheckpointError.epochOutOfRange(epoch) }
-        let learningRate = try checkpoint.metadata(TrainingCheckpoint.learningRateKey, as: Double.self)
-        guard learningRate >= 0, learningRate.isFinite else { throw TrainingCheckpointError.learningRateOutOfRange(learningRate) }
-        let weights = try checkpoint.section(TrainingCheckpoint.modelSection)
-        let state = try checkpoint.section(TrainingCheckpoint.optimizerSection)
-        try TrainingCheckpointError.checkFinite(weights, section: TrainingCheckpoint.modelSection)
-        try TrainingCheckpointError.checkFinite(state, section: TrainingCheckpoint.optimizerSection)
-        var restoredModel = model
-        try restoredModel.loadStateDictionary(weights)
-        var restoredOptimizer = optimizer
-        try restoredOptimizer.importState(state, for: restoredModel)
-        restoredOptimizer.learningRate = learningRate
-        model = restoredModel
-        optimizer = restoredOptimizer
-        nextEpoch = epoch + 1
-    }
-
-    private func context(_ epochs: Int) -> TrainingContext {
+    func context(_ epochs: Int) -> TrainingContext {
         TrainingContext(model: model, optimizer: optimizer, epochCount: epochs,
-                        stepsPerEpoch: trainingData.count, history: history)
+                        stepsPerEpoch: trainingData.batchCount, history: history)
     }
 }

@@ -8,13 +8,16 @@ public enum TrainingAction: Sendable, Equatable {
     /// Ends training after the current epoch (from `stepEnded`, after the current step's epoch
     /// finishes its evaluation).
     case stop
+    /// From `stepEnded`: ends the epoch after this step (its summary covers the steps taken, and
+    /// it is evaluated), then training. From `epochEnded` it is `stop`. For time budgets.
+    case stopAfterStep
 }
 
 /// Where training stands, as callbacks see it: the model and optimizer as of the hook, the
 /// epochs requested and the history so far.
 public struct TrainingContext {
     /// The model being trained (read `stateDictionary()` to save it).
-    public var model: any Layer
+    public var model: any Module
     public var optimizer: Optimizer
     /// `fit(epochs:)`'s argument: training ends after epoch `epochCount - 1`.
     public var epochCount: Int
@@ -23,7 +26,7 @@ public struct TrainingContext {
     /// Summaries of the epochs finished by this trainer, oldest first.
     public var history: [EpochSummary]
 
-    public init(model: any Layer, optimizer: Optimizer, epochCount: Int, stepsPerEpoch: Int, history: [EpochSummary]) {
+    public init(model: any Module, optimizer: Optimizer, epochCount: Int, stepsPerEpoch: Int, history: [EpochSummary]) {
         self.model = model
         self.optimizer = optimizer
         self.epochCount = epochCount
@@ -61,7 +64,7 @@ public struct StepSummary: Sendable, Equatable {
     }
 }
 
-/// Hooks that `Trainer.fit` calls around epochs and steps. Every hook has an empty default, so a
+/// Hooks that `Trainer.fit` calls, for every task, around epochs and steps. Every hook has an empty default, so a
 /// callback implements only what it needs; a thrown error ends `fit` and reaches its caller.
 ///
 /// Callbacks are classes because they keep state across hooks (a best value, a clock).
@@ -70,7 +73,8 @@ public protocol TrainingCallback: AnyObject {
     func trainingBegan(_ context: TrainingContext) throws
     /// Before epoch `epoch`'s first step.
     func epochBegan(_ epoch: Int, context: TrainingContext) throws
-    /// After each optimizer step; `.stop` ends training once the epoch is evaluated.
+    /// After each optimizer step; `.stop` ends training once the epoch is evaluated,
+    /// `.stopAfterStep` ends the epoch at once (then it is evaluated) and training.
     func stepEnded(_ step: StepSummary, context: TrainingContext) throws -> TrainingAction
     /// After each epoch's evaluation (the summary is already the last of `context.history`).
     func epochEnded(_ summary: EpochSummary, context: TrainingContext) throws -> TrainingAction

@@ -7,7 +7,8 @@ import StrataOptimizers
 /// The checkpoint layout shared by `CheckpointSaver` (which writes it) and `Trainer.resume(from:)`
 /// (which reads it): sections `model` (the state dictionary) and `optimizer` (its exported state);
 /// metadata `epoch` (the finished epoch's index), `learning_rate` (the optimizer's base rate, as
-/// Swift's shortest round-tripping decimal) and each measured `TrainingMetric` by its raw value.
+/// Swift's shortest round-tripping decimal), each measured `TrainingMetric` by its raw value and
+/// each of the task's further validation metrics as `validation_<name>` (`validationMetricKey`).
 public enum TrainingCheckpoint {
     public static let modelSection = "model"
     public static let optimizerSection = "optimizer"
@@ -17,6 +18,9 @@ public enum TrainingCheckpoint {
     /// `epoch << 40` (see `Trainer`), so later epochs would wrap around the 64-bit counter.
     public static let maximumEpochCount = 1 << 24
 
+    /// The metadata key of the task's validation metric `name` (`validation_roc_auc`).
+    public static func validationMetricKey(_ name: String) -> String { "validation_" + name }
+
     /// The checkpoint of `context`'s model and optimizer after the epoch `summary` describes.
     public static func make(after summary: EpochSummary, context: TrainingContext) -> Checkpoint {
         var checkpoint = Checkpoint(metadata: [
@@ -25,6 +29,9 @@ public enum TrainingCheckpoint {
         ])
         for metric in TrainingMetric.allCases {
             if let value = summary.value(of: metric) { checkpoint.setMetadata(String(value), for: metric.rawValue) }
+        }
+        for (name, value) in summary.validationMetrics {
+            checkpoint.setMetadata(String(value), for: validationMetricKey(name))
         }
         checkpoint[modelSection] = context.model.stateDictionary()
         checkpoint[optimizerSection] = context.optimizer.exportState()

@@ -23,8 +23,8 @@ private func writeTable(rows: Int, badRow: Int? = nil, badValue: String = "nan",
 @Test func wideDeepRejectsNonFiniteCellsOrReadsThemAsMissing() throws {
     let output = temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: output) }
-    func train(_ data: URL, _ extra: [String] = []) throws -> WideDeepSummary {
-        var run = WideDeepRun(settings: try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path, "--target", "label",
+    func train(_ data: URL, _ extra: [String] = []) throws -> RunSummary {
+        var run = TrainingRun(settings: try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path, "--target", "label",
                                                                  "--epochs", "1", "--output", output.path] + extra).settings,
                               directory: output)
         run.output = { _ in }
@@ -38,19 +38,19 @@ private func writeTable(rows: Int, badRow: Int? = nil, badValue: String = "nan",
         #expect(throws: CLIError.tabularData(error.description + hint)) { try train(data) }
         // Read as missing, the cell takes the mean and training reports finite numbers.
         let summary = try train(data, ["--non-finite", "missing"])
-        #expect(summary.testLoss.isFinite && summary.testAUC.map { (0...1).contains($0) } ?? true)
+        #expect(summary.testLoss.isFinite && summary.tabular?.testAUC.map { (0...1).contains($0) } ?? true)
         #expect(try TrainingSettings.read(from: output).tabular?.nonFinite == .missing)
         // evaluate and predict refuse the same file unless told otherwise.
         let weights = output.appendingPathComponent("model.safetensors").path
         #expect(throws: CLIError.tabularData(error.description + hint)) {
-            try WideDeepRun.evaluate(weights: weights, dataset: data.path)
+            try TabularRunTask.evaluate(weights: weights, dataset: data.path)
         }
         #expect(throws: CLIError.tabularData(error.description + hint)) {
-            try WideDeepRun.predict(weights: weights, input: data.path, count: 5)
+            try TabularRunTask.predict(weights: weights, input: data.path, count: 5)
         }
-        let predictions = try WideDeepRun.predict(weights: weights, input: data.path, count: 5, nonFinite: .missing)
+        let predictions = try TabularRunTask.predict(weights: weights, input: data.path, count: 5, nonFinite: .missing)
         #expect(predictions.allSatisfy { (0...1).contains($0.probability) })
-        #expect(try WideDeepRun.evaluate(weights: weights, dataset: data.path, nonFinite: .missing).loss.isFinite)
+        #expect(try TabularRunTask.evaluate(weights: weights, dataset: data.path, nonFinite: .missing).loss.isFinite)
     }
     // The flag is for wide-deep only.
     #expect(throws: (any Error).self) { try TrainCommand.parse(["--model", "mlp", "--non-finite", "missing"]) }

@@ -13,7 +13,7 @@ private func trainWideDeep(in output: URL) throws -> (weights: URL, data: URL) {
     let data = output.appendingPathComponent("table.csv")
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
     try (lines.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
-    var run = WideDeepRun(settings: try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path, "--target", "label",
+    var run = TrainingRun(settings: try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path, "--target", "label",
                                                             "--epochs", "1", "--output", output.path]).settings,
                           directory: output)
     run.output = { _ in }
@@ -39,8 +39,8 @@ private func rewrite(_ url: URL, key: String, to target: URL, _ change: (inout [
     func expect(_ key: String, _ reason: String, _ change: (inout [String: Any]) -> Void) throws {
         try rewrite(weights, key: key, to: damaged, change)
         let error = CLIError.invalidMetadata(path: damaged.path, key: key, reason: reason)
-        #expect(throws: error) { try WideDeepRun.evaluate(weights: damaged.path, dataset: data.path) }
-        #expect(throws: error) { try WideDeepRun.predict(weights: damaged.path, input: data.path, count: 3) }
+        #expect(throws: error) { try TabularRunTask.evaluate(weights: damaged.path, dataset: data.path) }
+        #expect(throws: error) { try TabularRunTask.predict(weights: damaged.path, input: data.path, count: 3) }
     }
     // The color column: 3 colors and the missing and unknown buckets.
     try expect(configuration, "wide-deep configuration: categoryCounts[0] is -1, outside 1...16777216") {
@@ -88,7 +88,7 @@ private func rewrite(_ url: URL, key: String, to target: URL, _ change: (inout [
     }
     #expect(error.description == "\(url.path) holds a resnet model, not lenet: pass --model resnet, or the weights of a lenet model")
     #expect(throws: CLIError.wrongModel(path: url.path, expected: "wide-deep", found: "resnet")) {
-        try WideDeepRun.evaluate(weights: url.path, dataset: data.path)
+        try TabularRunTask.evaluate(weights: url.path, dataset: data.path)
     }
     // Without the entry (a PyTorch export) the tensors alone decide.
     try Safetensors.write(try ModelName.lenet.makeModel(seed: 1).stateDictionary(), to: url)

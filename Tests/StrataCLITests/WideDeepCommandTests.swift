@@ -37,16 +37,16 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
                                             "--cross", "color:shape", "--categorical", "color", "--epochs", "4",
                                             "--batch-size", "32", "--lr", "0.01", "--wide-lr", "0.5", "--seed", "3",
                                             "--wide-optimizer", wideOptimizer.rawValue, "--output", output.path])
-        var run = WideDeepRun(settings: train.settings, directory: output)
+        var run = TrainingRun(settings: train.settings, directory: output)
         run.output = { lines.append($0) }
         let summary = try run.run()
         #expect(summary.testAccuracy == 1)
-        #expect(summary.testAUC == 1)
-        #expect(summary.labels == ["no", "yes"])
+        #expect(summary.tabular?.testAUC == 1)
+        #expect(summary.tabular?.labels == ["no", "yes"])
         #expect(summary.epochs.count == 4)
-        #expect(summary.wideWeights > 0 && summary.zeroWideWeights <= summary.wideWeights)
+        #expect(summary.tabular!.wideWeights > 0 && summary.tabular!.zeroWideWeights <= summary.tabular!.wideWeights)
         #expect(lines.last?.hasPrefix("test accuracy 1.0000") == true)
-        #expect(try WideDeepSummary.read(from: output) == summary)
+        #expect(try RunSummary.read(from: output) == summary)
         let saved = try TrainingSettings.read(from: output).tabular
         #expect(saved?.crosses == ["color:shape"])
         // The wide optimizer's own defaults fill in what was not given.
@@ -59,11 +59,11 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
         #expect(weights.tensors["wide.weight"]?.shape.last == 1)
 
         // The saved encoder reproduces the training encoding: every row of the file is classified right.
-        let evaluation = try WideDeepRun.evaluate(weights: run.weightsURL.path, dataset: data.path)
-        #expect(evaluation.accuracy == 1 && evaluation.count == 400)
-        let predictions = try WideDeepRun.predict(weights: run.weightsURL.path, input: unlabelled.path, count: 3)
+        let evaluation = try TabularRunTask.evaluate(weights: run.weightsURL.path, dataset: data.path)
+        #expect(evaluation.accuracy == 1 && evaluation.sampleCount == 400)
+        let predictions = try TabularRunTask.predict(weights: run.weightsURL.path, input: unlabelled.path, count: 3)
         #expect(predictions.count == 3 && predictions.allSatisfy { $0.truth == nil })
-        let labelled = try WideDeepRun.predict(weights: run.weightsURL.path, input: data.path, count: 5)
+        let labelled = try TabularRunTask.predict(weights: run.weightsURL.path, input: data.path, count: 5)
         #expect(labelled.allSatisfy { $0.truth == $0.predicted })
     }
 
@@ -72,7 +72,7 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
         let output = temporaryDirectory()
         defer { [data, output].forEach { try? FileManager.default.removeItem(at: $0) } }
         func train(_ extra: [String]) throws {
-            var run = WideDeepRun(settings: try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path,
+            var run = TrainingRun(settings: try TrainCommand.parse(["--model", "wide-deep", "--dataset", data.path,
                                                                     "--output", output.path] + extra).settings,
                                   directory: output)
             run.output = { _ in }
@@ -104,6 +104,6 @@ private func writeRuleCSV(rows: Int, seed: UInt64, withLabel: Bool = true) throw
             try TrainingRun(settings: TrainCommand.parse(["--model", "wide-deep", "--target", "label"]).settings,
                             directory: output).run()
         }
-        #expect(throws: CLIError.self) { try WideDeepRun.evaluate(weights: data.path, dataset: data.path) }
+        #expect(throws: CLIError.self) { try TabularRunTask.evaluate(weights: data.path, dataset: data.path) }
     }
 }

@@ -26,7 +26,7 @@ func makeMLP(seed: UInt64, dropout: Bool = false) -> Sequential {
 
 /// A trainer over 64 training and 32 validation samples in shuffled batches of 16 (4 steps an epoch).
 func makeTrainer(modelSeed: UInt64 = 1, dropout: Bool = false, learningRate: Double = 0.05,
-                 callbacks: [any TrainingCallback] = []) -> Trainer<Sequential, TensorDataset> {
+                 callbacks: [any TrainingCallback] = []) -> ClassifierTrainer<Sequential, TensorDataset> {
     Trainer(model: makeMLP(seed: modelSeed, dropout: dropout),
             optimizer: Optimizer(Adam(), learningRate: learningRate),
             trainingData: DataLoader(separableData(count: 64, seed: 10), batchSize: 16, shuffle: true, seed: 3),

@@ -7,7 +7,7 @@ import StrataNN
 /// `image-input` metadata says (size, channels, normalization, classes, the split of one folder).
 extension EvaluateCommand {
     /// Whether `--dataset` is an image folder rather than Fashion-MNIST's IDX files or a table.
-    var isImageFolder: Bool { model != .wideDeep && ImageFolder.isImageFolder(URL(fileURLWithPath: dataset)) }
+    var isImageFolder: Bool { !model.runTask.readsTables && ImageFolder.isImageFolder(URL(fileURLWithPath: dataset)) }
 
     /// The confusion matrix over the folder's test images (rows the true class), the class
     /// names of its rows, and the number of files skipped by `--skip-bad-images`.

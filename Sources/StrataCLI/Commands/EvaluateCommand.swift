@@ -33,19 +33,16 @@ public struct EvaluateCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if model != .wideDeep, nonFinite != nil { throw ValidationError("--non-finite applies to wide-deep, not the image models") }
+        try model.runTask.validateInputOptions(nonFinite: nonFinite, classes: classes)
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive, got \(limit)") }
-        if model == .wideDeep, classes != nil { throw ValidationError("--classes applies to the image models, not wide-deep") }
     }
 
     public func run() throws {
-        if model == .wideDeep {
-            // The rows of a labelled CSV file, encoded by the encoder saved with the weights.
-            let result = try WideDeepRun.evaluate(weights: weights, dataset: dataset, nonFinite: nonFinite ?? .reject)
-            print(String(format: "accuracy %.4f, ROC AUC %@, loss %.4f (%d rows)", result.accuracy,
-                         result.rocAUC.map { String(format: "%.4f", $0) } ?? "- (one class)", result.loss, result.count))
-            return
-        }
+        try model.runTask.evaluate(self)
+    }
+
+    /// The image models' report: accuracy and confusion matrix over the test split.
+    func evaluateImages() throws {
         if isImageFolder {
             try runOnImageFolder()
             return

@@ -12,7 +12,7 @@ extension PredictCommand {
 
     /// Whether `--dataset` is an image folder (whose first test images `predict` classifies
     /// without `--input`).
-    var isImageFolderDataset: Bool { model != .wideDeep && ImageFolder.isImageFolder(URL(fileURLWithPath: dataset)) }
+    var isImageFolderDataset: Bool { !model.runTask.readsTables && ImageFolder.isImageFolder(URL(fileURLWithPath: dataset)) }
 
     /// The top-3 classes of the first `--count` test images of the image folder `--dataset`
     /// (the split the weights' metadata records), each named by its file.

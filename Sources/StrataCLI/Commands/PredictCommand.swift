@@ -40,9 +40,8 @@ public struct PredictCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if model != .wideDeep, nonFinite != nil { throw ValidationError("--non-finite applies to wide-deep, not the image models") }
+        try model.runTask.validateInputOptions(nonFinite: nonFinite, classes: classes)
         guard count > 0 else { throw ValidationError("--count must be positive, got \(count)") }
-        if model == .wideDeep, classes != nil { throw ValidationError("--classes applies to the image models, not wide-deep") }
         if input.count > 1 && !input.allSatisfy(Self.isImageFile) {
             throw ValidationError("--input takes one IDX, CSV or NPY file, or any number of PNG and JPEG files")
         }
@@ -82,22 +81,11 @@ public struct PredictCommand: ParsableCommand {
     }
 
     public func run() throws {
-        if model == .wideDeep {
-            // The first --count rows of --input (or --dataset), a CSV file; the target column is optional.
-            let rows = try WideDeepRun.predict(weights: weights, input: input.first ?? dataset, count: count,
-                                               nonFinite: nonFinite ?? .reject)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
-            } else {
-                for row in rows {
-                    print(String(format: "%5d  %.3f  ", row.row, row.probability) + row.predicted
-                          + (row.truth.map { "  (true: \($0))" } ?? ""))
-                }
-            }
-            return
-        }
+        try model.runTask.predict(self)
+    }
+
+    /// The image models' predictions: of the first test images, or of the images in `--input`.
+    func predictImages() throws {
         if !input.isEmpty || isImageFolderDataset {
             let samples = try input.isEmpty ? imageFolderTestPredictions() : filePredictions()
             if json {

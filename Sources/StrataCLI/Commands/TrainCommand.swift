@@ -71,7 +71,7 @@ public struct TrainCommand: ParsableCommand {
     /// The flags given for the wrong kind of model, then `TrainingSettings.validate()`: the same
     /// checks `strata resume` applies to `settings.json`, reported here as usage errors (exit 64).
     public func validate() throws {
-        try tabular.validate(forTabularModel: model == .wideDeep)
+        try tabular.validate(forTabularModel: model.runTask.readsTables)
         try images.validate(dataset: dataset, model: model)
         do {
             try settings.validate()
@@ -96,7 +96,7 @@ public struct TrainCommand: ParsableCommand {
                                             backboneLearningRate: backboneLearningRate)
         return TrainingSettings(model: model, dataset: dataset, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
                                 learningRate: learningRate, seed: seed, limit: limit, earlyStoppingPatience: earlyStopping,
-                                schedule: schedule, tabular: model == .wideDeep ? tabular.settings : nil,
+                                schedule: schedule, tabular: model.runTask.readsTables ? tabular.settings : nil,
                                 classes: classes, imagesPerClass: imagesPerClass,
                                 fineTuning: fineTuning == FineTuningSettings() ? nil : fineTuning,
                                 validationSplit: validationSplit,
@@ -104,10 +104,6 @@ public struct TrainCommand: ParsableCommand {
     }
 
     public func run() throws {
-        if model == .wideDeep {
-            try WideDeepRun(settings: settings, directory: URL(fileURLWithPath: output)).run()
-            return
-        }
         try TrainingRun(settings: settings, directory: URL(fileURLWithPath: output)).run()
     }
 }

@@ -29,7 +29,7 @@ public final class CheckpointFuzzTarget: FuzzTarget {
     }
 
     /// The trainer a checkpoint is resumed into: the same model and optimizer as the seed's.
-    static func makeTrainer() -> Trainer<Sequential, TensorDataset> {
+    static func makeTrainer() -> ClassifierTrainer<Sequential, TensorDataset> {
         let generator = RandomGenerator(seed: 1)
         let inputs = Tensor.normal([16, 2], generator: generator)
         let labels = Tensor((0..<16).map { Int64($0 % 2) }, shape: [16])

@@ -7,9 +7,9 @@ import StrataNN
 import StrataTraining
 
 /// The `strata evaluate --model wide-deep` path: a `model.safetensors` whose metadata holds the
-/// model's configuration and the fitted encoder, read by `WideDeepRun.evaluate` (tensors,
+/// model's configuration and the fitted encoder, read by `TabularRunTask.evaluate` (tensors,
 /// metadata, encoder and configuration, the state dictionary, then a forward pass over a small
-/// labelled CSV). The seed is the file a real one-epoch `WideDeepRun` writes.
+/// labelled CSV). The seed is the file a real one-epoch wide-deep `TrainingRun` writes.
 ///
 /// Independent check of an accepted file: a finite loss, accuracy and AUC in [0, 1], one
 /// result per row.
@@ -34,7 +34,7 @@ public final class SafetensorsFuzzTarget: FuzzTarget {
         let command = try TrainCommand.parse(["--model", "wide-deep", "--dataset", table.path, "--target", "label",
                                               "--cross", "color:size", "--epochs", "1", "--batch-size", "8",
                                               "--output", output.path])
-        var run = WideDeepRun(settings: command.settings, directory: output)
+        var run = TrainingRun(settings: command.settings, directory: output)
         run.output = { _ in }
         try run.run()
         seeds = [try Self.canonical(run.weightsURL)]
@@ -57,15 +57,15 @@ public final class SafetensorsFuzzTarget: FuzzTarget {
 
     public func run(_ input: [UInt8], seed: Int) -> FuzzOutcome {
         let weights = scratch.write(input, to: "model.safetensors")
-        let result: BinaryEvaluation
+        let result: Evaluation
         do {
-            result = try WideDeepRun.evaluate(weights: weights.path, dataset: table.path)
+            result = try TabularRunTask.evaluate(weights: weights.path, dataset: table.path)
         } catch {
             return classify(error, typed: [CLIError.self])
         }
         guard result.loss.isFinite else { return .silentAcceptance("loss \(result.loss)") }
-        guard (0...1).contains(result.accuracy), result.count == rowCount else {
-            return .silentAcceptance("accuracy \(result.accuracy) over \(result.count) rows")
+        guard (0...1).contains(result.accuracy), result.sampleCount == rowCount else {
+            return .silentAcceptance("accuracy \(result.accuracy) over \(result.sampleCount) rows")
         }
         if let auc = result.rocAUC, !(0...1).contains(auc) { return .silentAcceptance("AUC \(auc)") }
         return .accepted

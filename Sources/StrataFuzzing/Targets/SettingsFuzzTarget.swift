@@ -37,7 +37,7 @@ public final class SettingsFuzzTarget: FuzzTarget {
         let settings: TrainingSettings
         do {
             settings = try TrainingSettings.read(from: scratch.directory)
-            guard settings.model != .wideDeep else { return .rejected("wide-deep runs cannot be resumed") }
+            guard settings.model != .wideDeep else { return .rejected("this target covers the image models' settings") }
             try settings.validate()
         } catch {
             return classify(error, typed: [CLIError.self])

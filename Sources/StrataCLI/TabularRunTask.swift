@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Strata
 import StrataData
@@ -5,39 +6,28 @@ import StrataIO
 import StrataNN
 import StrataTraining
 
-/// A `strata train --model wide-deep` run on a CSV table, and the `evaluate` and `predict` of
-/// its weights.
+/// `--model wide-deep` on a CSV table: the `strata train` and `resume` of a run, and the
+/// `evaluate` and `predict` of its weights.
 ///
 /// The table is split 80/20 into training and test rows by `--seed`, and the training rows again
 /// into the rows trained on and those held out for validation (`--validation-split`, default a
 /// tenth), evaluated after each epoch; the test rows are evaluated once, on the final model. The
-/// encoder (vocabularies, standardization, buckets, crosses) is fitted on the rows trained on. The directory receives
-/// `settings.json`, `model.safetensors` (state dictionary; metadata `model`, `wide_deep.configuration`
-/// and `wide_deep.encoder` as JSON, so that evaluate and predict rebuild the model and encode new
-/// rows exactly as in training) and `summary.json` (`WideDeepSummary`).
-public struct WideDeepRun {
-    public var settings: TrainingSettings
-    public var directory: URL
-    /// Where progress lines go; default standard output.
-    public var output: (String) -> Void = ProgressReporter.writeToStandardOutput
-
-    public init(settings: TrainingSettings, directory: URL) {
-        self.settings = settings
-        self.directory = directory
-    }
-
+/// encoder (vocabularies, standardization, buckets, crosses) is fitted on the rows trained on, so
+/// a resumed run, reading the same table with the same seed, encodes it the same way. The model
+/// is trained by the `BinaryTabularPrediction` task through `TrainingRun.fit` (checkpoints,
+/// logs, schedules and early stopping as for every model). `model.safetensors` holds the state
+/// dictionary with metadata `model`, `wide_deep.configuration` and `wide_deep.encoder` as JSON,
+/// so that evaluate and predict rebuild the model and encode new rows exactly as in training;
+/// `summary.json` adds the labels, the test ROC AUC and the count of zero wide weights.
+public struct TabularRunTask: RunTask {
     static let configurationKey = "wide_deep.configuration"
     static let encoderKey = "wide_deep.encoder"
 
-    public var weightsURL: URL { directory.appendingPathComponent("model.safetensors") }
+    var readsTables: Bool { true }
 
-    @discardableResult
-    public func run() throws -> WideDeepSummary {
-        try settings.validate()
+    func train(_ run: TrainingRun, resumingFrom checkpoint: URL?) throws -> RunSummary {
+        let settings = run.settings
         guard let tabular = settings.tabular else { throw CLIError.unsupported("wide-deep needs --target") }
-        // Held from before the table is read until the last file is written.
-        let lock = try TrainingRun.prepare(directory, output: output)
-        defer { lock.release() }
         var kinds: [String: CSVColumnKind] = [:]
         for name in tabular.categorical { kinds[name] = .categorical }
         for name in tabular.numeric { kinds[name] = .numeric }
@@ -65,8 +55,8 @@ public struct WideDeepRun {
             throw CLIError.tabularData(error.description)
         }
         guard test.count > 0 else { throw CLIError.tabularData("tabular: too few rows to hold out 20% for testing") }
-        try settings.write(to: directory)
-        output("""
+        try settings.write(to: run.directory)
+        run.output("""
             wide-deep (\(wideDeepParts.rawValue), wide part by \(wideOptimizer.rawValue)): \(training.count) training, \
             \(validation.count) validation and \(test.count) test rows; \
             \(encoder.schema.numeric.count) numeric, \(encoder.schema.categorical.count) categorical columns, \
@@ -76,46 +66,65 @@ public struct WideDeepRun {
         let configuration = WideDeepConfiguration(parts: wideDeepParts, wideFeatureCount: encoder.wideFeatureCount,
                                                   categoryCounts: encoder.categoryCounts,
                                                   numericCount: encoder.schema.numeric.count)
-        var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: seeds.model)),
-                                      batchSize: settings.batchSize, seed: seeds.shuffle,
-                                      deepLearningRate: settings.learningRate,
-                                      wide: WideOptimizerSettings(wideOptimizer, learningRate: tabular.wideLearningRate,
-                                                                  l1Strength: tabular.l1Strength,
-                                                                  l2Strength: tabular.l2Strength))
-        let start = Date()
-        var epochs: [WideDeepSummary.Epoch] = []
-        for epoch in 0..<settings.epochs {
-            let loss = trainer.trainEpoch(on: training)
-            var record = WideDeepSummary.Epoch(epoch: epoch, trainingLoss: loss)
-            var line = String(format: "epoch %d: training loss %.4f", epoch + 1, loss)
-            if validation.count > 0 {
-                let result = WideDeepTrainer.evaluate(trainer.model, on: validation)
-                (record.validationLoss, record.validationAccuracy, record.validationAUC) = (result.loss, result.accuracy, result.rocAUC)
-                line += String(format: ", validation loss %.4f, accuracy %.4f, AUC %@", result.loss, result.accuracy,
-                               result.rocAUC.map { String(format: "%.4f", $0) } ?? "-")
-            }
-            epochs.append(record)
-            output(line + "\n")
-        }
-        let seconds = Date().timeIntervalSince(start)
-        let zeros = WideDeepTrainer.zeroWideWeights(of: trainer.model)
+        let wide = WideOptimizerSettings(wideOptimizer, learningRate: tabular.wideLearningRate, l1Strength: tabular.l1Strength,
+                                         l2Strength: tabular.l2Strength)
+        var trainer = Trainer(task: BinaryTabularPrediction(),
+                              model: WideDeep(configuration, generator: RandomGenerator(seed: seeds.model)),
+                              optimizer: BinaryTabularPrediction.optimizer(deepLearningRate: settings.learningRate, wide: wide),
+                              trainingData: TabularBatches(training, batchSize: settings.batchSize, seed: seeds.shuffle),
+                              validationData: validation.count > 0 ? validation : nil, randomSeed: seeds.epochDraws)
+        let (earlier, seconds) = try run.fit(&trainer, resumingFrom: checkpoint)
+
+        let zeros = BinaryTabularPrediction.zeroWideWeights(of: trainer.model)
         // The test rows' only use: the final model, once, after training.
-        let last = WideDeepTrainer.evaluate(trainer.model, on: test)
-        let summary = WideDeepSummary(settings: settings, labels: encoder.labels, epochs: epochs,
-                                      testAccuracy: last.accuracy, testAUC: last.rocAUC, testLoss: last.loss,
-                                      zeroWideWeights: zeros.zero, wideWeights: zeros.total, trainingSeconds: seconds)
+        let last = trainer.evaluate(on: test)
+        var summary = RunSummary(settings: settings, epochs: earlier + trainer.history.map(RunSummary.Epoch.init),
+                                 testAccuracy: last.accuracy, testLoss: last.loss, confusionMatrix: [],
+                                 trainingSeconds: seconds)
+        summary.tabular = RunSummary.Tabular(labels: encoder.labels, testAUC: last.rocAUC, zeroWideWeights: zeros.zero,
+                                             wideWeights: zeros.total)
         let metadata = ["model": ModelName.wideDeep.rawValue, Self.encoderKey: encoder.jsonString(),
                         Self.configurationKey: String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)]
-        do {
-            try Safetensors.write(trainer.model.stateDictionary(), metadata: metadata, to: weightsURL)
-        } catch {
-            throw CLIError.unwritableOutput(path: weightsURL.path, reason: FileProblem.reason(error))
-        }
-        try RunSummary.writeJSON(summary, to: directory.appendingPathComponent(RunSummary.fileName))
-        output(String(format: "test accuracy %.4f, AUC %@ (%d rows); %d of %d wide weights are zero; %.1f s\n",
-                      last.accuracy, last.rocAUC.map { String(format: "%.4f", $0) } ?? "-", test.count,
-                      zeros.zero, zeros.total, seconds))
+        try run.writeResults(weights: trainer.model.stateDictionary(), metadata: metadata, summary: summary)
+        run.output(String(format: "test accuracy %.4f, AUC %@ (%d rows); %d of %d wide weights are zero; %.1f s\n",
+                          last.accuracy, last.rocAUC.map { String(format: "%.4f", $0) } ?? "-", test.count,
+                          zeros.zero, zeros.total, seconds))
         return summary
+    }
+
+    func validateInputOptions(nonFinite: NonFiniteNumbers?, classes: [Int]?) throws(ValidationError) {
+        if classes != nil { throw ValidationError("--classes applies to the image models, not wide-deep") }
+    }
+
+    /// The rows of a labelled CSV file, encoded by the encoder saved with the weights.
+    func evaluate(_ command: EvaluateCommand) throws {
+        let result = try Self.evaluate(weights: command.weights, dataset: command.dataset,
+                                       nonFinite: command.nonFinite ?? .reject)
+        print(String(format: "accuracy %.4f, ROC AUC %@, loss %.4f (%d rows)", result.accuracy,
+                     result.rocAUC.map { String(format: "%.4f", $0) } ?? "- (one class)", result.loss, result.sampleCount))
+    }
+
+    /// The first --count rows of --input (or --dataset), a CSV file; the target column is optional.
+    func predict(_ command: PredictCommand) throws {
+        let rows = try Self.predict(weights: command.weights, input: command.input.first ?? command.dataset,
+                                    count: command.count, nonFinite: command.nonFinite ?? .reject)
+        if command.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+        } else {
+            for row in rows {
+                print(String(format: "%5d  %.3f  ", row.row, row.probability) + row.predicted
+                      + (row.truth.map { "  (true: \($0))" } ?? ""))
+            }
+        }
+    }
+
+    /// A copy of `model` in inference mode.
+    static func inference(_ model: WideDeep) -> WideDeep {
+        var model = model
+        model.setTraining(false)
+        return model
     }
 
     /// A CSV file as a table, its errors as `CLIError`s.
@@ -186,7 +195,7 @@ public struct WideDeepRun {
     /// Loss, accuracy and ROC AUC of saved weights on every row of a labelled CSV file
     /// (`nonFinite`: what a NaN or infinite number in a numeric column does).
     public static func evaluate(weights: String, dataset: String,
-                                nonFinite: NonFiniteNumbers = .reject) throws(CLIError) -> BinaryEvaluation {
+                                nonFinite: NonFiniteNumbers = .reject) throws(CLIError) -> Evaluation {
         let (model, encoder) = try load(weights: weights)
         let table = try readTable(dataset, nonFinite: nonFinite)
         let data: TabularData
@@ -196,7 +205,7 @@ public struct WideDeepRun {
             throw .tabularData(error.description)
         }
         guard data.count > 0 else { throw .tabularData("tabular: \(dataset) has no data rows") }
-        return WideDeepTrainer.evaluate(model, on: data)
+        return withoutGradients { BinaryTabularPrediction().evaluate(inference(model), on: data) }
     }
 
     /// One row's positive-class probability and predicted label.
@@ -223,37 +232,11 @@ public struct WideDeepRun {
         }
         // The target column is optional here; values(of:) cannot fail for a column that exists.
         let truths = (try? table.values(of: encoder.schema.target)) ?? Array(repeating: nil, count: table.rowCount)
-        let probabilities = WideDeepTrainer.probabilities(of: model, on: data).cast(to: .float64).scalars(as: Double.self)
+        let probabilities = withoutGradients { BinaryTabularPrediction().predict(inference(model), on: data) }
+            .cast(to: .float64).scalars(as: Double.self)
         return probabilities.enumerated().map { row, probability in
             Prediction(row: row, probability: probability, predicted: encoder.labels[probability >= 0.5 ? 1 : 0],
                        truth: truths[row])
         }
-    }
-}
-
-/// The `summary.json` of a wide-deep run.
-public struct WideDeepSummary: Codable, Sendable, Equatable {
-    /// One epoch: its training loss and, when rows were held out, the validation metrics.
-    public struct Epoch: Codable, Sendable, Equatable {
-        public var epoch: Int
-        public var trainingLoss: Double
-        public var validationLoss: Double?
-        public var validationAccuracy: Double?
-        public var validationAUC: Double?
-    }
-
-    public var settings: TrainingSettings
-    /// The target's negative and positive labels.
-    public var labels: [String]
-    public var epochs: [Epoch]
-    public var testAccuracy: Double
-    public var testAUC: Double?
-    public var testLoss: Double
-    public var zeroWideWeights: Int
-    public var wideWeights: Int
-    public var trainingSeconds: Double
-
-    public static func read(from directory: URL) throws(CLIError) -> WideDeepSummary {
-        try RunSummary.readJSON(WideDeepSummary.self, from: directory.appendingPathComponent(RunSummary.fileName))
     }
 }

@@ -6,18 +6,19 @@ import Testing
 
 private func trained(_ parts: WideDeepParts, crosses: [FeatureCross], epochs: Int,
                      wide: WideOptimizerSettings = WideOptimizerSettings(.proximal, learningRate: 0.5, l1Strength: 1e-4))
-    throws -> (model: WideDeep, test: BinaryEvaluation, encoder: TabularEncoder) {
+    throws -> (model: WideDeep, test: Evaluation, encoder: TabularEncoder) {
     let (encoder, training, test) = try SyntheticTable.encoded(crosses: crosses)
     let configuration = WideDeepConfiguration(parts: parts, wideFeatureCount: encoder.wideFeatureCount,
                                               categoryCounts: encoder.categoryCounts,
                                               numericCount: encoder.schema.numeric.count, hiddenSizes: [16])
-    var trainer = WideDeepTrainer(model: WideDeep(configuration, generator: RandomGenerator(seed: 5)), batchSize: 32,
-                                  seed: 5, deepLearningRate: 1e-2, wide: wide)
-    for _ in 0..<epochs { trainer.trainEpoch(on: training) }
-    return (trainer.model, WideDeepTrainer.evaluate(trainer.model, on: test), encoder)
+    var trainer = Trainer(task: BinaryTabularPrediction(), model: WideDeep(configuration, generator: RandomGenerator(seed: 5)),
+                          optimizer: BinaryTabularPrediction.optimizer(deepLearningRate: 1e-2, wide: wide),
+                          trainingData: TabularBatches(training, batchSize: 32, seed: 5))
+    try trainer.fit(epochs: epochs)
+    return (trainer.model, trainer.evaluate(on: test), encoder)
 }
 
-@Suite struct WideDeepTrainerTests {
+@Suite struct BinaryTabularPredictionTests {
     @Test func theWidePartNeedsTheCrossToLearnTheRule() throws {
         // The label is color XOR shape: without the cross a linear model is near chance.
         let withoutCross = try trained(.wide, crosses: [], epochs: 8).test
@@ -33,7 +34,7 @@ private func trained(_ parts: WideDeepParts, crosses: [FeatureCross], epochs: In
         #expect(deep.model.wide == nil)
         let joint = try trained(.both, crosses: [FeatureCross(["color", "shape"], hashBuckets: 16)], epochs: 8)
         #expect(joint.test.accuracy == 1)
-        #expect(WideDeepTrainer.zeroWideWeights(of: joint.model).total == joint.encoder.wideFeatureCount)
+        #expect(BinaryTabularPrediction.zeroWideWeights(of: joint.model).total == joint.encoder.wideFeatureCount)
     }
 
     // FTRL weighs l1 against the sum of the 152 batch losses (8 epochs of 19 batches) where
