@@ -24,7 +24,8 @@ public struct WideDeepModel: ServedModel {
     /// The model and encoder in `weights`.
     /// - Throws: `CLIError` for a missing, corrupt or inconsistent file.
     public init(weights: String) throws(CLIError) {
-        let (model, encoder) = try WideDeepRun.load(weights: weights)
+        var (model, encoder) = try TabularRunTask.load(weights: weights)
+        model.setTraining(false)
         box = Box(model)
         self.encoder = encoder
     }
@@ -84,7 +85,9 @@ public struct WideDeepModel: ServedModel {
 
     public func run(_ rows: ModelRows) -> [NamedTensor] {
         let data = TabularData(numeric: rows.tensors[0], categorical: rows.tensors[1], wide: rows.tensors[2], labels: nil)
-        let probabilities = WideDeepTrainer.probabilities(of: box.model, on: data).cast(to: .float64).scalars(as: Double.self)
+        // As `strata predict` computes them (TabularRunTask.predict).
+        let probabilities = withoutGradients { BinaryTabularPrediction().predict(box.model, on: data) }
+            .cast(to: .float64).scalars(as: Double.self)
         return [NamedTensor(name: "probability", datatype: .fp32, shape: [rows.count], data: .numbers(probabilities)),
                 NamedTensor(name: "label", datatype: .bytes, shape: [rows.count],
                             data: .strings(probabilities.map { encoder.labels[$0 >= 0.5 ? 1 : 0] }))]

@@ -86,7 +86,7 @@ import Testing
         let csv = fixture.directory.appendingPathComponent("rows.csv")
         try ("color,shape,x\n" + rows.map { "\($0.0),\($0.1),\($0.2)" }.joined(separator: "\n") + "\n")
             .write(to: csv, atomically: true, encoding: .utf8)
-        let predicted = try WideDeepRun.predict(weights: fixture.directory.appendingPathComponent("adult/1/model.safetensors").path,
+        let predicted = try TabularRunTask.predict(weights: fixture.directory.appendingPathComponent("adult/1/model.safetensors").path,
                                                 input: csv.path, count: 3)
         let tableRequest = """
             {"inputs": [{"name": "color", "datatype": "BYTES", "shape": [3], "data": ["red", "blue", "green"]},

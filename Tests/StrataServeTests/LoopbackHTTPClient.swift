@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// One HTTP/1.1 exchange with a server on 127.0.0.1, over a socket of its own (`Connection:
-/// close`), run on a Dispatch thread so that blocking reads never hold the test's task pool.
+/// close`), run on a thread of its own so that blocking reads never hold the test's task pool.
 /// The tests need no HTTP client package (and none of the TLS stack such a package builds).
 enum LoopbackHTTPClient {
     struct Failure: Error, CustomStringConvertible {
@@ -31,7 +31,9 @@ enum LoopbackHTTPClient {
     static func send(port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil)
         async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            // A thread of its own: Dispatch's pool grows slowly past the core count while its
+            // threads block, which would hold concurrent requests back.
+            Thread.detachNewThread {
                 continuation.resume(with: Result { try exchange(port: port, method: method, path: path, headers: headers, body: body) })
             }
         }

@@ -31,7 +31,7 @@ struct RepositoryFixture {
         table = directory.appendingPathComponent("table.csv")
         try Self.ruleCSV(rows: 200, seed: 1).write(to: table, atomically: true, encoding: .utf8)
         let run = directory.appendingPathComponent("run")
-        var training = WideDeepRun(settings: try TrainCommand.parse([
+        var training = TrainingRun(settings: try TrainCommand.parse([
             "--model", "wide-deep", "--dataset", table.path, "--target", "label", "--categorical", "color",
             "--epochs", "2", "--batch-size", "32", "--seed", "3", "--output", run.path]).settings, directory: run)
         training.output = { _ in }
