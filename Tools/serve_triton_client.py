@@ -51,7 +51,9 @@ def main():
     check(binary_p.shape == (4, model["outputs"][0]["shape"][1]), f"probabilities shape {binary_p.shape}")
     check(np.allclose(binary_p, json_p, atol=1e-6), "binary and JSON answers agree")
     check(np.allclose(binary_p.sum(axis=1), 1, atol=1e-5), "each row of probabilities sums to 1")
-    check(list(binary_c) == list(json_c), f"classes agree: {[c.decode() if isinstance(c, bytes) else c for c in binary_c]}")
+    # tritonclient gives BYTES as bytes from binary data and as str from JSON.
+    names = [[c.decode() if isinstance(c, bytes) else c for c in classes] for classes in (binary_c, json_c)]
+    check(names[0] == names[1], f"classes agree: {names[0]}")
 
     try:
         client.infer(args.image_model, [_bad_input()])

@@ -82,14 +82,12 @@ struct InferenceRoutes: Sendable {
         let start = ContinuousClock.now
         var modelLabel: String?
         let response: Response
-        do {
+        do throws(InferenceError) {
             let entry = try lookUp(context, version: version).get()
             modelLabel = entry.name
             response = try await infer(request, entry: entry)
-        } catch let error as InferenceError {
-            response = errorResponse(error)
         } catch {
-            response = errorResponse(.badRequest(String(describing: error)))
+            response = errorResponse(error)
         }
         metrics.recordRequest(model: modelLabel, status: response.status.code, duration: ContinuousClock.now - start)
         if response.status != .ok {

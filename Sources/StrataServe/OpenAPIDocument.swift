@@ -81,7 +81,7 @@ paths:
           description: This document.
           content:
             application/yaml:
-              schema: {type: string}
+              schema: {description: 'This YAML text, which a client may read as text or parse.'}
   /metrics:
     get:
       operationId: metrics
