@@ -17,7 +17,9 @@ func trainingWorkload<Model: Layer>(_ name: String, note: String, batch: Int, in
         let x = Tensor.normal([batch] + inputShape, generator: generator)
         let labels = (Tensor.uniform([batch], high: Double(classes), generator: generator).cast(to: .int64))
         return measure(settings, unitsPerStep: Double(batch)) {
-            let (_, gradients) = valueAndGradient(at: model) { model in crossEntropy(logits: model(x), labels: labels) }
+            let (_, gradients) = withStatisticsUpdates(of: &model) { model in
+                valueAndGradient(at: model) { model in crossEntropy(logits: model(x), labels: labels) }
+            }
             optimizer.update(&model, along: gradients)
         }
     }
@@ -89,7 +91,9 @@ func lstmTraining() -> Workload {
         let inputs = Tensor.uniform([32, 64], high: 65, generator: generator).cast(to: .int64)
         let targets = Tensor.uniform([32 * 64], high: 65, generator: generator).cast(to: .int64)
         return measure(settings, unitsPerStep: 32) {
-            let (_, gradients) = valueAndGradient(at: model) { model in crossEntropy(logits: model(inputs), labels: targets) }
+            let (_, gradients) = withStatisticsUpdates(of: &model) { model in
+                valueAndGradient(at: model) { model in crossEntropy(logits: model(inputs), labels: targets) }
+            }
             optimizer.update(&model, along: gradients)
         }
     }

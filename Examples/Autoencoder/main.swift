@@ -92,7 +92,9 @@ func reconstructionError(_ model: some Layer, on images: TensorDataset, denoisin
         let batches = train.batches(size: 128, shuffle: true, generator: generator)
         for batch in batches {
             let input = denoising ? noisy(batch.inputs) : batch.inputs
-            let (loss, gradients) = valueAndGradient(at: model) { model in meanSquaredError(model(input), batch.inputs) }
+            let (loss, gradients) = withStatisticsUpdates(of: &model) { model in
+                valueAndGradient(at: model) { model in meanSquaredError(model(input), batch.inputs) }
+            }
             optimizer.update(&model, along: gradients)
             totalLoss += loss.scalar(as: Double.self)
         }

@@ -69,15 +69,13 @@ print("Fashion-MNIST: \(train.count) training, \(validation.count) validation an
 
 /// The fraction of `dataset` that `model` classifies correctly, in inference mode.
 func accuracy<Model: Layer>(of model: Model, on dataset: TensorDataset) -> Double {
-    var model = model
-    model.setTraining(false)
-    return withoutGradients {
+    withTrainingMode(false) { withoutGradients {
         var correct: Int64 = 0
         for batch in dataset.batches(size: 500) {
             correct += (model(batch.inputs).argmax(axis: 1) .== batch.labels).cast(to: .int64).sum().scalar(as: Int64.self)
         }
         return Double(correct) / Double(dataset.count)
-    }
+    } }
 }
 
 /// Trains with Adam, printing the loss every 100 steps and a summary per epoch.
@@ -86,13 +84,13 @@ func accuracy<Model: Layer>(of model: Model, on dataset: TensorDataset) -> Doubl
     var optimizer = Optimizer(Adam(), learningRate: learningRate)
     print("model \(modelName): \(model.parameterCount) parameters; Adam lr \(learningRate), batch \(batchSize), \(epochs) epochs")
     for epoch in 1...epochs {
-        model.setTraining(true)
         let start = Date()
         var totalLoss = 0.0
         let batches = train.batches(size: batchSize, shuffle: true, generator: generator)
         for (step, batch) in batches.enumerated() {
-            let (loss, gradients) = valueAndGradient(at: model) { model in
-                crossEntropy(logits: model(batch.inputs), labels: batch.labels)
+            // Training mode is the default; the forward pass's batch-norm statistics are applied to `model`.
+            let (loss, gradients) = withStatisticsUpdates(of: &model) { model in
+                valueAndGradient(at: model) { model in crossEntropy(logits: model(batch.inputs), labels: batch.labels) }
             }
             optimizer.update(&model, along: gradients)
             totalLoss += loss.scalar(as: Double.self)

@@ -97,10 +97,10 @@ var model = CharacterModel(embedding: Embedding(count: vocabulary.count, embeddi
                            head: Linear(inputSize: hidden, outputSize: vocabulary.count, generator: generator))
 print("model: embedding \(embedding), LSTM \(hidden), \(model.parameterCount) parameters; batch \(batch) streams x \(window) steps, Adam 2e-3, clip 5")
 
-/// Samples `length` characters after `prompt`, with the given temperature and top-k.
+/// Samples `length` characters after `prompt`, with the given temperature and top-k, in inference mode.
 @MainActor func sample(_ model: CharacterModel, prompt: String, length: Int) -> String {
     let sampler = TokenSampler(temperature: temperature, topK: topK)
-    return withoutGradients {
+    return withTrainingMode(false) { withoutGradients {
         var state: [Tensor] = []
         var output = prompt
         var input = try! vocabulary.encode(prompt).reshaped(to: [-1, 1])
@@ -112,7 +112,7 @@ print("model: embedding \(embedding), LSTM \(hidden), \(model.parameterCount) pa
             input = Tensor([Int64(choice)], shape: [1, 1])
         }
         return output
-    }
+    } }
 }
 
 /// Prints the running loss and speed every 100 steps and each epoch's validation loss against the

@@ -36,14 +36,14 @@ let x = Tensor.uniform([sampleCount, 1], low: -1, high: 1, generator: generator)
 let y = sin(x * 3) + Tensor.normal([sampleCount, 1], standardDeviation: 0.05, generator: generator)
 
 // Parameters, keyed by path, initialised like PyTorch's Linear (uniform in +-1/sqrt(fanIn)).
-var parameters: [String: Tensor] = [
+var parameters: [ParameterPath: Tensor] = [
     "0.weight": Tensor.uniform([hidden, 1], low: -1, high: 1, generator: generator),
     "0.bias": Tensor.uniform([hidden], low: -1, high: 1, generator: generator),
     "2.weight": Tensor.uniform([1, hidden], low: -1 / Double(hidden).squareRoot(), high: 1 / Double(hidden).squareRoot(), generator: generator),
     "2.bias": Tensor.zeros([1]),
 ]
 
-func predict(_ p: [String: Tensor], _ input: Tensor) -> Tensor {
+func predict(_ p: [ParameterPath: Tensor], _ input: Tensor) -> Tensor {
     let h = tanh(matmul(input, p["0.weight"]!.transposed()) + p["0.bias"]!)
     return matmul(h, p["2.weight"]!.transposed()) + p["2.bias"]!
 }

@@ -66,7 +66,7 @@ print(String(format: "lasso: %d samples, %d features, %d non-zero; alpha %.3f; s
              samples, features, informative, alpha, 1 / lipschitz))
 
 func solve(accelerated: Bool, iterations: Int) -> Tensor {
-    var parameters = ["weight": Tensor.zeros([features, 1], dtype: .float64)]
+    var parameters: [ParameterPath: Tensor] = ["weight": Tensor.zeros([features, 1], dtype: .float64)]
     var optimizer = Optimizer(ProximalGradient(.l1(strength: alpha), accelerated: accelerated), learningRate: 1 / lipschitz)
     let name = accelerated ? "FISTA" : "ISTA "
     for iteration in 1...iterations {

@@ -103,8 +103,8 @@ func accuracy(of model: Sequential, on dataset: TensorDataset) -> Double {
         var totalLoss = 0.0
         let batches = train.batches(size: 64, shuffle: true, generator: generator)
         for batch in batches {
-            let (loss, gradients) = valueAndGradient(at: model) { model in
-                crossEntropy(logits: model(batch.inputs), labels: batch.labels)
+            let (loss, gradients) = withStatisticsUpdates(of: &model) { model in
+                valueAndGradient(at: model) { model in crossEntropy(logits: model(batch.inputs), labels: batch.labels) }
             }
             optimizer.update(&model, along: gradients)
             totalLoss += loss.scalar(as: Double.self)

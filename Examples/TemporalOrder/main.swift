@@ -100,7 +100,9 @@ for name in ["RNN", "LSTM", "GRU"] {
     let clock = Date()
     for _ in 0..<steps {
         let (inputs, labels) = makeBatch(32, generator: generator)
-        var gradients = gradient(at: model) { model in crossEntropy(logits: model(inputs), labels: labels) }
+        var gradients = withStatisticsUpdates(of: &model) { model in
+            gradient(at: model) { model in crossEntropy(logits: model(inputs), labels: labels) }
+        }
         clipGradientNorm(&gradients, maxNorm: 1)
         optimizer.update(&model, along: gradients)
     }

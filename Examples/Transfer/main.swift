@@ -153,7 +153,9 @@ let resnet = Recipe(name: "the small ResNet", make: { ResNet.small(classes: $0, 
         var totalLoss = 0.0
         let batches = train.batches(size: 128, shuffle: true, generator: shuffle)
         for batch in batches {
-            let (loss, gradients) = valueAndGradient(at: autoencoder) { model in meanSquaredError(model(batch.inputs), batch.inputs) }
+            let (loss, gradients) = withStatisticsUpdates(of: &autoencoder) { model in
+                valueAndGradient(at: model) { model in meanSquaredError(model(batch.inputs), batch.inputs) }
+            }
             autoencoderOptimizer.update(&autoencoder, along: gradients)
             totalLoss += loss.scalar(as: Double.self)
         }

@@ -38,8 +38,6 @@ public struct ModelSummary: Equatable, Sendable {
 
     /// Runs one zero image `[1, 1, 28, 28]` through the model's top-level layers in inference mode.
     public init(_ model: any Layer) {
-        var model = model
-        model.setTraining(false)
         var rows: [Row] = []
         var x = Tensor.zeros(ModelName.inputShape(batch: 1))
         func record(_ name: String, _ layer: any Layer) {
@@ -48,7 +46,7 @@ public struct ModelSummary: Equatable, Sendable {
             rows.append(Row(name: name, kind: String(describing: type(of: layer)), outputShape: x.shape,
                             parameterCount: layer.parameterCount, flops: flops, activationBytes: Self.activationBytes(x)))
         }
-        withoutGradients {
+        withTrainingMode(false) { withoutGradients {
             if let sequential = model as? Sequential {
                 for (index, layer) in sequential.layers.enumerated() { record(String(index), layer) }
             } else if let resnet = model as? ResNet {
@@ -69,7 +67,7 @@ public struct ModelSummary: Equatable, Sendable {
             } else {
                 record("model", model)
             }
-        }
+        } }
         self.rows = rows
         totalParameters = model.parameterCount
     }

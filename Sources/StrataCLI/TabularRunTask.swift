@@ -120,11 +120,9 @@ public struct TabularRunTask: RunTask {
         }
     }
 
-    /// A copy of `model` in inference mode.
-    static func inference(_ model: WideDeep) -> WideDeep {
-        var model = model
-        model.setTraining(false)
-        return model
+    /// `body` in inference mode, without gradients.
+    static func inInferenceMode<Result>(_ body: () -> Result) -> Result {
+        withTrainingMode(false) { withoutGradients(body) }
     }
 
     /// A CSV file as a table, its errors as `CLIError`s.
@@ -205,7 +203,7 @@ public struct TabularRunTask: RunTask {
             throw .tabularData(error.description)
         }
         guard data.count > 0 else { throw .tabularData("tabular: \(dataset) has no data rows") }
-        return withoutGradients { BinaryTabularPrediction().evaluate(inference(model), on: data) }
+        return inInferenceMode { BinaryTabularPrediction().evaluate(model, on: data) }
     }
 
     /// One row's positive-class probability and predicted label.
@@ -232,7 +230,7 @@ public struct TabularRunTask: RunTask {
         }
         // The target column is optional here; values(of:) cannot fail for a column that exists.
         let truths = (try? table.values(of: encoder.schema.target)) ?? Array(repeating: nil, count: table.rowCount)
-        let probabilities = withoutGradients { BinaryTabularPrediction().predict(inference(model), on: data) }
+        let probabilities = inInferenceMode { BinaryTabularPrediction().predict(model, on: data) }
             .cast(to: .float64).scalars(as: Double.self)
         return probabilities.enumerated().map { row, probability in
             Prediction(row: row, probability: probability, predicted: encoder.labels[probability >= 0.5 ? 1 : 0],

@@ -123,10 +123,10 @@ public struct TrainingRun {
     }
 
     /// Writes the final weights (state dictionary and `metadata`), the plots and `summary.json`.
-    func writeResults(weights: [String: Tensor], metadata: [String: String], summary: RunSummary,
+    func writeResults(weights: [ParameterPath: Tensor], metadata: [String: String], summary: RunSummary,
                       classNames: [String]? = nil) throws {
         do {
-            try Safetensors.write(weights, metadata: metadata, to: weightsURL)
+            try Safetensors.write(weights.keyedByName, metadata: metadata, to: weightsURL)
         } catch {
             throw CLIError.unwritableOutput(path: weightsURL.path, reason: FileProblem.reason(error))
         }

@@ -68,7 +68,7 @@ public enum WeightsFile {
     }
 
     /// The image model `name` for `[batch, channels, imageSize, imageSize]` inputs with the
-    /// weights in `path`, in inference mode, and its number of outputs, read from the file's head (`headPattern`): a model trained with `--replace-head`
+    /// weights in `path` (run it inside `withTrainingMode(false)`), and its number of outputs, read from the file's head (`headPattern`): a model trained with `--replace-head`
     /// loads without being told its size.
     /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file, `.wrongModel` when its
     ///   metadata names another model, `.weightsDoNotFit` when the head or any other tensor is
@@ -84,7 +84,6 @@ public enum WeightsFile {
         } catch {
             throw .weightsDoNotFit(path: path, reason: String(describing: error))
         }
-        model.setTraining(false)
         return (model, outputCount)
     }
 
@@ -93,10 +92,10 @@ public enum WeightsFile {
     static func headOutputs(of model: some HeadReplaceable, in state: [String: Tensor], path: String) throws(CLIError) -> Int {
         let head = model.headPattern
         // The template's own head tensors name the key to look for ("fc.weight", "9.weight").
-        guard let key = model.stateDictionary().keys.filter({ head.matches($0) && $0.hasSuffix(".weight") }).sorted().first else {
+        guard let key = model.stateDictionary().keys.filter({ head.matches($0) && $0.lastComponent == "weight" }).sorted().first else {
             throw .weightsDoNotFit(path: path, reason: "the model has no head weight under \(head)")
         }
-        guard let weight = state[key] else {
+        guard let weight = state[key.description] else {
             throw .weightsDoNotFit(path: path, reason: "no head weight \(key)")
         }
         guard weight.rank == 2, weight.shape[0] > 0 else {

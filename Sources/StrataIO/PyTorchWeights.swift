@@ -73,6 +73,11 @@ public enum PyTorchWeights {
         try Safetensors.write(state, metadata: ["format": "pt"], to: url)
     }
 
+    /// `write(_:to:)` with a model's `stateDictionary()`, each tensor named by its dotted path.
+    public static func write(_ state: [ParameterPath: Tensor], to url: URL) throws {
+        try write(state.keyedByName, to: url)
+    }
+
     /// Checks that `state` holds the dtypes of a float32 PyTorch model: float32 everywhere but
     /// `num_batches_tracked`, which is an int64 scalar (a float64 model must be cast first;
     /// PyTorch would load it, silently rounding, into float32 parameters).

@@ -24,6 +24,12 @@ public enum Safetensors {
         try encode(tensors, metadata: metadata).write(to: url, options: .atomic)
     }
 
+    /// Writes a model's `stateDictionary()` to `url`, each tensor named by its dotted path (see
+    /// `write(_:metadata:to:)`).
+    public static func write(_ state: [ParameterPath: Tensor], metadata: [String: String] = [:], to url: URL) throws {
+        try write(state.keyedByName, metadata: metadata, to: url)
+    }
+
     /// The bytes of a safetensors file holding `tensors` and `metadata` (see `write`).
     public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
         guard tensors[metadataKey] == nil else { throw SafetensorsError.reservedName }

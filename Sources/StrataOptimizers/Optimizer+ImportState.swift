@@ -42,7 +42,7 @@ extension Optimizer {
     /// Restores state written by `exportState()`; throws, changing nothing, when it is malformed.
     /// Prefer `importState(_:for:)`, which also checks the state against the model and the rules.
     public mutating func importState(_ saved: [String: Tensor]) throws(OptimizerStateError) {
-        guard let count = saved["step_count"] else { throw .malformedStepCount("is missing") }
+        guard let count = saved[OptimizerStateKey.stepCount.description] else { throw .malformedStepCount("is missing") }
         guard count.dtype == .int64, count.scalarCount == 1 else {
             throw .malformedStepCount("is \(count.shape) \(count.dtype), not one int64")
         }
@@ -50,20 +50,19 @@ extension Optimizer {
         guard (0...Int64(Self.maximumStepCount)).contains(steps) else {
             throw .malformedStepCount("is \(steps), outside 0...\(Self.maximumStepCount)")
         }
-        var restored: [String: [String: Tensor]] = [:]
-        for (key, tensor) in saved where key != "step_count" {
-            guard key.hasPrefix("state."), let dot = key.lastIndex(of: "."), dot > key.index(key.startIndex, offsetBy: 6) else {
-                throw .unexpectedKey(key)
+        var restored: [ParameterPath: [String: Tensor]] = [:]
+        for (key, tensor) in saved {
+            switch try OptimizerStateKey(parsing: key) {
+            case .stepCount: continue
+            case .slot(let path, let name): restored[path, default: [:]][name] = tensor
             }
-            let path = String(key[key.index(key.startIndex, offsetBy: 6)..<dot])
-            restored[path, default: [:]][String(key[key.index(after: dot)...])] = tensor
         }
         state = restored
         stepCount = Int(steps)
     }
 
     /// Checks one saved slot against its form.
-    private static func check(_ tensor: Tensor, slot: StateSlot, path: String, parameter: Tensor,
+    private static func check(_ tensor: Tensor, slot: StateSlot, path: ParameterPath, parameter: Tensor,
                               stepCount: Int) throws(OptimizerStateError) {
         switch slot.form {
         case .perElement:

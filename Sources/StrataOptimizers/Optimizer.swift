@@ -4,7 +4,7 @@ import Strata
 public struct ParameterGroup: Sendable {
     public var name: String
     /// Which parameter paths belong to the group; the first matching group wins.
-    public var contains: @Sendable (String) -> Bool
+    public var contains: @Sendable (ParameterPath) -> Bool
     /// This group's learning rate in place of the optimizer's. Schedules scale it by the same
     /// factor as the base rate (the base rate over its initial value), as PyTorch's schedulers
     /// scale every group.
@@ -17,7 +17,7 @@ public struct ParameterGroup: Sendable {
     public var rule: (any OptimizerRule)?
 
     public init(_ name: String, learningRate: Double? = nil, weightDecay: Double? = nil, isFrozen: Bool = false,
-                rule: (any OptimizerRule)? = nil, contains: @escaping @Sendable (String) -> Bool) {
+                rule: (any OptimizerRule)? = nil, contains: @escaping @Sendable (ParameterPath) -> Bool) {
         self.name = name
         self.contains = contains
         self.learningRate = learningRate
@@ -35,11 +35,11 @@ public struct ParameterGroup: Sendable {
         }
     }
 
-    /// The parameters whose path starts with `prefix` (e.g. `"features."` for a backbone).
+    /// The parameters whose printed path starts with `prefix` (e.g. `"features."` for a backbone).
     public static func prefix(_ prefix: String, learningRate: Double? = nil, weightDecay: Double? = nil,
                               isFrozen: Bool = false, rule: (any OptimizerRule)? = nil) -> ParameterGroup {
         ParameterGroup(prefix, learningRate: learningRate, weightDecay: weightDecay, isFrozen: isFrozen, rule: rule) {
-            $0.hasPrefix(prefix)
+            $0.description.hasPrefix(prefix)
         }
     }
 }
@@ -63,7 +63,7 @@ public struct Optimizer: Sendable {
     /// matches a path decides whether it is frozen, and a path no rule matches follows its group.
     public private(set) var freezingRules: [(pattern: ParameterPattern, isFrozen: Bool)] = []
     /// Per-parameter state, keyed by parameter path, then slot name.
-    public internal(set) var state: [String: [String: Tensor]] = [:]
+    public internal(set) var state: [ParameterPath: [String: Tensor]] = [:]
     /// The number of completed `update` calls.
     public internal(set) var stepCount = 0
 
@@ -78,7 +78,7 @@ public struct Optimizer: Sendable {
     }
 
     /// The group settings that apply to `path`.
-    func settings(for path: String) -> (context: UpdateContext, isFrozen: Bool, rule: any OptimizerRule) {
+    func settings(for path: ParameterPath) -> (context: UpdateContext, isFrozen: Bool, rule: any OptimizerRule) {
         let group = groups.first { $0.contains(path) }
         let scale = initialLearningRate > 0 ? learningRate / initialLearningRate : 1
         let context = UpdateContext(learningRate: group?.learningRate.map { $0 * scale } ?? learningRate,
@@ -88,14 +88,15 @@ public struct Optimizer: Sendable {
     }
 
     /// Whether the parameter at `path` is frozen, by the freezing rules or else by its group:
-    /// the predicate for `valueAndGradient(at:excluding:of:)` and `setFrozen(where:)`.
-    public func isFrozen(_ path: String) -> Bool {
+    /// the predicate for `valueAndGradient(at:excluding:of:)` and `withFrozenStatistics(of:where:_:)`.
+    public func isFrozen(_ path: ParameterPath) -> Bool {
         settings(for: path).isFrozen
     }
 
     /// Freezes the parameters of `model` that `pattern` matches: they keep their values (and
-    /// their state) until unfrozen. Pair it with `model.setFrozen(where: optimizer.isFrozen)` so
-    /// frozen batch normalization keeps its running statistics (the `Trainer` does this).
+    /// their state) until unfrozen. Run the training steps inside
+    /// `withFrozenStatistics(of: model, where: optimizer.isFrozen) { ... }` so frozen batch
+    /// normalization keeps its running statistics (the `Trainer` does this).
     /// - Throws: `ParameterPatternError.matchesNothing`, changing nothing, when `pattern`
     ///   matches no tensor of `model`.
     public mutating func freeze<Model: ParameterContainer>(_ pattern: ParameterPattern, in model: Model) throws(ParameterPatternError) {
@@ -114,7 +115,7 @@ public struct Optimizer: Sendable {
 
     /// Moves every parameter of `model` that has a gradient one step along it. Parameters without
     /// a gradient (or frozen) are left untouched.
-    public mutating func update<Model: ParameterContainer>(_ model: inout Model, along gradients: [String: Tensor]) {
+    public mutating func update<Model: ParameterContainer>(_ model: inout Model, along gradients: [ParameterPath: Tensor]) {
         withoutGradients {
             model.visitParameters { path, parameter, kind in
                 guard kind == .parameter, let gradient = gradients[path] else { return }
@@ -132,12 +133,12 @@ public struct Optimizer: Sendable {
         stepCount += 1
     }
 
-    /// The state as a flat dictionary for checkpoints: `state.<path>.<slot>` tensors and the
-    /// step count under `step_count` (int64 scalar).
+    /// The state as a flat dictionary for checkpoints, keyed as `OptimizerStateKey` writes them:
+    /// `state.<path>.<slot>` tensors and the step count under `step_count` (int64 scalar).
     public func exportState() -> [String: Tensor] {
-        var result = ["step_count": Tensor(Int64(stepCount))]
+        var result = [OptimizerStateKey.stepCount.description: Tensor(Int64(stepCount))]
         for (path, slots) in state {
-            for (slot, tensor) in slots { result["state.\(path).\(slot)"] = tensor }
+            for (slot, tensor) in slots { result[OptimizerStateKey.slot(path: path, name: slot).description] = tensor }
         }
         return result
     }

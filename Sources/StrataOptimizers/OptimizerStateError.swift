@@ -35,16 +35,16 @@ public enum OptimizerStateError: Error, Equatable, CustomStringConvertible {
     /// A key that is not `step_count` or `state.<path>.<slot>`.
     case unexpectedKey(String)
     /// State for a path that is not a parameter of the model.
-    case notAParameter(path: String)
+    case notAParameter(path: ParameterPath)
     /// A slot the parameter's rule does not keep (state of another rule or setting).
-    case unexpectedSlot(path: String, slot: String)
+    case unexpectedSlot(path: ParameterPath, slot: String)
     /// A slot the parameter's rule needs once it has taken a step: a resumed run without it
     /// would silently restart that state from zero.
-    case missingSlot(path: String, slot: String)
+    case missingSlot(path: ParameterPath, slot: String)
     /// A slot whose shape or dtype is not the one its form asks for.
-    case mismatchedSlot(path: String, slot: String, shape: [Int], dtype: DType, expected: String)
+    case mismatchedSlot(path: ParameterPath, slot: String, shape: [Int], dtype: DType, expected: String)
     /// A step counter outside `1...stepCount`, or a scalar that is not finite.
-    case slotOutOfRange(path: String, slot: String, value: String, allowed: String)
+    case slotOutOfRange(path: ParameterPath, slot: String, value: String, allowed: String)
 
     public var description: String {
         switch self {

@@ -19,12 +19,14 @@ public enum ScheduleInterval: Sendable {
 /// `task`'s: `Classification`, `BinaryTabularPrediction` or `LanguageModelling`; everything
 /// else is the same for every task.
 ///
-/// An epoch puts the model in training mode (`prepareModelForTraining`), tells the task a new
-/// epoch begins, then for each batch of `trainingData.batches(forEpoch:)`: optionally sets the
-/// learning rate from `schedule`, computes the task's loss and the gradients of the parameters
-/// the optimizer does not freeze, optionally clips their global norm to `maxGradientNorm`, and
-/// updates the model. It then evaluates in inference mode without gradients and appends an
-/// `EpochSummary` to `history`.
+/// An epoch tells the task a new epoch begins, then, in training mode and with batch
+/// normalization frozen where the optimizer freezes its parameters (`withFrozenStatistics(of:where:_:)`), for
+/// each batch of `trainingData.batches(forEpoch:)`: optionally sets the learning rate from
+/// `schedule`, computes the task's loss and the gradients of the parameters the optimizer does
+/// not freeze, applies the running statistics the forward pass computed
+/// (`withStatisticsUpdates(of:_:)`), optionally clips the gradients' global norm to
+/// `maxGradientNorm`, and updates the model. It then evaluates in inference mode without
+/// gradients and appends an `EpochSummary` to `history`.
 ///
 /// Everything random in an epoch (dropout masks, ...) draws from
 /// `RandomGenerator(seed: randomSeed, counter: epoch << 40)`, installed as the task's generator,
@@ -111,10 +113,26 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
 
     /// One epoch's training steps and evaluation.
     private mutating func trainEpoch(_ epoch: Int, of epochs: Int) throws -> (EpochSummary, TrainingAction) {
-        prepareModelForTraining()
         task.beginEpoch()
         if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
         for callback in callbacks { try callback.epochBegan(epoch, context: context(epochs)) }
+        let (action, lossSum, correct, samples, steps) = try Self.withTrainingModes(of: model, optimizer: optimizer) {
+            try trainSteps(epoch, of: epochs)
+        }
+        let validation = validationData.map { evaluate(on: $0) }
+        let summary = EpochSummary(
+            epoch: epoch, trainingLoss: samples > 0 ? lossSum / Double(samples) : 0,
+            trainingAccuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
+            validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+            confusionMatrix: validation?.confusionMatrix, learningRate: optimizer.learningRate,
+            stepCount: steps, sampleCount: samples, validationMetrics: validation?.metrics ?? [:])
+        return (summary, action)
+    }
+
+    /// The training steps of one epoch, in training mode: the action the callbacks asked for, the
+    /// summed loss, the correct predictions, the samples and the steps taken.
+    private mutating func trainSteps(_ epoch: Int, of epochs: Int) throws
+        -> (action: TrainingAction, lossSum: Double, correct: Int, samples: Int, steps: Int) {
         let stepsPerEpoch = trainingData.batchCount
         var action = TrainingAction.proceed
         var (lossSum, correct, samples, steps) = (0.0, 0, 0, 0)
@@ -122,7 +140,7 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
             if let schedule, scheduleInterval == .step {
                 optimizer.learningRate = schedule.learningRate(at: epoch * stepsPerEpoch + index)
             }
-            let measured = step(on: batch)
+            let measured = trainingStep(on: batch)
             lossSum += measured.loss * Double(measured.sampleCount)
             correct += measured.correctCount
             samples += measured.sampleCount
@@ -136,30 +154,34 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
             }
             if action == .stopAfterStep { break }
         }
-        let validation = validationData.map { evaluate(on: $0) }
-        let summary = EpochSummary(
-            epoch: epoch, trainingLoss: samples > 0 ? lossSum / Double(samples) : 0,
-            trainingAccuracy: samples > 0 ? Double(correct) / Double(samples) : 0,
-            validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
-            confusionMatrix: validation?.confusionMatrix, learningRate: optimizer.learningRate,
-            stepCount: steps, sampleCount: samples, validationMetrics: validation?.metrics ?? [:])
-        return (summary, action)
+        return (action, lossSum, correct, samples, steps)
     }
 
-    /// One optimizer step on `batch` at the current learning rate: the task's loss and the
-    /// gradients of the parameters the optimizer does not freeze, clipped to `maxGradientNorm`,
+    /// One optimizer step on `batch` at the current learning rate, in training mode with batch
+    /// normalization frozen where the optimizer freezes its parameters: the task's loss and the
+    /// gradients of the parameters the optimizer does not freeze, the running statistics the
+    /// forward pass computed applied to the model, the gradients clipped to `maxGradientNorm`,
     /// then the update. Returns the batch's mean loss, its sample and correct counts and the
-    /// gradient norm before clipping (nil without clipping). `fit` calls it for every batch,
-    /// after putting the model in training mode.
+    /// gradient norm before clipping (nil without clipping). `fit` takes the same step for every
+    /// batch.
     @discardableResult
     public mutating func step(on batch: Task.Batch)
         -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
+        Self.withTrainingModes(of: model, optimizer: optimizer) { trainingStep(on: batch) }
+    }
+
+    /// `step(on:)` inside `withTrainingModes`.
+    private mutating func trainingStep(on batch: Task.Batch)
+        -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
         var task = self.task
         var counts = (samples: 0, correct: 0)
-        let (value, computed) = valueAndGradient(at: model, excluding: optimizer.isFrozen) { model in
-            let measured = task.loss(of: model, on: batch)
-            counts = (measured.sampleCount, measured.correctCount)
-            return measured.loss
+        let frozen = optimizer
+        let (value, computed) = withStatisticsUpdates(of: &model) { model in
+            valueAndGradient(at: model, excluding: frozen.isFrozen) { model in
+                let measured = task.loss(of: model, on: batch)
+                counts = (measured.sampleCount, measured.correctCount)
+                return measured.loss
+            }
         }
         self.task = task
         var gradients = computed
@@ -169,32 +191,31 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     }
 
     /// The task's loss and metrics of the model over `data`, in inference mode and without
-    /// gradients. The model's own mode is left as it was.
+    /// gradients.
     public func evaluate(on data: Task.EvaluationData) -> Evaluation {
-        let inference = modelForInference()
-        return withoutGradients { task.evaluate(inference, on: data) }
+        Self.inInferenceMode { task.evaluate(model, on: data) }
     }
 
     /// The task's predictions (probabilities) for `inputs`, in inference mode and without gradients.
     public func predict(_ inputs: Task.Inputs) -> Tensor {
-        let inference = modelForInference()
-        return withoutGradients { task.predict(inference, on: inputs) }
+        Self.inInferenceMode { task.predict(model, on: inputs) }
     }
 
-    // The model's modes are set here and only here.
+    // The modes the model runs in are set here and only here; they are task-local settings
+    // (`withTrainingMode`, `withFrozenStatistics`), not flags stored in the model.
 
-    /// Training mode; batch normalization inside a frozen part stays on its pretrained running
-    /// statistics.
-    private mutating func prepareModelForTraining() {
-        model.setFrozen(where: optimizer.isFrozen)
-        model.setTraining(true)
+    /// Runs `body` in training mode; batch normalization inside the part of `model` that
+    /// `optimizer` freezes stays on its pretrained running statistics.
+    private static func withTrainingModes<Result>(of model: Task.Model, optimizer: Optimizer,
+                                                  _ body: () throws -> Result) rethrows -> Result {
+        try withFrozenStatistics(of: model, where: optimizer.isFrozen) {
+            try withTrainingMode(true, body)
+        }
     }
 
-    /// A copy of the model in inference mode.
-    private func modelForInference() -> Task.Model {
-        var inference = model
-        inference.setTraining(false)
-        return inference
+    /// Runs `body` in inference mode, without gradients.
+    private static func inInferenceMode<Result>(_ body: () throws -> Result) rethrows -> Result {
+        try withTrainingMode(false) { try withoutGradients(body) }
     }
 
     func context(_ epochs: Int) -> TrainingContext {

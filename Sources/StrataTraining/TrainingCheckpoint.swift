@@ -33,7 +33,7 @@ public enum TrainingCheckpoint {
         for (name, value) in summary.validationMetrics {
             checkpoint.setMetadata(String(value), for: validationMetricKey(name))
         }
-        checkpoint[modelSection] = context.model.stateDictionary()
+        checkpoint[modelSection] = context.model.stateDictionary().keyedByName
         checkpoint[optimizerSection] = context.optimizer.exportState()
         return checkpoint
     }

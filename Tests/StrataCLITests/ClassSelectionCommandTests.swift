@@ -80,7 +80,7 @@ import Testing
     let directory = temporaryDirectory()
     defer { for url in [data, directory] { try? FileManager.default.removeItem(at: url) } }
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    for (model, head) in [(ModelName.lenet, "9.weight"), (.resnet, "fc.weight")] {
+    for (model, head): (ModelName, ParameterPath) in [(.lenet, "9.weight"), (.resnet, "fc.weight")] {
         let url = directory.appendingPathComponent("\(model.rawValue).safetensors")
         let state = try model.makeModel(seed: 2, classes: 3).stateDictionary()
         #expect(state[head]?.shape.first == 3)
@@ -97,7 +97,7 @@ import Testing
             try EvaluateCommand.parse(["--model", model.rawValue, "--dataset", data.path, "--weights", url.path]).evaluate()
         }
         guard case .weightsDoNotFit(_, let reason) = error else { Issue.record("\(String(describing: error))"); continue }
-        #expect(reason.contains(head))
+        #expect(reason.contains(head.description))
     }
 }
 

@@ -54,7 +54,7 @@ func initFromLoadsEveryTensorWhenTheHeadStays(wrapperPrefix: String) throws {
     defer { for url in [data, output] { try? FileManager.default.removeItem(at: url) } }
     let weights = output.appendingPathComponent("start.safetensors")
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-    let start = try ModelName.mlp.makeModel(seed: 99).stateDictionary()
+    let start = try ModelName.mlp.makeModel(seed: 99).stateDictionary().keyedByName
     try PyTorchWeights.write(Dictionary(uniqueKeysWithValues: start.map { (wrapperPrefix + $0.key, $0.value) }), to: weights)
     try TrainCommand.parse(["--dataset", data.path, "--epochs", "1", "--init-from", weights.path, "--freeze", "*",
                             "--output", output.appendingPathComponent("run").path]).run()

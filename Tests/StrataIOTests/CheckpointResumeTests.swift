@@ -63,7 +63,7 @@ private func train(_ model: inout Sequential, _ optimizer: inout Optimizer, data
 }
 
 /// True when both dictionaries hold the same keys with bit-identical float32 tensors.
-private func bitwiseEqual(_ a: [String: Tensor], _ b: [String: Tensor]) -> Bool {
+private func bitwiseEqual<Key: Comparable>(_ a: [Key: Tensor], _ b: [Key: Tensor]) -> Bool {
     a.keys.sorted() == b.keys.sorted() && a.allSatisfy { key, tensor in
         guard let other = b[key], other.shape == tensor.shape, other.dtype == tensor.dtype else { return false }
         return switch tensor.dtype {
@@ -96,7 +96,7 @@ private func bitwiseEqual(_ a: [String: Tensor], _ b: [String: Tensor]) -> Bool 
         train(&model, &optimizer, data: data, epoch: 0, dropout: dropout)
         train(&model, &optimizer, data: data, epoch: 1, to: batchesPerEpoch / 2, dropout: dropout)
         let checkpoint = Checkpoint(
-            sections: ["model": model.stateDictionary(), "optimizer": optimizer.exportState()],
+            sections: ["model": model.stateDictionary().keyedByName, "optimizer": optimizer.exportState()],
             metadata: ["data.seed": "\(dataSeed)", "epoch": "1", "batch": "\(batchesPerEpoch / 2)",
                        "step": "\(optimizer.stepCount)",
                        "dropout.seed": "\(dropout.seed)", "dropout.position": "\(dropout.position)"])

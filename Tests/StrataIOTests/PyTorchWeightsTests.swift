@@ -55,12 +55,16 @@ private let wrappedKeys: [InteropModel: String] = [
 private func loadAndRun<Model: Layer>(_ model: Model, _ state: [String: Tensor], on input: Tensor) throws -> (Model, Tensor) {
     var model = model
     try model.loadStateDictionary(state)
-    model.setTraining(false)
-    return (model, withoutGradients { model(input) })
+    return (model, withTrainingMode(false) { withoutGradients { model(input) } })
 }
 
 @Test(arguments: InteropModel.allCases)
 func pytorchStateDictionariesReproducePyTorchsOutputs(_ model: InteropModel) throws {
+    // Everything below compares with PyTorch's eval mode.
+    try withTrainingMode(false) { try reproducePyTorchsOutputs(model) }
+}
+
+private func reproducePyTorchsOutputs(_ model: InteropModel) throws {
     let data = try fixtureData("\(model).safetensors")
     let raw = try Safetensors.parse(data).tensors
     if let key = wrappedKeys[model] { #expect(raw[key] != nil, "\(model): the fixture has no key \(key)") }
@@ -72,7 +76,7 @@ func pytorchStateDictionariesReproducePyTorchsOutputs(_ model: InteropModel) thr
     let difference = relativeDifference(output, expected)
     #expect(difference <= 1e-5, "\(model): output is \(difference) relative off PyTorch's")
     // Every tensor arrived, the int64 batch counts (3 training batches) included.
-    for (path, tensor) in loaded.stateDictionary() {
+    for (path, tensor) in loaded.stateDictionary().keyedByName {
         #expect(tensor.scalars(as: Double.self) == state[path]?.scalars(as: Double.self), "\(model): \(path)")
         if path.hasSuffix("num_batches_tracked") { #expect(tensor.dtype == .int64 && tensor.scalar(as: Int64.self) == 3) }
     }
@@ -94,8 +98,7 @@ private func expectGoogLeNetsOptionsReproducePyTorch(_ model: GoogLeNet, _ state
     let expected = try #require(tensors["output"])
     var headless = GoogLeNet(classes: 10, auxiliaryHeads: false, transformInput: true, generator: RandomGenerator(seed: 5))
     try headless.loadStateDictionary(state, excluding: ["aux1", "aux2"])
-    headless.setTraining(false)
-    #expect(headless.aux1 == nil && headless.stateDictionary().keys.allSatisfy { !$0.hasPrefix("aux") })
+    #expect(headless.aux1 == nil && headless.stateDictionary().keys.allSatisfy { !$0.description.hasPrefix("aux") })
     #expect(relativeDifference(withoutGradients { headless(input) }, expected) <= 1e-5)
     headless.transformInput = false
     let untransformed = relativeDifference(withoutGradients { headless(input) }, expected)
@@ -213,7 +216,7 @@ private func withTemporaryDirectory<Result>(_ body: (URL) throws -> Result) thro
 @Test func theWriterRefusesDTypesPyTorchsModulesDoNotHold() throws {
     try withTemporaryDirectory { directory in
         let url = directory.appendingPathComponent("model.safetensors")
-        let float64 = Linear(inputSize: 2, outputSize: 3, dtype: .float64).stateDictionary()
+        let float64 = Linear(inputSize: 2, outputSize: 3, dtype: .float64).stateDictionary().keyedByName
         #expect(throws: PyTorchWeightsError.unexpectedDType(path: "bias", dtype: .float64, expected: .float32)) {
             try PyTorchWeights.write(float64, to: url)
         }
@@ -247,16 +250,19 @@ private func export<Model: Layer>(_ model: Model, _ name: InteropModel, to direc
     var model = model
     let input = name.exampleInput(seed: 2)
     if name.hasBatchNorm {
-        for seed: UInt64 in [3, 4] { _ = withoutGradients { model(Tensor.normal([8] + input.shape.dropFirst(), generator: RandomGenerator(seed: seed))) } }
+        for seed: UInt64 in [3, 4] {
+            _ = withStatisticsUpdates(of: &model) { model in
+                withoutGradients { model(Tensor.normal([8] + input.shape.dropFirst(), generator: RandomGenerator(seed: seed))) }
+            }
+        }
     }
-    model.setTraining(false)
-    let output = withoutGradients { model(input) }
+    let output = withTrainingMode(false) { withoutGradients { model(input) } }
     let weights = directory.appendingPathComponent("\(name).safetensors")
     try PyTorchWeights.write(model.stateDictionary(), to: weights)
     try Safetensors.write(["input": input, "output": output], to: directory.appendingPathComponent("\(name).io.safetensors"))
 
     // Into the same architecture with every tensor zeroed (building another resnet18 takes
-    // seconds in a debug build); the zeros reach the running statistics, which copies share.
+    // seconds in a debug build), the running statistics included.
     var zeroed = model
     zeroed.visitParameters { _, tensor, _ in tensor = Tensor.zeros(tensor.shape, dtype: tensor.dtype) }
     let (_, reloaded) = try loadAndRun(zeroed, try PyTorchWeights.read(contentsOf: weights), on: input)

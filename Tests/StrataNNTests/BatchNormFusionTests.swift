@@ -43,12 +43,13 @@ import Testing
         let first = Tensor.uniform(test.shape, low: -1, high: 3, dtype: dtype, generator: generator)
         let input = Tensor.uniform(test.shape, low: -2, high: 2, dtype: dtype, generator: generator)
         let weights = Tensor.uniform(test.shape, low: 0.5, high: 1.5, dtype: dtype, generator: generator)
-        _ = layer(first)
-        var all = ["output": layer(input)]
-        all["running_mean"] = layer.statistics.mean
-        all["running_var"] = layer.statistics.variance
-        // Gradients are taken on a copy with its own statistics, leaving those above as they are.
-        let copy = layer.copyingStatistics()
+        _ = withStatisticsUpdates(of: &layer) { layer in layer(first) }
+        var all = ["output": withStatisticsUpdates(of: &layer) { layer in layer(input) }]
+        all["running_mean"] = layer.runningMean
+        all["running_var"] = layer.runningVariance
+        // Gradients are taken on a copy, whose statistics are not applied anywhere: a copy never
+        // shares state, so those above stay as they are.
+        let copy = layer
         if test.affine {
             let (_, gradients) = valueAndGradient(at: copy) { ($0(input) * weights).sum() }
             for (name, gradient) in gradients { all["d \(name)"] = gradient }

@@ -40,9 +40,9 @@ private typealias Reproduction = @Sendable (Fixture) throws -> [String: Tensor]
 
 /// Differentiates `sum(op(inputs) * upstream)` with respect to each of the fixture's `input`,
 /// `weight` and `bias`, held in one dictionary so that one backward pass gives all three.
-private func reproduceOp(_ fixture: Fixture, _ op: ([String: Tensor]) -> Tensor) -> [String: Tensor] {
-    var inputs: [String: Tensor] = [:]
-    for key in ["input", "weight", "bias"] where fixture.has(key) { inputs[key] = fixture[key] }
+private func reproduceOp(_ fixture: Fixture, _ op: ([ParameterPath: Tensor]) -> Tensor) -> [String: Tensor] {
+    var inputs: [ParameterPath: Tensor] = [:]
+    for key in ["input", "weight", "bias"] where fixture.has(key) { inputs[ParameterPath(key)!] = fixture[key] }
     let upstream = fixture["upstream"]
     var output = upstream
     let (_, gradients) = valueAndGradient(at: inputs) { inputs in
@@ -50,7 +50,7 @@ private func reproduceOp(_ fixture: Fixture, _ op: ([String: Tensor]) -> Tensor)
         return (output * upstream).sum()
     }
     var results = ["output": output.detached]
-    for (name, gradient) in gradients { results["gradient." + name] = gradient }
+    for (name, gradient) in gradients.keyedByName { results["gradient." + name] = gradient }
     return results
 }
 
@@ -157,19 +157,20 @@ private struct LayerWithInput<Wrapped: Layer>: ParameterContainer {
 private func reproduceLayer<Wrapped: Layer>(_ fixture: Fixture, _ layer: Wrapped, training: Bool) throws -> [String: Tensor] {
     var layer = layer
     try layer.loadStateDictionary(fixture.stateDictionary)
-    layer.setTraining(training)
     let upstream = fixture["upstream"]
     var results: [String: Tensor] = [:]
-    let (_, gradients) = valueAndGradient(at: LayerWithInput(layer: layer, input: fixture["input"])) { both in
-        let output = both.layer(both.input)
-        results["output"] = output.detached
-        return (output * upstream).sum()
-    }
-    for (path, gradient) in gradients {
+    // In training, the running statistics the forward pass computed are applied to `layer`.
+    let (_, gradients) = withTrainingMode(training) { withStatisticsUpdates(of: &layer) { layer in
+        valueAndGradient(at: LayerWithInput(layer: layer, input: fixture["input"])) { both in
+            let output = both.layer(both.input)
+            results["output"] = output.detached
+            return (output * upstream).sum()
+        }
+    } }
+    for (path, gradient) in gradients.keyedByName {
         results["gradient." + (path.hasPrefix("layer.") ? String(path.dropFirst("layer.".count)) : path)] = gradient
     }
-    // In training, batch normalization updates its running statistics during the forward pass.
-    for (path, tensor) in layer.stateDictionary() where fixture.has("after." + path) {
+    for (path, tensor) in layer.stateDictionary().keyedByName where fixture.has("after." + path) {
         results["after." + path] = tensor
     }
     return results
@@ -240,7 +241,7 @@ func generatedTensor(name: String, shape: [Int]) -> Tensor? {
 /// Replaces every tensor of `model` with `generatedTensor` of its path.
 private func loadGeneratedWeights<Model: Layer>(_ model: inout Model) {
     model.visitParameters { path, tensor, _ in
-        if let generated = generatedTensor(name: path, shape: tensor.shape) { tensor = generated }
+        if let generated = generatedTensor(name: path.description, shape: tensor.shape) { tensor = generated }
     }
 }
 
@@ -248,9 +249,9 @@ private func loadGeneratedWeights<Model: Layer>(_ model: inout Model) {
 private func reproduceGenerated<Model: Layer>(_ fixture: Fixture, _ model: Model, training: Bool) -> [String: Tensor] {
     var model = model
     loadGeneratedWeights(&model)
-    model.setTraining(training)
-    var results = ["output": model(fixture["input"])]
-    for (path, tensor) in model.stateDictionary() where fixture.has("after." + path) {
+    let output = withTrainingMode(training) { withStatisticsUpdates(of: &model) { model in model(fixture["input"]) } }
+    var results = ["output": output]
+    for (path, tensor) in model.stateDictionary().keyedByName where fixture.has("after." + path) {
         results["after." + path] = tensor
     }
     return results
@@ -316,7 +317,7 @@ func strataReproducesPyTorchConvolutionalFixtures(_ fixture: Fixture, _ backend:
 private func orderedState<Model: Module>(_ model: Model) -> [(name: String, shape: [Int])] {
     var model = model
     var entries: [(name: String, shape: [Int])] = []
-    model.visitParameters { path, tensor, _ in entries.append((path, tensor.shape)) }
+    model.visitParameters { path, tensor, _ in entries.append((path.description, tensor.shape)) }
     return entries
 }
 
@@ -333,7 +334,7 @@ private func expectSameState(_ actual: [(name: String, shape: [Int])], _ expecte
     expectSameState(orderedState(model), CNNFixtures.resnet18State, "resnet18")
     let dictionary = model.stateDictionary()
     #expect(dictionary.count == CNNFixtures.resnet18State.count)
-    for (name, shape) in CNNFixtures.resnet18State { #expect(dictionary[name]?.shape == shape, "\(name)") }
+    for (name, shape) in CNNFixtures.resnet18State { #expect(dictionary[ParameterPath(name)!]?.shape == shape, "\(name)") }
     #expect(model.parameterCount == CNNFixtures.resnet18ParameterCount)
 }
 

@@ -91,10 +91,9 @@ private func audit(_ layer: any Layer) -> [String] { auditParameterVisits(layer)
     // 32x32 halves five times (stem convolution, max-pool, three strided stages) to 1x1.
     let image = Tensor.normal([1, 3, 32, 32])
     for (name, model, parameterCount) in models {
-        var model = model
+        let model = model
         #expect(model.parameterCount == parameterCount, "\(name)")
-        model.setTraining(false)
-        #expect(model(image).shape == [1, 1000], "\(name)")
+        #expect(withTrainingMode(false) { model(image) }.shape == [1, 1000], "\(name)")
     }
 }
 
@@ -143,33 +142,39 @@ private func largestMagnitude(_ tensor: Tensor) -> Double {
 
 // MARK: - Training mode
 
-/// The training flags of every batch-norm and dropout layer inside `value`, found by reflection
+/// Every batch-norm and dropout layer inside `value` (true for batch norm), found by reflection
 /// (tests only), through structs, optionals and arrays of existentials.
-private func trainingFlags(_ value: Any) -> [Bool] {
+private func modeDependentLayers(_ value: Any) -> [Bool] {
     switch value {
-    case let batchNorm as BatchNorm: return [batchNorm.isTraining]
-    case let dropout as Dropout: return [dropout.isTraining]
-    default: return Mirror(reflecting: value).children.flatMap { trainingFlags($0.value) }
+    case is BatchNorm: return [true]
+    case is Dropout: return [false]
+    default: return Mirror(reflecting: value).children.flatMap { modeDependentLayers($0.value) }
     }
 }
 
-@Test func setTrainingReachesBatchNormInsideNestedBlocks() {
+/// Whether every batch norm of `model` ran in training on `input` (each recorded its three
+/// buffers) or none did (nothing recorded).
+private func batchNormsTrained(_ model: any Layer, on input: Tensor) -> Bool? {
+    let batchNorms = modeDependentLayers(model).count { $0 }
+    let (_, updates) = recordingStatisticsUpdates { withoutGradients { _ = model(input) } }
+    return updates.count == 3 * batchNorms ? true : updates.isEmpty ? false : nil
+}
+
+@Test func trainingModeReachesBatchNormInsideNestedBlocks() {
     let models: [(String, any Layer, Int)] = [
         // stem + 6 blocks of 2 + 2 downsamples.
         ("ResNet.small", ResNet.small(), 1 + 6 * 2 + 2),
         // stem + 4 Inception modules of 6 ConvBNReLU units each, and the dropout.
         ("SmallGoogLeNet", SmallGoogLeNet(), 1 + 4 * 6 + 1),
         // 1 + 3 blocks of 3 + 1 downsample.
-        ("Bottleneck ResNet", ResNet(block: .bottleneck, blocks: [1, 1], widths: [2, 4], stem: .small, classes: 3), 1 + 2 * 3 + 2),
+        ("Bottleneck ResNet", ResNet(block: .bottleneck, blocks: [1, 1], widths: [2, 4], stem: .small, inChannels: 1, classes: 3), 1 + 2 * 3 + 2),
     ]
+    let input = Tensor.normal([2, 1, 28, 28], generator: RandomGenerator(seed: 1))
     for (name, model, count) in models {
-        var model = model
-        #expect(trainingFlags(model).count == count, "\(name)")
-        #expect(trainingFlags(model).allSatisfy { $0 }, "\(name) starts in training")
-        model.setTraining(false)
-        #expect(trainingFlags(model).allSatisfy { !$0 }, "\(name) after setTraining(false)")
-        model.setTraining(true)
-        #expect(trainingFlags(model).allSatisfy { $0 }, "\(name) after setTraining(true)")
+        #expect(modeDependentLayers(model).count == count, "\(name)")
+        #expect(batchNormsTrained(model, on: input) == true, "\(name) starts in training")
+        #expect(withTrainingMode(false) { batchNormsTrained(model, on: input) } == false, "\(name) in withTrainingMode(false)")
+        #expect(withTrainingMode(true) { batchNormsTrained(model, on: input) } == true, "\(name) in withTrainingMode(true)")
     }
 }
 
@@ -179,15 +184,13 @@ private func trainingFlags(_ value: Any) -> [Bool] {
     var model = ResNet.small()
     let input = Tensor.normal([2, 1, 8, 8])
     func batchesTracked() -> [Int64] {
-        model.stateDictionary().filter { $0.key.hasSuffix("num_batches_tracked") }.sorted { $0.key < $1.key }
+        model.stateDictionary().filter { $0.key.lastComponent == "num_batches_tracked" }.sorted { $0.key < $1.key }
             .map { $0.value.scalars(as: Int64.self)[0] }
     }
     #expect(batchesTracked().count == 15)
-    model.setTraining(false)
-    _ = model(input)
+    withTrainingMode(false) { _ = withStatisticsUpdates(of: &model) { model in model(input) } }
     #expect(batchesTracked().allSatisfy { $0 == 0 })
-    model.setTraining(true)
-    _ = model(input)
+    withTrainingMode(true) { _ = withStatisticsUpdates(of: &model) { model in model(input) } }
     #expect(batchesTracked().allSatisfy { $0 == 1 })
 }
 
@@ -252,11 +255,11 @@ private func trainingFlags(_ value: Any) -> [Bool] {
 @Test func aResNetStateDictionaryRoundTripReproducesTheModel() throws {
     var source = ResNet.small(generator: RandomGenerator(seed: 1))
     // A training pass gives the running statistics values other than their defaults.
-    _ = source(Tensor.normal([2, 1, 8, 8], generator: RandomGenerator(seed: 2)))
-    source.setTraining(false)
+    _ = withStatisticsUpdates(of: &source) { source in source(Tensor.normal([2, 1, 8, 8], generator: RandomGenerator(seed: 2))) }
     var copy = ResNet.small(generator: RandomGenerator(seed: 3))
     try copy.loadStateDictionary(source.stateDictionary())
-    copy.setTraining(false)
     let input = Tensor.normal([2, 1, 8, 8], generator: RandomGenerator(seed: 4))
-    #expect(copy(input).scalars(as: Float.self) == source(input).scalars(as: Float.self))
+    withTrainingMode(false) {
+        #expect(copy(input).scalars(as: Float.self) == source(input).scalars(as: Float.self))
+    }
 }

@@ -43,30 +43,33 @@ private func reproduceLayer<Wrapped: Layer>(_ fixture: Fixture, _ layer: Wrapped
                                             differentiableInput: Bool = true) throws -> [String: Tensor] {
     var layer = layer
     try layer.loadStateDictionary(fixture.stateDictionary)
-    layer.setTraining(training)
     let upstream = fixture["upstream"]
     var results: [String: Tensor] = [:]
+    // Batch normalization's running statistics after the forward pass are applied to `layer`.
     if differentiableInput {
-        let (_, gradients) = valueAndGradient(at: LayerWithInput(layer: layer, input: fixture["input"])) { both in
-            let output = both.layer(both.input)
-            results["output"] = output.detached
-            return (output * upstream).sum()
-        }
-        for (path, gradient) in gradients {
+        let (_, gradients) = withTrainingMode(training) { withStatisticsUpdates(of: &layer) { layer in
+            valueAndGradient(at: LayerWithInput(layer: layer, input: fixture["input"])) { both in
+                let output = both.layer(both.input)
+                results["output"] = output.detached
+                return (output * upstream).sum()
+            }
+        } }
+        for (path, gradient) in gradients.keyedByName {
             let name = path.hasPrefix("layer.") ? String(path.dropFirst("layer.".count)) : path
             results["gradient." + name] = gradient
         }
     } else {
         let input = fixture["input"]
-        let (_, gradients) = valueAndGradient(at: layer) { layer in
-            let output = layer(input)
-            results["output"] = output.detached
-            return (output * upstream).sum()
-        }
-        for (path, gradient) in gradients { results["gradient." + path] = gradient }
+        let (_, gradients) = withTrainingMode(training) { withStatisticsUpdates(of: &layer) { layer in
+            valueAndGradient(at: layer) { layer in
+                let output = layer(input)
+                results["output"] = output.detached
+                return (output * upstream).sum()
+            }
+        } }
+        for (path, gradient) in gradients.keyedByName { results["gradient." + path] = gradient }
     }
-    // Batch normalization updates its running statistics during the forward pass above.
-    for (path, tensor) in layer.stateDictionary() where fixture.has("after." + path) {
+    for (path, tensor) in layer.stateDictionary().keyedByName where fixture.has("after." + path) {
         results["after." + path] = tensor
     }
     return results

@@ -7,7 +7,7 @@ import Testing
 @Test func googLeNetHasTorchvisionsParametersAndOutputs() {
     // torchvision 0.28: sum(p.numel() for p in GoogLeNet(aux_logits=A, init_weights=False).parameters())
     // and len(state_dict()): 13,004,888 and 364 with the auxiliary heads, 6,624,904 and 344 without.
-    var model = GoogLeNet(generator: RandomGenerator(seed: 1))
+    let model = GoogLeNet(generator: RandomGenerator(seed: 1))
     #expect(auditParameterVisits(model) == [])
     #expect(model.parameterCount == 13_004_888)
     #expect(model.stateDictionary().count == 364)
@@ -20,13 +20,14 @@ import Testing
 
     // 32x32 is small enough for a debug build: 16 after conv1, then 8, 4, 2 after the ceil-mode
     // pools (the inception4 blocks and the auxiliary heads see 2x2), 1 after maxpool4.
-    model.setTraining(false)
     let input = Tensor.normal([2, 3, 32, 32], generator: RandomGenerator(seed: 2))
-    let outputs = withoutGradients { model.outputs(input) }
-    #expect(outputs.logits.shape == [2, 1000])
-    #expect(outputs.auxiliaryLogits1?.shape == [2, 1000] && outputs.auxiliaryLogits2?.shape == [2, 1000])
-    #expect(withoutGradients { model(input) }.scalars(as: Float.self) == outputs.logits.scalars(as: Float.self))
-    #expect(withoutGradients { headless.outputs(input) }.auxiliaryLogits1 == nil)
+    withTrainingMode(false) {
+        let outputs = withoutGradients { model.outputs(input) }
+        #expect(outputs.logits.shape == [2, 1000])
+        #expect(outputs.auxiliaryLogits1?.shape == [2, 1000] && outputs.auxiliaryLogits2?.shape == [2, 1000])
+        #expect(withoutGradients { model(input) }.scalars(as: Float.self) == outputs.logits.scalars(as: Float.self))
+        #expect(withoutGradients { headless.outputs(input) }.auxiliaryLogits1 == nil)
+    }
 }
 
 @Test func googLeNetsInputTransformMapsImageNetNormalizationToMinusOneToOne() {
@@ -54,7 +55,7 @@ import Testing
             + crossEntropy(logits: outputs.auxiliaryLogits2!, labels: labels)
         return crossEntropy(logits: outputs.logits, labels: labels) + 0.3 * auxiliary
     }
-    for path in ["conv1.conv.weight", "inception4a.branch1.conv.weight", "aux1.fc2.weight", "aux2.conv.conv.weight", "fc.weight"] {
+    for path: ParameterPath in ["conv1.conv.weight", "inception4a.branch1.conv.weight", "aux1.fc2.weight", "aux2.conv.conv.weight", "fc.weight"] {
         let norm = gradients[path].map { ($0 * $0).sum().scalar(as: Double.self) } ?? 0
         #expect(norm > 0, "\(path)")
     }

@@ -101,7 +101,7 @@ private func perceptron(seed: UInt64) -> Sequential {
 }
 
 /// Whether two state dictionaries hold the same keys and bit-identical tensors.
-private func identical(_ lhs: [String: Tensor], _ rhs: [String: Tensor]) -> Bool {
+private func identical(_ lhs: [ParameterPath: Tensor], _ rhs: [ParameterPath: Tensor]) -> Bool {
     lhs.keys.sorted() == rhs.keys.sorted() && lhs.allSatisfy { key, value in
         let other = rhs[key]!
         return value.shape == other.shape && value.dtype == other.dtype
@@ -123,16 +123,16 @@ private func identical(_ lhs: [String: Tensor], _ rhs: [String: Tensor]) -> Bool
     var source = perceptron(seed: 1)
     // One training step moves the running statistics away from their defaults, so the round
     // trip has buffers worth carrying.
-    _ = source(Tensor.normal([8, 4], generator: RandomGenerator(seed: 2)))
+    _ = withStatisticsUpdates(of: &source) { source in source(Tensor.normal([8, 4], generator: RandomGenerator(seed: 2))) }
     var target = perceptron(seed: 99)
     #expect(!identical(source.stateDictionary(), target.stateDictionary()))
     try target.loadStateDictionary(source.stateDictionary())
     #expect(identical(source.stateDictionary(), target.stateDictionary()))
     #expect(target.stateDictionary()["1.num_batches_tracked"]!.scalar(as: Int64.self) == 1)
-    source.setTraining(false)
-    target.setTraining(false)
     let input = Tensor.normal([5, 4], generator: RandomGenerator(seed: 3))
-    #expect(source(input).scalars(as: Float.self) == target(input).scalars(as: Float.self))
+    withTrainingMode(false) {
+        #expect(source(input).scalars(as: Float.self) == target(input).scalars(as: Float.self))
+    }
 }
 
 @Test func strictLoadListsEveryProblemAndChangesNothing() {
@@ -217,29 +217,30 @@ private func identical(_ lhs: [String: Tensor], _ rhs: [String: Tensor]) -> Bool
 
 // MARK: - Training and inference
 
-@Test func setTrainingReachesNestedDropoutAndBatchNorm() throws {
+@Test func trainingModeReachesNestedDropoutAndBatchNorm() throws {
     var model = Sequential {
         BatchNorm1d(featureCount: 4)
         Sequential { Dropout(probability: 0.5, generator: RandomGenerator(seed: 1)) }
     }
-    func flags(_ model: Sequential) throws -> (batchNorm: Bool, dropout: Bool) {
-        let batchNorm = try #require(model.layers[0] as? BatchNorm)
-        let inner = try #require(model.layers[1] as? Sequential)
-        let dropout = try #require(inner.layers[0] as? Dropout)
-        return (batchNorm.isTraining, dropout.isTraining)
+    // Training is the default: batch norm records statistics and dropout drops.
+    let input = Tensor.normal([6, 4], generator: RandomGenerator(seed: 2))
+    func modes(_ model: Sequential) -> (batchNorm: Bool, dropout: Bool) {
+        let (output, updates) = recordingStatisticsUpdates { model(input) }
+        let (same, _) = recordingStatisticsUpdates { model(input) }
+        return (!updates.isEmpty, output.scalars(as: Float.self) != same.scalars(as: Float.self))
     }
-    #expect(try flags(model) == (true, true))
-    model.setTraining(false)
-    #expect(try flags(model) == (false, false))
+    #expect(modes(model) == (true, true))
+    #expect(withTrainingMode(false) { modes(model) } == (false, false))
 
     // In inference the model is deterministic and leaves the running statistics alone.
-    let input = Tensor.normal([6, 4], generator: RandomGenerator(seed: 2))
     let statistics = model.stateDictionary()
-    #expect(model(input).scalars(as: Float.self) == model(input).scalars(as: Float.self))
+    withTrainingMode(false) {
+        #expect(model(input).scalars(as: Float.self) == model(input).scalars(as: Float.self))
+        _ = withStatisticsUpdates(of: &model) { model in model(input) }
+    }
     #expect(identical(model.stateDictionary(), statistics))
 
-    model.setTraining(true)
-    #expect(try flags(model) == (true, true))
-    _ = model(input)
+    #expect(withTrainingMode(true) { modes(model) } == (true, true))
+    withTrainingMode(true) { _ = withStatisticsUpdates(of: &model) { model in model(input) } }
     #expect(model.stateDictionary()["0.num_batches_tracked"]!.scalar(as: Int64.self) == 1)
 }

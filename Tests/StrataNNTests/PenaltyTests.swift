@@ -26,7 +26,7 @@ private func model() -> Sequential {
     // d/dw (s / 2 * w^2) = s * w on the selected matrices; the rest do not enter the penalty.
     #expect(gradients["0.weight"]!.isApproximatelyEqual(to: Tensor([[0.1, -0.2], [0.3, -0.4]] as [[Float]])))
     #expect(gradients["2.weight"]!.isApproximatelyEqual(to: Tensor([[0.05, -0.05]] as [[Float]])))
-    for path in ["0.bias", "1.weight", "1.bias"] {
+    for path: ParameterPath in ["0.bias", "1.weight", "1.bias"] {
         #expect(gradients[path]!.scalars(as: Float.self).allSatisfy { $0 == 0 }, "\(path)")
     }
 }
@@ -40,7 +40,7 @@ private func model() -> Sequential {
 
 @Test func aSelectionChoosesWhichParametersArePenalized() {
     // Biases only: 0.1 / 2 * (25 + 36) = 3.05, gradient 0.1 * b = [0.5, -0.6].
-    let biases: ParameterSelection = { path, _ in path.hasSuffix("bias") }
+    let biases: ParameterSelection = { path, _ in path.description.hasSuffix("bias") }
     let (value, gradients) = valueAndGradient(at: model()) { l2Penalty($0, strength: 0.1, selecting: biases) }
     #expect(Swift.abs(value.scalar(as: Float.self) - 3.05) < 1e-6)
     // The LayerNorm bias is zero, so its term and gradient are zero too.

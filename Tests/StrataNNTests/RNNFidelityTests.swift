@@ -139,18 +139,19 @@ private func layersUnderTest() -> [String: any RecurrentLayerUnderTest] {
 private func reproduce<Wrapped: RecurrentLayerUnderTest>(_ fixture: Fixture, _ layer: Wrapped) throws -> [String: Tensor] {
     var layer = layer
     try layer.loadStateDictionary(fixture.stateDictionary)
-    layer.setTraining(false)
     let lengths = fixture.has("lengths") ? fixture["lengths"].scalars(as: Int64.self).map { Int($0) } : nil
     let call = RecurrentCall(layer: layer, input: fixture["input"],
                              hidden: fixture.has("hidden") ? fixture["hidden"] : nil,
                              cell: fixture.has("cell") ? fixture["cell"] : nil)
     var results: [String: Tensor] = [:]
-    let (_, gradients) = valueAndGradient(at: call) { call in
-        let values = call.results(lengths: lengths)
-        for (name, value) in values { results[name] = value.detached }
-        return weightedTotal(values) { fixture["upstream." + $0] }
+    let (_, gradients) = withTrainingMode(false) {
+        valueAndGradient(at: call) { call in
+            let values = call.results(lengths: lengths)
+            for (name, value) in values { results[name] = value.detached }
+            return weightedTotal(values) { fixture["upstream." + $0] }
+        }
     }
-    for (path, gradient) in gradients {
+    for (path, gradient) in gradients.keyedByName {
         let name = path.hasPrefix("layer.") ? String(path.dropFirst("layer.".count)) : path
         results["gradient." + name] = gradient
     }
@@ -194,7 +195,7 @@ extension RNNFidelityTests {
 private func visitOrder<M: Module>(_ module: M) -> [String] {
     var copy = module
     var paths: [String] = []
-    copy.visitParameters { path, _, _ in paths.append(path) }
+    copy.visitParameters { path, _, _ in paths.append(path.description) }
     return paths
 }
 
@@ -206,7 +207,7 @@ extension RNNFidelityTests {
         // Same names in the same order as `state_dict()`: PyTorch's flat parameter lists (and any
         // optimizer state keyed by position) line up with Strata's.
         #expect(visitOrder(layer) == RNNFixtures.stateKeys[fixture.name], "\(fixture.name)")
-        #expect(layer.stateDictionary().keys.sorted() == fixture.stateDictionary.keys.sorted(), "\(fixture.name)")
+        #expect(layer.stateDictionary().keyedByName.keys.sorted() == fixture.stateDictionary.keys.sorted(), "\(fixture.name)")
     }
 }
 
@@ -315,14 +316,16 @@ private func checkDropoutBetweenLayers<Wrapped: RecurrentLayerUnderTest>(_ layer
     }
     let reference = values(withoutDropout, "output")
 
-    layer.setTraining(true)
-    #expect(values(layer, "output") != reference, sourceLocation: sourceLocation)
-    // Dropout acts on the first layer's outputs only after that layer has run.
-    #expect(bottomLayerFinalState(layer) == bottomLayerFinalState(withoutDropout), sourceLocation: sourceLocation)
+    withTrainingMode(true) {
+        #expect(values(layer, "output") != reference, sourceLocation: sourceLocation)
+        // Dropout acts on the first layer's outputs only after that layer has run.
+        #expect(bottomLayerFinalState(layer) == bottomLayerFinalState(withoutDropout), sourceLocation: sourceLocation)
+    }
 
-    layer.setTraining(false)
-    #expect(values(layer, "output") == reference, sourceLocation: sourceLocation)
-    #expect(values(layer, "final_hidden") == values(withoutDropout, "final_hidden"), sourceLocation: sourceLocation)
+    withTrainingMode(false) {
+        #expect(values(layer, "output") == reference, sourceLocation: sourceLocation)
+        #expect(values(layer, "final_hidden") == values(withoutDropout, "final_hidden"), sourceLocation: sourceLocation)
+    }
 }
 
 extension RNNFidelityTests {
@@ -339,9 +342,8 @@ extension RNNFidelityTests {
         var lstm = LSTM(fixtureConfiguration(dropout: 0.5), generator: RandomGenerator(seed: 1))
         lstm.dropoutGenerator = RandomGenerator(seed: 2)
         let input = Tensor.normal([5, 3, 4], generator: RandomGenerator(seed: 3))
-        let training = lstm(input).scalars(as: Float.self)
-        lstm.setTraining(false)
-        #expect(lstm(input).scalars(as: Float.self) == training)
+        let training = withTrainingMode(true) { lstm(input).scalars(as: Float.self) }
+        #expect(withTrainingMode(false) { lstm(input).scalars(as: Float.self) } == training)
     }
 }
 

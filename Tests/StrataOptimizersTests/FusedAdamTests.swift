@@ -10,9 +10,9 @@ import Testing
 func fusedAdamEqualsThePlainRuleBitForBit(options: (amsgrad: Bool, decoupled: Bool), shape: [Int]) {
     let (amsgrad, decoupled) = options
     let generator = RandomGenerator(seed: 11)
-    let start = ["w": Tensor.normal(shape, generator: generator)]
-    let gradients = (0..<6).map { _ in ["w": Tensor.normal(shape, generator: generator)] }
-    func train(fused: Bool) -> ([String: Tensor], Optimizer) {
+    let start: [ParameterPath: Tensor] = ["w": Tensor.normal(shape, generator: generator)]
+    let gradients = (0..<6).map { _ -> [ParameterPath: Tensor] in ["w": Tensor.normal(shape, generator: generator)] }
+    func train(fused: Bool) -> ([ParameterPath: Tensor], Optimizer) {
         withBackend(fused ? CPUBackend.shared : CPUBackend.shared.offeringFusedKernels(FusedKernels())) {
             var optimizer = Optimizer(Adam(amsgrad: amsgrad, decoupled: decoupled), learningRate: 0.01, weightDecay: 0.1)
             var parameters = start

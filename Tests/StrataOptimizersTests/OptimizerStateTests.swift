@@ -15,8 +15,8 @@ private let rules: [(String, any OptimizerRule)] = [
 ]
 
 /// Two steps of `rule` on `w` (3 elements) and `b` (a scalar), and the exported state.
-private func twoSteps(_ rule: any OptimizerRule) -> (parameters: [String: Tensor], saved: [String: Tensor]) {
-    var parameters = ["w": Tensor([0.5, -1, 2] as [Double]), "b": Tensor([0.25] as [Double])]
+private func twoSteps(_ rule: any OptimizerRule) -> (parameters: [ParameterPath: Tensor], saved: [String: Tensor]) {
+    var parameters: [ParameterPath: Tensor] = ["w": Tensor([0.5, -1, 2] as [Double]), "b": Tensor([0.25] as [Double])]
     var optimizer = Optimizer(rule, learningRate: 0.1)
     for _ in 0..<2 {
         optimizer.update(&parameters, along: ["w": Tensor([0.1, -0.2, 0.3] as [Double]), "b": Tensor([1.0] as [Double])])

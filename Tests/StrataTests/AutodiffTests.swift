@@ -76,7 +76,7 @@ func tensor(_ values: [Double], shape: [Int]? = nil, dtype: DType) -> Tensor {
         // f = sum(weight * x + bias) with x = [1, 2]: df/dweight = x, df/dbias = [1, 1];
         // value = (0.5 * 1 + 1) + (-1 * 2 + 1) = 0.5.
         let x = tensor([1, 2], dtype: dtype)
-        let parameters: [String: Tensor] = ["layer.weight": tensor([0.5, -1], dtype: dtype), "layer.bias": tensor([1, 1], dtype: dtype)]
+        let parameters: [ParameterPath: Tensor] = ["layer.weight": tensor([0.5, -1], dtype: dtype), "layer.bias": tensor([1, 1], dtype: dtype)]
         let (value, gradients) = valueAndGradient(at: parameters) { p in (p["layer.weight"]! * x + p["layer.bias"]!).sum() }
         #expect(value.scalar(as: Double.self) == 0.5)
         #expect(Set(gradients.keys) == ["layer.weight", "layer.bias"])

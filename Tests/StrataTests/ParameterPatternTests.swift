@@ -23,7 +23,7 @@ import Testing
     ("layer1.*.conv2", "layer2.1.conv2.weight", false),
 ])
 func patternsMatchWholeComponents(pattern: String, path: String, matches: Bool) throws {
-    #expect(try ParameterPattern(parsing: pattern).matches(path) == matches)
+    #expect(try ParameterPattern(parsing: pattern).matches(ParameterPath(parsing: path)) == matches)
 }
 
 @Test func malformedPatternsAreTypedErrors() {
@@ -36,7 +36,7 @@ func patternsMatchWholeComponents(pattern: String, path: String, matches: Bool) 
 }
 
 @Test func aPatternThatMatchesNothingNamesTheModelsTopLevelNames() throws {
-    let model = ["features.0.weight": Tensor.zeros([2]), "features.0.bias": Tensor.zeros([2]), "fc.weight": Tensor.zeros([2])]
+    let model: [ParameterPath: Tensor] = ["features.0.weight": Tensor.zeros([2]), "features.0.bias": Tensor.zeros([2]), "fc.weight": Tensor.zeros([2])]
     #expect(try ParameterPattern(parsing: "features").matchingPaths(in: model) == ["features.0.bias", "features.0.weight"])
     try ParameterPattern(parsing: "fc").validate(against: model)
     #expect(throws: ParameterPatternError.matchesNothing(pattern: "head", available: ["fc", "features"])) {
@@ -46,8 +46,8 @@ func patternsMatchWholeComponents(pattern: String, path: String, matches: Bool) 
 
 /// Excluded parameters get no gradient; the others get the same gradient as without exclusion.
 @Test func excludedParametersGetNoGradient() {
-    let parameters = ["a": Tensor([2.0, 3.0] as [Double]), "b": Tensor([5.0] as [Double])]
-    func loss(_ p: [String: Tensor]) -> Tensor { (p["a"]! * p["b"]!).sum() }
+    let parameters: [ParameterPath: Tensor] = ["a": Tensor([2.0, 3.0] as [Double]), "b": Tensor([5.0] as [Double])]
+    func loss(_ p: [ParameterPath: Tensor]) -> Tensor { (p["a"]! * p["b"]!).sum() }
     let all = gradient(at: parameters, of: loss)
     let (value, some) = valueAndGradient(at: parameters, excluding: { $0 == "b" }, of: loss)
     // d/da sum(a * b) = b = [5, 5]; the value is 2*5 + 3*5 = 25.

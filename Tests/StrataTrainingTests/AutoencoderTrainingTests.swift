@@ -50,12 +50,13 @@ private func trainedLoss<Model: Layer>(_ model: Model, seed: UInt64) throws -> (
     let generator = RandomGenerator(seed: seed)
     for _ in 0..<3 {
         for batch in data.batches(size: 64, shuffle: true, generator: generator) {
-            let (_, gradients) = valueAndGradient(at: model) { model in meanSquaredError(model(batch.inputs), batch.inputs) }
+            let (_, gradients) = withStatisticsUpdates(of: &model) { model in
+                valueAndGradient(at: model) { model in meanSquaredError(model(batch.inputs), batch.inputs) }
+            }
             optimizer.update(&model, along: gradients)
         }
     }
-    model.setTraining(false)
-    let loss = withoutGradients { meanSquaredError(model(heldOut), heldOut).scalar(as: Double.self) }
+    let loss = withTrainingMode(false) { withoutGradients { meanSquaredError(model(heldOut), heldOut).scalar(as: Double.self) } }
     return (loss, meanImageLoss(train: train, heldOut: heldOut))
 }
 

@@ -81,7 +81,7 @@ private final class StopAfter: TrainingCallback {
         #expect(abs(windowed.loss - whole.loss) < 1e-5)
         #expect(windowed.accuracy == whole.accuracy)
         let (inputs, targets) = streams.batch(0..<39)
-        let logits = withoutGradients { trainer.model(inputs, state: []).logits }
+        let logits = withTrainingMode(false) { withoutGradients { trainer.model(inputs, state: []).logits } }
         let direct = crossEntropy(logits: logits.reshaped(to: [-1, 4]), labels: targets.reshaped(to: [-1])).cast(to: .float64)
         #expect(abs(whole.loss - direct.scalar(as: Double.self)) < 1e-6)
     }

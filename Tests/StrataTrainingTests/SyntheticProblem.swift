@@ -42,7 +42,7 @@ func temporaryDirectory() throws -> URL {
 }
 
 /// True when both dictionaries hold the same keys with bit-identical float32 or int64 tensors.
-func bitwiseEqual(_ a: [String: Tensor], _ b: [String: Tensor]) -> Bool {
+func bitwiseEqual<Key: Comparable>(_ a: [Key: Tensor], _ b: [Key: Tensor]) -> Bool {
     a.keys.sorted() == b.keys.sorted() && a.allSatisfy { key, tensor in
         guard let other = b[key], other.shape == tensor.shape, other.dtype == tensor.dtype else { return false }
         return switch tensor.dtype {

@@ -102,7 +102,7 @@ private final class StepRecorder: TrainingCallback {
     let before = trainer.model.stateDictionary()
     try trainer.fit(epochs: 2)
     let after = trainer.model.stateDictionary()
-    #expect(bitwiseEqual(before.filter { $0.key.hasPrefix("0.") }, after.filter { $0.key.hasPrefix("0.") }))
-    #expect(!bitwiseEqual(before.filter { $0.key.hasPrefix("2.") }, after.filter { $0.key.hasPrefix("2.") }))
+    #expect(bitwiseEqual(before.filter { $0.key.description.hasPrefix("0.") }, after.filter { $0.key.description.hasPrefix("0.") }))
+    #expect(!bitwiseEqual(before.filter { $0.key.description.hasPrefix("2.") }, after.filter { $0.key.description.hasPrefix("2.") }))
     #expect(trainer.optimizer.state.keys.sorted() == ["2.bias", "2.weight"])
 }

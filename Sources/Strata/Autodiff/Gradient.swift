@@ -45,7 +45,7 @@ public func valueAndGradient(at xs: [Tensor], of body: ([Tensor]) -> Tensor) -> 
 ///     let (loss, grads) = valueAndGradient(at: model) { model in crossEntropy(model(x), y) }
 public func valueAndGradient<Parameters: ParameterContainer>(
     at parameters: Parameters, of body: (Parameters) -> Tensor
-) -> (value: Tensor, gradient: [String: Tensor]) {
+) -> (value: Tensor, gradient: [ParameterPath: Tensor]) {
     valueAndGradient(at: parameters, excluding: { _ in false }, of: body)
 }
 
@@ -56,12 +56,12 @@ public func valueAndGradient<Parameters: ParameterContainer>(
 ///
 ///     let (loss, grads) = valueAndGradient(at: model, excluding: optimizer.isFrozen) { model in ... }
 public func valueAndGradient<Parameters: ParameterContainer>(
-    at parameters: Parameters, excluding isExcluded: (String) -> Bool, of body: (Parameters) -> Tensor
-) -> (value: Tensor, gradient: [String: Tensor]) {
+    at parameters: Parameters, excluding isExcluded: (ParameterPath) -> Bool, of body: (Parameters) -> Tensor
+) -> (value: Tensor, gradient: [ParameterPath: Tensor]) {
     var tracked = parameters
-    var paths: [String] = []
+    var paths: [ParameterPath] = []
     var leaves: [GradientNode] = []
-    tracked.visitParameters(path: "") { path, tensor, kind in
+    tracked.visitParameters { path, tensor, kind in
         guard kind == .parameter, !isExcluded(path) else { return }
         let leaf = GradientNode(leafShape: tensor.shape, dtype: tensor.dtype)
         tensor.node = leaf
@@ -77,6 +77,6 @@ public func valueAndGradient<Parameters: ParameterContainer>(
 }
 
 /// The gradient of `body(parameters)` with respect to every parameter, keyed by path.
-public func gradient<Parameters: ParameterContainer>(at parameters: Parameters, of body: (Parameters) -> Tensor) -> [String: Tensor] {
+public func gradient<Parameters: ParameterContainer>(at parameters: Parameters, of body: (Parameters) -> Tensor) -> [ParameterPath: Tensor] {
     valueAndGradient(at: parameters, of: body).gradient
 }

@@ -41,15 +41,15 @@ public struct ParameterPattern: Sendable, Hashable, CustomStringConvertible, Exp
     }
 
     /// Whether the pattern matches `path` or a leading run of its components.
-    public func matches(_ path: String) -> Bool {
-        Self.matchesPrefix(components[...], path.split(separator: ".", omittingEmptySubsequences: false)[...])
+    public func matches(_ path: ParameterPath) -> Bool {
+        Self.matchesPrefix(components[...], path.description.split(separator: ".", omittingEmptySubsequences: false)[...])
     }
 
     /// The paths of `container`'s tensors (parameters and buffers) that the pattern matches, in
     /// visiting order.
-    public func matchingPaths<Container: ParameterContainer>(in container: Container) -> [String] {
+    public func matchingPaths<Container: ParameterContainer>(in container: Container) -> [ParameterPath] {
         var copy = container
-        var result: [String] = []
+        var result: [ParameterPath] = []
         copy.visitParameters { path, _, _ in
             if matches(path) { result.append(path) }
         }
@@ -64,7 +64,7 @@ public struct ParameterPattern: Sendable, Hashable, CustomStringConvertible, Exp
         var copy = container
         var names: [String] = []
         copy.visitParameters { path, _, _ in
-            let name = String(path.prefix { $0 != "." })
+            let name = path.components.first ?? ""
             if names.last != name { names.append(name) }
         }
         throw .matchesNothing(pattern: description, available: names)

@@ -24,13 +24,13 @@ extension EvaluateCommand {
         let (test, skipped) = try ImageFolderData.loadTest(dataset, input: input, limit: limit, skipBadImages: skipBadImages)
         let (model, outputCount) = try WeightsFile.loadClassifier(self.model, from: weights, channels: input.channels,
                                                                   imageSize: input.imageSize)
-        let matrix = withoutGradients {
+        let matrix = withTrainingMode(false) { withoutGradients {
             var matrix = ConfusionMatrix(classCount: max(outputCount, input.classNames.count))
             for batch in test.batches(size: 256) {
                 matrix.add(predictions: model(batch.inputs).argmax(axis: 1), labels: batch.labels)
             }
             return matrix
-        }
+        } }
         return (matrix, input.classNames, skipped.count)
     }
 

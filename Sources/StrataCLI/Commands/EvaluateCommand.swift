@@ -68,13 +68,13 @@ public struct EvaluateCommand: ParsableCommand {
         if let classes { test = test.selectingClasses(classes) }
         let (model, outputCount) = try WeightsFile.loadClassifier(self.model, from: weights)
         let outputs = try OutputClasses(outputCount: outputCount, classes: classes, weights: weights)
-        let matrix = withoutGradients {
+        let matrix = withTrainingMode(false) { withoutGradients {
             var matrix = ConfusionMatrix(classCount: outputs.outputCount)
             for batch in test.batches(size: 256) {
                 matrix.add(predictions: model(batch.inputs).argmax(axis: 1), labels: batch.labels)
             }
             return matrix
-        }
+        } }
         return (matrix, outputs)
     }
 

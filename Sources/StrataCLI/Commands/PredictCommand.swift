@@ -150,9 +150,9 @@ public struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// Each image's softmax probabilities over the model's outputs.
+    /// Each image's softmax probabilities over the model's outputs, in inference mode.
     static func probabilities(of model: some Layer, on images: Tensor) -> [[Double]] {
-        let probabilities = withoutGradients { softmax(model(images), axis: 1) }.cast(to: .float64)
+        let probabilities = withTrainingMode(false) { withoutGradients { softmax(model(images), axis: 1) } }.cast(to: .float64)
         let outputs = probabilities.shape[1]
         let values = probabilities.scalars(as: Double.self)
         return (0..<probabilities.shape[0]).map { Array(values[$0 * outputs..<($0 + 1) * outputs]) }

@@ -28,7 +28,7 @@ extension ParameterContainer {
 
     /// Applies `update(path, current)` to every parameter and stores the result: the building
     /// block of optimizers (`model.update { path, w in w - grads[path]! * lr }`).
-    public mutating func updateParameters(_ update: (String, Tensor) -> Tensor) {
+    public mutating func updateParameters(_ update: (ParameterPath, Tensor) -> Tensor) {
         visitParameters { path, tensor, kind in
             if kind == .parameter { tensor = update(path, tensor) }
         }

@@ -34,7 +34,7 @@ private func auditModule(_ module: any Module, path: String) -> [String] {
     var ownPaths = 0
     copy.visitParameters { path, _, _ in
         visitedTensors += 1
-        if !path.contains(".") { ownPaths += 1 }
+        if path.components.count == 1 { ownPaths += 1 }
     }
     var childTensors = 0
     for (label, child) in children {

@@ -20,10 +20,10 @@ public struct StateDictionaryError: Error, CustomStringConvertible, Equatable {
 
 extension ParameterContainer {
     /// Every tensor, parameters and buffers, keyed by PyTorch-style path: what a checkpoint or a
-    /// safetensors file holds.
-    public func stateDictionary() -> [String: Tensor] {
+    /// safetensors file holds (`keyedByName` gives the file's string keys).
+    public func stateDictionary() -> [ParameterPath: Tensor] {
         var copy = self
-        var result: [String: Tensor] = [:]
+        var result: [ParameterPath: Tensor] = [:]
         copy.visitParameters { path, tensor, _ in result[path] = tensor.detached }
         return result
     }
@@ -39,22 +39,40 @@ extension ParameterContainer {
     /// `ParameterPattern`) is neither compared nor loaded, and the model keeps its own tensors
     /// there. Fine-tuning loads a pretrained file into a model with a new head this way, strictly
     /// everywhere else: `try model.loadStateDictionary(pretrained, excluding: ["fc"])`.
-    public mutating func loadStateDictionary(_ state: [String: Tensor], strict: Bool = true,
+    public mutating func loadStateDictionary(_ state: [ParameterPath: Tensor], strict: Bool = true,
                                              excluding patterns: [ParameterPattern] = []) throws {
-        let isExcluded = { (path: String) in patterns.contains { $0.matches(path) } }
+        try loadStateDictionary(state, malformedNames: [], strict: strict, excluding: patterns)
+    }
+
+    /// `loadStateDictionary(_:strict:excluding:)` with the tensors of a file, keyed by name
+    /// (`Safetensors`, `PyTorchWeights`, a `Checkpoint` section): a name that is not a parameter
+    /// path (`a..b`) is reported as unexpected.
+    public mutating func loadStateDictionary(_ named: [String: Tensor], strict: Bool = true,
+                                             excluding patterns: [ParameterPattern] = []) throws {
+        var state: [ParameterPath: Tensor] = [:]
+        var malformed: [String] = []
+        for (name, tensor) in named {
+            if let path = try? ParameterPath(parsing: name) { state[path] = tensor } else { malformed.append(name) }
+        }
+        try loadStateDictionary(state, malformedNames: malformed, strict: strict, excluding: patterns)
+    }
+
+    private mutating func loadStateDictionary(_ state: [ParameterPath: Tensor], malformedNames: [String], strict: Bool,
+                                              excluding patterns: [ParameterPattern]) throws {
+        let isExcluded = { (path: ParameterPath) in patterns.contains { $0.matches(path) } }
         let current = stateDictionary().filter { !isExcluded($0.key) }
         let state = state.filter { !isExcluded($0.key) }
         var error = StateDictionaryError(missing: [], unexpected: [], mismatched: [])
         for (path, tensor) in current.sorted(by: { $0.key < $1.key }) {
             guard let replacement = state[path] else {
-                error.missing.append(path)
+                error.missing.append(path.description)
                 continue
             }
             if replacement.shape != tensor.shape || replacement.dtype != tensor.dtype {
                 error.mismatched.append("\(path): model \(tensor.shape) \(tensor.dtype), file \(replacement.shape) \(replacement.dtype)")
             }
         }
-        error.unexpected = state.keys.filter { current[$0] == nil }.sorted()
+        error.unexpected = (state.keys.filter { current[$0] == nil }.map(\.description) + malformedNames).sorted()
         if !error.mismatched.isEmpty || (strict && !(error.missing.isEmpty && error.unexpected.isEmpty)) {
             throw error
         }

@@ -2,10 +2,10 @@ import Strata
 
 /// Which parameters a penalty covers: by default the weights of rank 2 or more (linear and
 /// convolution kernels), not biases or normalization scales.
-public typealias ParameterSelection = (_ path: String, _ parameter: Tensor) -> Bool
+public typealias ParameterSelection = (_ path: ParameterPath, _ parameter: Tensor) -> Bool
 
 /// The default selection: tensors of rank 2 or more.
-public func weightMatrices(_ path: String, _ parameter: Tensor) -> Bool { parameter.rank >= 2 }
+public func weightMatrices(_ path: ParameterPath, _ parameter: Tensor) -> Bool { parameter.rank >= 2 }
 
 /// `strength * Σ |w|` over the selected parameters (the lasso penalty, Tibshirani 1996). Add it
 /// to the loss inside a gradient transform and it differentiates with the rest (subgradient 0 at 0).

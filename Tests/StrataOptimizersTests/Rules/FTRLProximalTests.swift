@@ -8,7 +8,7 @@ import Testing
     // w0 = -(2 - 0.3) / ((1 + 2) / 0.5 + 0.1) = -1.7 / 6.1,
     // w1 = -(-0.5 + 0.3) / ((1 + 0.5) / 0.5 + 0.1) = 0.2 / 3.1,
     // w2 = 0 (|0.1| <= 0.3), w3 = 0 (no gradient at all). n2 is the double 0.1 * 0.1, not 0.01.
-    var parameters = ["w": Tensor.zeros([4], dtype: .float64)]
+    var parameters: [ParameterPath: Tensor] = ["w": Tensor.zeros([4], dtype: .float64)]
     var optimizer = Optimizer(FTRLProximal(beta: 1, l1Strength: 0.3, l2Strength: 0.1), learningRate: 0.5)
     optimizer.update(&parameters, along: ["w": Tensor([2, -0.5, 0.1, 0] as [Double])])
     let w = parameters["w"]!.scalars(as: Double.self)
@@ -22,7 +22,7 @@ import Testing
     // No regularization, alpha 1, beta 1, one coordinate. Step 1 with g = 1: n = 1, z = 1,
     // w = -1 / (1 + 1) = -0.5. Step 2 with g = 1: sigma = sqrt(2) - 1, z = 1 + 1 - sigma * (-0.5),
     // n = 2, w = -z / (1 + sqrt(2)).
-    var parameters = ["w": Tensor([0.0] as [Double])]
+    var parameters: [ParameterPath: Tensor] = ["w": Tensor([0.0] as [Double])]
     var optimizer = Optimizer(FTRLProximal(), learningRate: 1)
     optimizer.update(&parameters, along: ["w": Tensor([1.0] as [Double])])
     #expect(parameters["w"]!.scalars(as: Double.self) == [-0.5])
@@ -45,7 +45,7 @@ func runFTRLFixture(dtype: DType, resumeAfter: Int? = nil) throws
     let inputs = Tensor(FTRLFixture.inputs, shape: [rows, features]).cast(to: dtype)
     let labels = Tensor(FTRLFixture.labels, shape: [rows, 1]).cast(to: dtype)
     let rule = FTRLProximal(beta: FTRLFixture.beta, l1Strength: FTRLFixture.l1, l2Strength: FTRLFixture.l2)
-    var parameters = ["w": Tensor.zeros([features, 1], dtype: dtype)]
+    var parameters: [ParameterPath: Tensor] = ["w": Tensor.zeros([features, 1], dtype: dtype)]
     var optimizer = Optimizer(rule, learningRate: FTRLFixture.alpha)
     var trajectory: [(weights: [Double], z: [Double], n: [Double])] = []
     let values = { (tensor: Tensor) in tensor.cast(to: .float64).scalars(as: Double.self) }

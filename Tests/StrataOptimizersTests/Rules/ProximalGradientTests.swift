@@ -53,7 +53,7 @@ import Testing
 @Test func istaStepIsAGradientStepThenTheProximalOperator() {
     // w - lr g = (1, -1, 0.1) - 0.25 (2, -2, 0) = (0.5, -0.5, 0.1); soft-threshold at 0.25 * 1
     // gives (0.25, -0.25, 0).
-    var parameters = ["w": Tensor([1, -1, 0.1] as [Double])]
+    var parameters: [ParameterPath: Tensor] = ["w": Tensor([1, -1, 0.1] as [Double])]
     var optimizer = Optimizer(ProximalGradient(.l1(strength: 1)), learningRate: 0.25)
     optimizer.update(&parameters, along: ["w": Tensor([2, -2, 0] as [Double])])
     #expect(parameters["w"]!.scalars(as: Double.self) == [0.25, -0.25, 0])
@@ -63,9 +63,9 @@ import Testing
     // No regularization (l1 strength 0, so the operator is the identity), w0 = 1, lr 0.5,
     // gradient 1 each step. Beck & Teboulle: t1 = 1, t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2,
     // y_k = x_k + (t_k - 1) / t_{k+1} (x_k - x_{k-1}).
-    var parameters = ["w": Tensor([1.0] as [Double])]
+    var parameters: [ParameterPath: Tensor] = ["w": Tensor([1.0] as [Double])]
     var optimizer = Optimizer(ProximalGradient(.l1(strength: 0), accelerated: true), learningRate: 0.5)
-    let gradient = ["w": Tensor([1.0] as [Double])]
+    let gradient: [ParameterPath: Tensor] = ["w": Tensor([1.0] as [Double])]
 
     // Step 1: x1 = 1 - 0.5 = 0.5, and (t1 - 1) = 0, so y1 = x1.
     optimizer.update(&parameters, along: gradient)
@@ -91,7 +91,7 @@ func fitLasso(accelerated: Bool, iterations: Int) -> (weights: [Double], optimiz
     let n = LassoFixture.samples
     let design = Tensor(LassoFixture.design, shape: [n, LassoFixture.features])
     let response = Tensor(LassoFixture.response, shape: [n, 1])
-    var parameters = ["w": Tensor.zeros([LassoFixture.features, 1], dtype: .float64)]
+    var parameters: [ParameterPath: Tensor] = ["w": Tensor.zeros([LassoFixture.features, 1], dtype: .float64)]
     var optimizer = Optimizer(ProximalGradient(.l1(strength: LassoFixture.alpha), accelerated: accelerated),
                               learningRate: 1 / LassoFixture.lipschitz)
     for _ in 0..<iterations {

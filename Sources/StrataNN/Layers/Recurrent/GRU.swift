@@ -11,7 +11,6 @@ import Strata
 public struct GRU: Layer {
     public var configuration: RecurrentConfiguration
     public var weights: [RecurrentWeights]
-    public var isTraining = true
     public var dropoutGenerator: RandomGenerator?
 
     public init(_ configuration: RecurrentConfiguration, dtype: DType = .float32, generator: RandomGenerator = .current) {
@@ -27,11 +26,10 @@ public struct GRU: Layer {
 
     public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
         for index in weights.indices { weights[index].visitParameters(&visitor) }
-        visitor.visitTrainingFlag(&isTraining)
     }
 
     public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, lengths: [Int]? = nil) -> (output: Tensor, hidden: Tensor) {
-        let runner = RecurrentRunner(configuration: configuration, isTraining: isTraining, dropoutGenerator: dropoutGenerator)
+        let runner = RecurrentRunner(configuration: configuration, isTraining: TrainingMode.isEnabled, dropoutGenerator: dropoutGenerator)
         let batch = runner.batchSize(of: input, name: "GRU")
         let initial = runner.initialStates(hidden, batch: batch, dtype: input.dtype).map { RecurrentState(hidden: $0) }
         let size = configuration.hiddenSize

@@ -14,7 +14,6 @@ import Strata
 public struct LSTM: Layer {
     public var configuration: RecurrentConfiguration
     public var weights: [RecurrentWeights]
-    public var isTraining = true
     public var dropoutGenerator: RandomGenerator?
 
     public init(_ configuration: RecurrentConfiguration, dtype: DType = .float32, generator: RandomGenerator = .current) {
@@ -30,14 +29,13 @@ public struct LSTM: Layer {
 
     public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
         for index in weights.indices { weights[index].visitParameters(&visitor) }
-        visitor.visitTrainingFlag(&isTraining)
     }
 
     /// Runs the sequence from the given (or zero) states; `lengths` gives each sequence's own
     /// length for a padded batch.
     public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, cell: Tensor? = nil, lengths: [Int]? = nil)
         -> (output: Tensor, hidden: Tensor, cell: Tensor) {
-        let runner = RecurrentRunner(configuration: configuration, isTraining: isTraining, dropoutGenerator: dropoutGenerator)
+        let runner = RecurrentRunner(configuration: configuration, isTraining: TrainingMode.isEnabled, dropoutGenerator: dropoutGenerator)
         let batch = runner.batchSize(of: input, name: "LSTM")
         let hiddens = runner.initialStates(hidden, batch: batch, dtype: input.dtype)
         let cells = runner.initialStates(cell, batch: batch, dtype: input.dtype)

@@ -11,7 +11,6 @@ public struct RNN: Layer {
     public var configuration: RecurrentConfiguration
     public var nonlinearity: Nonlinearity
     public var weights: [RecurrentWeights]
-    public var isTraining = true
     public var dropoutGenerator: RandomGenerator?
 
     public init(_ configuration: RecurrentConfiguration, nonlinearity: Nonlinearity = .tanh, dtype: DType = .float32,
@@ -30,11 +29,10 @@ public struct RNN: Layer {
 
     public mutating func visitParameters(_ visitor: inout ParameterVisitor) {
         for index in weights.indices { weights[index].visitParameters(&visitor) }
-        visitor.visitTrainingFlag(&isTraining)
     }
 
     public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, lengths: [Int]? = nil) -> (output: Tensor, hidden: Tensor) {
-        let runner = RecurrentRunner(configuration: configuration, isTraining: isTraining, dropoutGenerator: dropoutGenerator)
+        let runner = RecurrentRunner(configuration: configuration, isTraining: TrainingMode.isEnabled, dropoutGenerator: dropoutGenerator)
         let batch = runner.batchSize(of: input, name: "RNN")
         let initial = runner.initialStates(hidden, batch: batch, dtype: input.dtype).map { RecurrentState(hidden: $0) }
         let activation: (Tensor) -> Tensor = nonlinearity == .tanh ? { tanh($0) } : { relu($0) }

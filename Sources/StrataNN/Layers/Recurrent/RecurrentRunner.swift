@@ -69,8 +69,7 @@ struct RecurrentRunner {
             }
             layerInput = directionOutputs.count == 1 ? directionOutputs[0] : Tensor.concat(directionOutputs, axis: 2)
             if layer < c.layers - 1 && isTraining && c.dropout > 0 {
-                var dropout = Dropout(probability: c.dropout, generator: dropoutGenerator)
-                dropout.isTraining = true
+                let dropout = Dropout(probability: c.dropout, generator: dropoutGenerator)
                 layerInput = dropout(layerInput)
             }
         }
