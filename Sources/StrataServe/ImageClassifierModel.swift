@@ -50,7 +50,8 @@ public struct ImageClassifierModel: ServedModel {
     }
 
     public func run(_ rows: ModelRows) -> [NamedTensor] {
-        let probabilities = withoutGradients { softmax(box.model(rows.tensors[0]), axis: 1) }
+        // In inference mode (dropout off, batch norm's running statistics), as `strata predict`.
+        let probabilities = withTrainingMode(false) { withoutGradients { softmax(box.model(rows.tensors[0]), axis: 1) } }
         let values = probabilities.cast(to: .float64).scalars(as: Double.self)
         let classes = classNames.count
         let best = (0..<rows.count).map { row in

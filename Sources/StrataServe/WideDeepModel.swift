@@ -24,8 +24,7 @@ public struct WideDeepModel: ServedModel {
     /// The model and encoder in `weights`.
     /// - Throws: `CLIError` for a missing, corrupt or inconsistent file.
     public init(weights: String) throws(CLIError) {
-        var (model, encoder) = try TabularRunTask.load(weights: weights)
-        model.setTraining(false)
+        let (model, encoder) = try TabularRunTask.load(weights: weights)
         box = Box(model)
         self.encoder = encoder
     }
@@ -86,7 +85,7 @@ public struct WideDeepModel: ServedModel {
     public func run(_ rows: ModelRows) -> [NamedTensor] {
         let data = TabularData(numeric: rows.tensors[0], categorical: rows.tensors[1], wide: rows.tensors[2], labels: nil)
         // As `strata predict` computes them (TabularRunTask.predict).
-        let probabilities = withoutGradients { BinaryTabularPrediction().predict(box.model, on: data) }
+        let probabilities = withTrainingMode(false) { withoutGradients { BinaryTabularPrediction().predict(box.model, on: data) } }
             .cast(to: .float64).scalars(as: Double.self)
         return [NamedTensor(name: "probability", datatype: .fp32, shape: [rows.count], data: .numbers(probabilities)),
                 NamedTensor(name: "label", datatype: .bytes, shape: [rows.count],

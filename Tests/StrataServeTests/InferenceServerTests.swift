@@ -13,7 +13,7 @@ import Testing
     /// Probabilities of `images` ([n, 1, 28, 28]) by the LeNet weights in `weights`, run directly.
     static func directProbabilities(_ weights: URL, images: [Float], rows: Int) throws -> [Double] {
         let (model, _) = try WeightsFile.loadClassifier(.lenet, from: weights.path)
-        return withoutGradients { softmax(model(Tensor(images, shape: [rows, 1, 28, 28])), axis: 1) }
+        return withTrainingMode(false) { withoutGradients { softmax(model(Tensor(images, shape: [rows, 1, 28, 28])), axis: 1) } }
             .cast(to: .float64).scalars(as: Double.self)
     }
 

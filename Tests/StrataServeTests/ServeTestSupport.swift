@@ -25,7 +25,7 @@ struct RepositoryFixture {
             let folder = directory.appendingPathComponent("fashion/\(version)")
             try files.createDirectory(at: folder, withIntermediateDirectories: true)
             let model = try ModelName.lenet.makeModel(seed: UInt64(version))
-            try Safetensors.write(model.stateDictionary(), metadata: ["model": "lenet"],
+            try Safetensors.write(model.stateDictionary().keyedByName, metadata: ["model": "lenet"],
                                   to: folder.appendingPathComponent("model.safetensors"))
         }
         table = directory.appendingPathComponent("table.csv")
