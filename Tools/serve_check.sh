@@ -5,7 +5,7 @@
 # (zero 5xx answers; it reports the requests tried).
 #
 #   Tools/serve_check.sh            # needs dataset-fashion-mnist (Tools/install-system-packages.sh)
-#   VENV=/root/.cache/serve-venv Tools/serve_check.sh
+#   VENV=path/to/venv Tools/serve_check.sh   # a venv that has the packages already
 #
 # The Python packages go into $VENV (default .venv-serve), created if missing.
 set -euo pipefail
