@@ -16,11 +16,18 @@ let package = Package(
         .library(name: "StrataDistributed", targets: ["StrataDistributed"]),
         .library(name: "StrataONNX", targets: ["StrataONNX"]),
         .executable(name: "strata", targets: ["StrataCommandLine"]),
+        .executable(name: "strata-serve", targets: ["StrataServeCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // The inference server only: `strata` and the examples do not link these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // OpenBLAS from Debian's libopenblas-dev: cblas_sgemm/dgemm.
@@ -72,6 +79,20 @@ let package = Package(
         // A thin `main`; the module is not named `strata`, which would clash with `Strata` on
         // case-insensitive file systems.
         .executableTarget(name: "StrataCommandLine", dependencies: ["StrataCLI", "StrataTraining"], path: "Sources/strata"),
+        // The inference server (Open Inference Protocol over Hummingbird): a library so that tests
+        // start it in process, and `strata-serve`, which `strata serve` runs. Only this product links
+        // Hummingbird, so the quick start's `swift run strata train` does not build it.
+        .target(name: "StrataServe", dependencies: [
+            "Strata", "StrataNN", "StrataData", "StrataIO", "StrataTraining", "StrataCLI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .executableTarget(name: "StrataServeCommand", dependencies: [
+            "StrataServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/strata-serve"),
         // Seeded mutation fuzzing of the file readers: the library holds the mutator and one
         // target per reader (run by the tests), strata-fuzz the long runs (Tools/fuzz.sh).
         .target(name: "StrataFuzzing", dependencies: [
@@ -123,6 +144,10 @@ let package = Package(
         .testTarget(name: "StrataCLITests",
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining", "CZlib",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "StrataServeTests", dependencies: [
+            "StrataServe", "Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),
         // The MPI tests run Tools/MPICheck's executable under mpirun; they skip without mpirun.
         .testTarget(name: "StrataDistributedTests", dependencies: ["Strata", "StrataData", "StrataIO", "StrataDistributed"]),

@@ -54,7 +54,7 @@ public struct ImageInput: Codable, Sendable, Equatable {
     /// The input saved in the weights at `path`; nil when they carry none (Fashion-MNIST
     /// weights, or a checkpoint, whose metadata is the trainer's).
     /// - Throws: `CLIError.unreadableFile` for an unreadable file or malformed metadata.
-    static func read(fromWeights path: String) throws(CLIError) -> ImageInput? {
+    public static func read(fromWeights path: String) throws(CLIError) -> ImageInput? {
         let metadata = try WeightsFile.read(path).metadata
         guard let json = metadata[metadataKey] else { return nil }
         do {

@@ -150,7 +150,7 @@ public struct TabularRunTask: RunTask {
     /// (`WideDeepConfiguration.validate()`), the encoder (`TabularEncoder.validate()`) and their
     /// agreement on the wide id space, the categorical columns' counts and the numeric columns.
     /// - Throws: `CLIError.unreadableFile`, `.wrongModel`, `.invalidMetadata`, `.weightsDoNotFit`.
-    static func load(weights path: String) throws(CLIError) -> (model: WideDeep, encoder: TabularEncoder) {
+    public static func load(weights path: String) throws(CLIError) -> (model: WideDeep, encoder: TabularEncoder) {
         let file = try WeightsFile.read(path)
         try WeightsFile.checkModelName(.wideDeep, in: file.metadata, path: path)
         guard let configurationText = file.metadata[configurationKey], let encoderText = file.metadata[encoderKey] else {

@@ -6,10 +6,10 @@ import StrataNN
 import StrataTraining
 
 /// Loading a model's weights from `model.safetensors` or from a training checkpoint.
-enum WeightsFile {
+public enum WeightsFile {
     /// The tensors and metadata of the safetensors file at `path`, unchanged.
     /// - Throws: `CLIError.unreadableFile` for a missing, unreadable or corrupt file.
-    static func read(_ path: String) throws(CLIError) -> (tensors: [String: Tensor], metadata: [String: String]) {
+    public static func read(_ path: String) throws(CLIError) -> (tensors: [String: Tensor], metadata: [String: String]) {
         do {
             return try Safetensors.parse(FileProblem.contents(of: path))
         } catch {
@@ -75,7 +75,7 @@ enum WeightsFile {
     /// - Throws: `CLIError.unreadableFile` for a missing or corrupt file, `.wrongModel` when its
     ///   metadata names another model, `.weightsDoNotFit` when the head or any other tensor is
     ///   missing or mis-shaped.
-    static func loadClassifier(_ name: ModelName, from path: String, channels: Int = 1, imageSize: Int = 28) throws(CLIError)
+    public static func loadClassifier(_ name: ModelName, from path: String, channels: Int = 1, imageSize: Int = 28) throws(CLIError)
         -> (model: any HeadReplaceable, outputCount: Int) {
         if name == .onnx || ONNXClassifier.isONNX(path) {
             return try ONNXClassifier.load(path, channels: channels, imageSize: imageSize)

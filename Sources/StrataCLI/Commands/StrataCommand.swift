@@ -7,7 +7,8 @@ public struct StrataCommand: ParsableCommand {
         commandName: "strata",
         abstract: "Train, evaluate and inspect Strata models.",
         subcommands: [TrainCommand.self, ResumeCommand.self, EvaluateCommand.self, PredictCommand.self,
-                      SummaryCommand.self, InspectCommand.self, ExportCommand.self, EmbedCommand.self])
+                      SummaryCommand.self, InspectCommand.self, ExportCommand.self, EmbedCommand.self,
+                      ServeCommand.self])
 
     public init() {}
 
