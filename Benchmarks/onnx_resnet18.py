@@ -2,9 +2,9 @@
 """resnet18 inference from ONNX: StrataONNX (onnx-bench) against onnxruntime, batch 1 and 32,
 same machine, same thread count, alternating rounds; prints images/s and Strata's ratio.
 
-    PYTHONPATH=.build-torchvision /root/.cache/anchor-venv/bin/python Tools/make_onnx_fixtures.py --resnet18-only
+    PYTHONPATH=.build-torchvision python3 Tools/make_onnx_fixtures.py --resnet18-only
     swift build -c release --product onnx-bench
-    /root/.cache/anchor-venv/bin/python Benchmarks/onnx_resnet18.py --threads 4 --rounds 3
+    python3 Benchmarks/onnx_resnet18.py --threads 4 --rounds 3
 
 The model is torchvision's resnet18 (10 classes) exported by Tools/make_onnx_fixtures.py to
 .build-onnx/resnet18/model.onnx. onnxruntime runs with intra_op_num_threads = --threads and

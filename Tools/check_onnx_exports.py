@@ -6,7 +6,7 @@ convolutional autoencoder, LSTM/GRU/RNN) with its input and Strata's output when
 STRATA_ONNX_EXPORT_DIR is set:
 
     STRATA_ONNX_EXPORT_DIR=.build-onnx/exports swift test --filter ONNXExportTests
-    /root/.cache/anchor-venv/bin/python Tools/check_onnx_exports.py .build-onnx/exports
+    python3 Tools/check_onnx_exports.py .build-onnx/exports
 
 Each model must pass onnx.checker.check_model (full check, with shape inference) and
 onnxruntime must reproduce Strata's output within 1e-5 relative to the largest output.

@@ -14,8 +14,8 @@ resnet18 (torchvision's, 45 MB) goes to .build-onnx/resnet18 (git-ignored) for t
 absent test and Benchmarks/onnx_resnet18.py.
 
 Usage, from the repository root (torchvision only for resnet18):
-    /root/.cache/anchor-venv/bin/pip install --no-deps --target .build-torchvision torchvision==0.28.0 pillow
-    PYTHONPATH=.build-torchvision /root/.cache/anchor-venv/bin/python Tools/make_onnx_fixtures.py [--resnet18-only]
+    python3 -m pip install --no-deps --target .build-torchvision torchvision==0.28.0 pillow
+    PYTHONPATH=.build-torchvision python3 Tools/make_onnx_fixtures.py [--resnet18-only]
 Versions of the committed fixtures: torch 2.13.0+cpu, onnx 1.22.0, onnxruntime 1.32.0.
 """
 import os

@@ -6,7 +6,7 @@ test_data_set_0/input_*.pb and output_*.pb; onnx 1.22.0 has 1,765). Each test ru
 onnx-conformance process, so a trap is counted (CRASH) instead of ending the run.
 
 Usage (from the repository root, after `swift build --product onnx-conformance`):
-    /root/.cache/anchor-venv/bin/python Tools/onnx_conformance.py \
+    python3 Tools/onnx_conformance.py \
         [--binary .build/debug/onnx-conformance] [--write-passing Tools/onnx_conformance_passing.txt] \
         [--copy-fixtures N]
 
