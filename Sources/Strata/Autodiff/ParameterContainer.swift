@@ -40,6 +40,15 @@ public struct ParameterVisitor {
         body(path.appending(relativePath), &tensor, kind)
     }
 
+    /// Visits a child container at `relativePath` below the current container, for layouts whose
+    /// names nest deeper than their structs (Hugging Face's `attention.self.query`).
+    public mutating func visit<Child: ParameterContainer>(at relativePath: ParameterPath, _ child: inout Child) {
+        let saved = path
+        path = path.appending(relativePath)
+        child.visitParameters(&self)
+        path = saved
+    }
+
     /// Visits a child container under `name`.
     public mutating func visit<Child: ParameterContainer>(_ name: String, _ child: inout Child) {
         let saved = path
