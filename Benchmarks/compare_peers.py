@@ -165,6 +165,7 @@ def main():
     print_tables(summary, frameworks, args.rounds, markdown=False)
     if args.markdown:
         print_tables(summary, frameworks, args.rounds, markdown=True)
+    print_findings(summary, frameworks, args.rounds)
     print(f"\nraw records and summary: {out_dir}")
 
 
@@ -211,7 +212,6 @@ def print_tables(rows, frameworks, rounds, markdown):
 
     throughput = [["workload"] + [f"{f} median (min-max)" for f in frameworks] + ["best peer", "Strata / best"]]
     memory = [["workload"] + [f"{f} peak RSS MiB" for f in frameworks] + ["Strata / PyTorch"]]
-    notes = []
     for row in rows:
         name = row["workload"] + (" (GFLOP/s)" if row["unit"] == "GFLOP/s" else "")
         cells = row["cells"]
@@ -220,11 +220,6 @@ def print_tables(rows, frameworks, rounds, markdown):
         peak_ratio = row.get("peak_ratio_to_pytorch")
         memory.append([row["workload"]] + [peak_cell(cells[f]) for f in frameworks]
                       + [f"{peak_ratio:.2f}" + (" (above PyTorch)" if peak_ratio > 1 else "") if peak_ratio else "-"])
-        for framework in frameworks:
-            for problem in cells[framework]["problems"]:
-                notes.append(f"{row['workload']} / {framework}: {problem}")
-    behind = [r["workload"] for r in rows if r.get("ratio_to_best", 1) < 1]
-    heavier = [r["workload"] for r in rows if r.get("peak_ratio_to_pytorch", 0) > 1]
     print()
     for table in (throughput, memory):
         if markdown:
@@ -237,12 +232,26 @@ def print_tables(rows, frameworks, rounds, markdown):
                 print("  ".join(text.ljust(width) if i == 0 else text.rjust(width)
                                 for i, (text, width) in enumerate(zip(line, widths))))
         print()
-    print(f"medians of {rounds} alternating rounds; peers: {', '.join(peers)}; peak RSS: the child's ru_maxrss, "
-          "the largest over rounds")
-    print("Strata behind the best peer on: " + (", ".join(behind) or "none"))
-    print("Strata's peak RSS above PyTorch's on: " + (", ".join(heavier) or "none"))
-    for note in notes:
-        print("  " + note)
+
+
+def print_findings(rows, frameworks, rounds):
+    """What the tables mean for the issue's goals, and every framework that gave no number and why."""
+    peers = [f for f in frameworks if f != "strata"]
+    print(f"medians of {rounds} alternating rounds; peers: {', '.join(peers)}; peak RSS: each child's ru_maxrss, "
+          "the largest over the rounds")
+    print("Strata behind the best peer on: "
+          + (", ".join(f"{r['workload']} ({r['ratio_to_best']:.2f}x {r['best_peer']})"
+                       for r in rows if r.get("ratio_to_best", 1) < 1) or "none"))
+    print("Strata's peak RSS above PyTorch's on: "
+          + (", ".join(f"{r['workload']} ({r['peak_ratio_to_pytorch']:.2f}x)"
+                       for r in rows if r.get("peak_ratio_to_pytorch", 0) > 1) or "none"))
+    unmeasured = [r["workload"] for r in rows if "median" not in r["cells"]["strata"]]
+    if unmeasured:
+        print("Strata not measured on: " + ", ".join(unmeasured))
+    for row in rows:
+        for framework in frameworks:
+            for problem in row["cells"][framework]["problems"]:
+                print(f"  {row['workload']} / {framework}: {problem}")
 
 
 if __name__ == "__main__":
