@@ -13,8 +13,9 @@
 #   swift build -c release --product StrataBench && swift build -c release --product strata
 #   ROUNDS=3 Benchmarks/cli_vs_bench.sh          # run from the repository root
 # Knobs: ROUNDS (3), EPOCHS (3), LENET_LIMIT (12000 images, a tenth held out for validation),
-# MLP_LIMIT (0: all 60,000), DATASET (fashion-mnist), MODELS ("lenet mlp"), BENCH_ARGS (extra
-# StrataBench flags, e.g. "--window 0.3 --windows 3"; set PEERS_QUIET_WAIT_S=0 on a loaded machine).
+# MLP_LIMIT (0: all 60,000), DATASET (fashion-mnist), MODELS ("lenet mlp"), THREADS (both sides'
+# STRATA_NUM_THREADS; default one per core), BENCH_ARGS (extra StrataBench flags, e.g.
+# "--window 0.3 --windows 3"; set PEERS_QUIET_WAIT_S=0 on a loaded machine).
 set -u
 ROUNDS=${ROUNDS:-3}
 EPOCHS=${EPOCHS:-3}
@@ -22,6 +23,7 @@ LENET_LIMIT=${LENET_LIMIT:-12000}
 MLP_LIMIT=${MLP_LIMIT:-0}
 DATASET=${DATASET:-fashion-mnist}
 MODELS=${MODELS:-lenet mlp}
+if [ -n "${THREADS:-}" ]; then export STRATA_NUM_THREADS=$THREADS; fi
 BENCH=.build/release/StrataBench
 CLI=.build/release/strata
 [ -x "$BENCH" ] || { echo "no $BENCH: swift build -c release --product StrataBench"; exit 2; }
