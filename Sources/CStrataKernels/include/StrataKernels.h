@@ -170,6 +170,25 @@ void strata_attention_backward_f32(const float *q, const float *k, const float *
                                    float *dk, float *dv, long rows, long keys, long depth, long value_depth, float scale,
                                    int causal);
 
+/// Layer normalization of rows [start, end) of a dense [rows, n] `x`: writes each row's mean and
+/// 1 / sqrt(biased variance + epsilon), and y = (x - mean) inverse_std weight + bias (per column;
+/// a null weight is 1, a null bias 0).
+void strata_layer_norm_forward_f32(const float *x, const float *weight, const float *bias, float *y, float *mean,
+                                   float *inverse_std, long n, double epsilon, long start, long end);
+
+/// The gradient of `strata_layer_norm_forward_f32` for rows [start, end): dx (x's shape) from the
+/// forward pass's mean and inverse_std, and the column sums over those rows of g x̂ and g added
+/// to dweight and dbias (either may be NULL).
+void strata_layer_norm_backward_f32(const float *g, const float *x, const float *mean, const float *inverse_std,
+                                    const float *weight, float *dx, float *dweight, float *dbias, long n, long start,
+                                    long end);
+
+/// The exact GELU x Φ(x) of `count` dense floats.
+void strata_gelu_forward_f32(const float *x, float *y, long count);
+
+/// dx = g (Φ(x) + x φ(x)), the gradient of `strata_gelu_forward_f32`.
+void strata_gelu_backward_f32(const float *x, const float *g, float *dx, long count);
+
 #ifdef __cplusplus
 }
 #endif

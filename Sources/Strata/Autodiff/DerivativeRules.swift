@@ -207,6 +207,22 @@ enum DerivativeRules {
         }
     }
 
+    /// A fused layer normalization's backward kernel gives the gradients of x, weight and bias
+    /// (those present, in that order) from the forward pass's per-row statistics. A kernel, not
+    /// ops: no second derivative.
+    static func layerNorm(_ kernel: any LayerNormKernel, x: Tensor, normalizedCount: Int, weight: Tensor?, bias: Tensor?,
+                          forward: LayerNormalization) -> GradientNode.Pullback {
+        { g in
+            let gradients = kernel.backward(g, x, normalizedCount: normalizedCount, forward: forward, weight: weight)
+            return [gradients.input] + (weight == nil ? [] : [gradients.weight]) + (bias == nil ? [] : [gradients.bias])
+        }
+    }
+
+    /// A fused GELU's backward kernel: `g (Φ(x) + x φ(x))`. No second derivative.
+    static func gelu(_ kernel: any GELUKernel, x: Tensor) -> GradientNode.Pullback {
+        { g in [kernel.backward(g, x)] }
+    }
+
     /// Whether each matrix of a `[batch, rows, columns]` tensor is stored column by column.
     private static func isColumnMajor(_ x: Tensor) -> Bool {
         x.shape[1] > 1 && x.shape[2] > 1 && x.strides[1] == 1 && x.strides[2] >= x.shape[1]

@@ -1,9 +1,10 @@
 extension FusedKernels {
     /// The CPU backend's fused kernels, all float32: the LSTM sequence (oneDNN GEMMs and C cell
-    /// kernels), batch normalization in training, the Adam step and scaled dot-product attention
-    /// (C kernels). Other dtypes run the composites.
+    /// kernels), batch normalization in training, the Adam step, scaled dot-product attention,
+    /// layer normalization and the exact GELU (C kernels). Other dtypes run the composites.
     public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
-                                         adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel())
+                                         adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel(),
+                                         layerNorm: CPULayerNormKernel(), gelu: CPUGELUKernel())
 }
 
 extension CPUBackend {

@@ -1,7 +1,8 @@
 /// The fused kernels a backend offers for named composites: the one seam through which a backend
 /// replaces a composite op with a kernel of its own.
 ///
-/// Each composite (`lstmSequence`, `batchNormTraining`, Adam's update in StrataOptimizers) is
+/// Each composite (`lstmSequence`, `batchNormTraining`, `scaledDotProductAttention`,
+/// `layerNormalization`, `exactGELU`, Adam's update in StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
 /// backend offers one that supports its inputs, else the composite. The kernel's derivative
@@ -19,13 +20,20 @@ public struct FusedKernels: Sendable {
     public var adamUpdate: (any AdamUpdateKernel)?
     /// Scaled dot-product attention (`scaledDotProductAttention`).
     public var attention: (any AttentionKernel)?
+    /// Layer normalization (`layerNormalization`).
+    public var layerNorm: (any LayerNormKernel)?
+    /// The exact GELU (`exactGELU`).
+    public var gelu: (any GELUKernel)?
 
     /// Kernels for the given composites; the others run as composites.
     public init(lstmSequence: (any LSTMSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
-                adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil) {
+                adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
+                layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.batchNormTraining = batchNormTraining
         self.adamUpdate = adamUpdate
         self.attention = attention
+        self.layerNorm = layerNorm
+        self.gelu = gelu
     }
 }
