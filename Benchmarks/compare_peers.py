@@ -27,6 +27,7 @@ WORKLOADS = ["mlp_train", "lenet_train", "lstm_train", "resnet_train", "lenet_in
 # Workloads outside the peers' set, each with a PyTorch script of ours in Benchmarks/.
 TWINS = {"wide_deep_train": "wide_deep_torch.py", "transformer_train": "transformer_torch.py",
          "bert_infer": "transformer_torch.py"}
+TWINS["gru_train"] = "gru_torch.py"  # GRU character model (Benchmarks/StrataBench/GRUWorkload.swift)
 
 
 def run_all(commands):
