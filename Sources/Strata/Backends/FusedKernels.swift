@@ -1,8 +1,9 @@
 /// The fused kernels a backend offers for named composites: the one seam through which a backend
 /// replaces a composite op with a kernel of its own.
 ///
-/// Each composite (`lstmSequence`, `batchNormTraining`, `scaledDotProductAttention`,
-/// `layerNormalization`, `exactGELU`, Adam's update in StrataOptimizers) is
+/// Each composite (`lstmSequence`, `gruSequence`, `rnnSequence`, `batchNormTraining`,
+/// `scaledDotProductAttention`, `layerNormalization`, `exactGELU`, Adam's update in
+/// StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
 /// backend offers one that supports its inputs, else the composite. The kernel's derivative
@@ -14,6 +15,10 @@
 public struct FusedKernels: Sendable {
     /// The LSTM recurrence over a whole sequence (`lstmSequence`).
     public var lstmSequence: (any LSTMSequenceKernel)?
+    /// The GRU recurrence over a whole sequence (`gruSequence`).
+    public var gruSequence: (any GRUSequenceKernel)?
+    /// The Elman RNN recurrence over a whole sequence (`rnnSequence`).
+    public var rnnSequence: (any RNNSequenceKernel)?
     /// Batch normalization in training (`batchNormTraining`).
     public var batchNormTraining: (any BatchNormTrainingKernel)?
     /// One Adam/AdamW step over a parameter and its moments (StrataOptimizers' `Adam`).
@@ -26,10 +31,13 @@ public struct FusedKernels: Sendable {
     public var gelu: (any GELUKernel)?
 
     /// Kernels for the given composites; the others run as composites.
-    public init(lstmSequence: (any LSTMSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
+    public init(lstmSequence: (any LSTMSequenceKernel)? = nil, gruSequence: (any GRUSequenceKernel)? = nil,
+                rnnSequence: (any RNNSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
                 adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
                 layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil) {
         self.lstmSequence = lstmSequence
+        self.gruSequence = gruSequence
+        self.rnnSequence = rnnSequence
         self.batchNormTraining = batchNormTraining
         self.adamUpdate = adamUpdate
         self.attention = attention
