@@ -10,7 +10,8 @@ struct ServeMain: AsyncParsableCommand {
         commandName: "strata-serve",
         abstract: "Serve the models of a model repository over the Open Inference Protocol (KServe v2 REST).",
         discussion: "The repository holds one folder per model, with numbered version folders each holding a "
-            + "model.safetensors written by `strata train` (models/fashion/1/model.safetensors).")
+            + "model.safetensors written by `strata train` (models/fashion/1/model.safetensors) or an ONNX graph, "
+            + "model.onnx (models/fashion-onnx/1/model.onnx).")
 
     @Argument(help: "The model repository directory.")
     var repository: String
