@@ -21,8 +21,8 @@ struct ServeMain: AsyncParsableCommand {
     var port = 8000
     @Option(help: "The most rows run as one batch (1: no dynamic batching).")
     var maxBatchSize = 64
-    @Option(help: "Milliseconds the first request of a batch waits for others.")
-    var batchDelayMs = 2.0
+    @Option(help: "Milliseconds the first request of a batch waits for others (0: a batch is what queued while the previous one ran).")
+    var batchDelayMs = 0.0
     @Option(help: "The most requests queued per model; more are answered 503 with Retry-After.")
     var queueCapacity = 256
     @Option(help: "Seconds a request may wait in the queue before it is answered 503.")
