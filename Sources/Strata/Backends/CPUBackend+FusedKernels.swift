@@ -1,9 +1,11 @@
 extension FusedKernels {
     /// The CPU backend's fused kernels, all float32: the LSTM sequence (oneDNN GEMMs and C cell
     /// kernels), batch normalization in training, the Adam step and scaled dot-product attention
-    /// (C kernels). Other dtypes run the composites.
+    /// (C kernels), and convolution steps in inference (oneDNN post-ops). Other dtypes run the
+    /// composites.
     public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
-                                         adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel())
+                                         adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel(),
+                                         convolutionInference: CPUConvolutionInferenceKernel())
 }
 
 extension CPUBackend {

@@ -19,13 +19,17 @@ public struct FusedKernels: Sendable {
     public var adamUpdate: (any AdamUpdateKernel)?
     /// Scaled dot-product attention (`scaledDotProductAttention`).
     public var attention: (any AttentionKernel)?
+    /// A convolution with bias, residual, ReLU and max-pool in inference (`conv2d(...then:)`).
+    public var convolutionInference: (any ConvolutionInferenceKernel)?
 
     /// Kernels for the given composites; the others run as composites.
     public init(lstmSequence: (any LSTMSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
-                adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil) {
+                adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
+                convolutionInference: (any ConvolutionInferenceKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.batchNormTraining = batchNormTraining
         self.adamUpdate = adamUpdate
         self.attention = attention
+        self.convolutionInference = convolutionInference
     }
 }
