@@ -30,7 +30,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: SpatialSi
                    padding: ConvolutionPadding = .valid, dilation: SpatialSize = (1, 1), groups: Int = 1,
                    then epilogue: ConvolutionEpilogue) -> Tensor {
     let geometry = padding.geometry(stride: stride, dilation: dilation, groups: groups, kernel: (weight.shape[2], weight.shape[3]))
-    if let kernel = Backends.current.fusedKernels.convolutionInference,
+    // A bare convolution (nothing to fuse) stays the primitive, so its values are unchanged.
+    let fuses = bias != nil || epilogue.residual != nil || epilogue.relu || epilogue.maxPool != nil
+    if fuses, let kernel = Backends.current.fusedKernels.convolutionInference,
        x.rank == 4, weight.rank == 4, x.dtype == weight.dtype, weight.shape[1] * groups == x.shape[1],
        !Tensor.wouldRecord([x, weight, bias, epilogue.residual]),
        kernel.supports(x, weight: weight, geometry: geometry) {
