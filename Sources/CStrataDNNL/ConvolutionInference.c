@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-// One inference step: convolution (forward_inference) with the bias, a residual sum and ReLU as
+// One inference step: convolution (direct jit kernels) with the bias, a residual sum and ReLU as
 // oneDNN post-ops, then optionally a max-pool on the convolution's own (blocked) output, so the
 // activations make one trip from the plain layout and back instead of one per op.
 

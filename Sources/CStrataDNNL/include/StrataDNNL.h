@@ -53,7 +53,7 @@ typedef struct {
 } strata_max_pool_shape;
 
 /// An inference step: `maxPool?(relu?(conv(src, weights) + bias + residual))` as one oneDNN
-/// forward_inference convolution with post-ops (and a pooling primitive on its blocked output),
+/// convolution (direct jit kernels) with post-ops (and a pooling primitive on its blocked output),
 /// plain NCHW in and out. Ungrouped convolutions only.
 typedef struct strata_conv_inference_plan strata_conv_inference_plan;
 

@@ -1,7 +1,7 @@
 import CStrataDNNL
 import Foundation
 
-/// The CPU's convolution step for inference: one oneDNN forward_inference convolution with the
+/// The CPU's convolution step for inference: one oneDNN convolution with the
 /// bias, residual sum and ReLU as post-ops and the max-pool on its blocked output (float32,
 /// ungrouped). Plans are cached per shape and weights are packed into oneDNN's layout once per
 /// weight tensor, so repeated inference on one model reorders only activations.
