@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(name: "onnx-conformance", dependencies: ["Strata", "StrataONNX"], path: "Tools/ONNXConformance"),
         // resnet18 inference from ONNX for Benchmarks/onnx_resnet18.py (against onnxruntime).
         .executableTarget(name: "onnx-bench", dependencies: ["Strata", "StrataONNX"], path: "Benchmarks/ONNXBench"),
-        .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
+        .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining", "StrataIO"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata", "StrataTraining", argumentParser], path: "Examples/FitCurve"),
         .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser], path: "Examples/MLPFashion"),
