@@ -1,4 +1,5 @@
 #include "StrataDNNL.h"
+#include "Engine.h"
 #include "Threading.h"
 
 #include <dlfcn.h>
@@ -23,6 +24,11 @@ static dnnl_engine_t engine;
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static void make_engine(void) {
     if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
+}
+
+dnnl_engine_t strata_dnnl_engine(void) {
+    pthread_once(&engine_once, make_engine);
+    return engine;
 }
 
 enum { TENSORS = 3 };  // two inputs, one output

@@ -7,8 +7,6 @@ struct ONNXGraph: Sendable {
     let inputs: [ONNXValueInfo]
     /// The outputs `run` returns.
     let outputs: [ONNXValueInfo]
-    /// For each value, the index in `nodes` of its last reader (graph outputs are never dropped).
-    let lastUse: [String: Int]
 
     /// Checks names and connections and orders the nodes.
     /// - Throws: `ONNXError.invalidModel` for duplicate or empty names, `.invalidGraph` for a
@@ -68,14 +66,8 @@ struct ONNXGraph: Sendable {
                 throw .invalidGraph(reason: "graph output '\(output.name)' is not computed by any node")
             }
         }
-        var lastUse: [String: Int] = [:]
-        for (index, node) in ordered.enumerated() {
-            for input in node.inputs where !input.isEmpty { lastUse[input] = index }
-        }
-        for output in outputs { lastUse[output.name] = Int.max }
         self.nodes = ordered
         self.inputs = inputs
         self.outputs = outputs
-        self.lastUse = lastUse
     }
 }

@@ -34,6 +34,11 @@ public struct ONNXModel: Module, Sendable {
     public let bufferNames: Set<String>
     let graph: ONNXGraph
     let operators: [ONNXOperator]
+    /// Slots, steps and fused convolution chains, worked out once (see `ONNXExecutionPlan`).
+    let plan: ONNXExecutionPlan
+    /// Batch norms folded into their convolutions for inference, cached (shared by copies: its
+    /// entries are keyed by the identities of the tensors they were folded from).
+    let batchNormFolding = ONNXBatchNormFolding()
     /// The file's model without its initializers' data, and their order, for `serialized()`.
     let template: Onnx_ModelProto
     let initializerOrder: [String]
@@ -97,6 +102,7 @@ public struct ONNXModel: Module, Sendable {
         var operators: [ONNXOperator] = []
         for node in graph.nodes { operators.append(try ONNXOperators.implementation(of: node)) }
         self.operators = operators
+        plan = ONNXExecutionPlan(graph: graph, initializers: Set(initializers.keys))
         var buffers = Set(initializers.filter { !$0.value.dtype.isFloatingPoint }.keys)
         for node in graph.nodes where node.opType == "BatchNormalization" {
             buffers.formUnion(node.inputs.dropFirst(3).filter { initializers[$0] != nil })
@@ -113,34 +119,76 @@ public struct ONNXModel: Module, Sendable {
     /// - Throws: `ONNXError.invalidInput` for a missing or mis-shaped input, `.invalidNode` when
     ///   a node's inputs do not fit its operator.
     public func run(_ feeds: [String: Tensor]) throws(ONNXError) -> [String: Tensor] {
-        var values = initializers
+        var values = [Tensor?](repeating: nil, count: plan.slots.count)
+        for (name, tensor) in initializers { values[plan.slots[name]!] = tensor }
         for input in graph.inputs {
             guard let tensor = feeds[input.name] else { throw .invalidInput(name: input.name, reason: "not given") }
             try input.check(tensor)
-            values[input.name] = tensor
+            values[plan.slots[input.name]!] = tensor
         }
         for name in feeds.keys where !graph.inputs.contains(where: { $0.name == name }) {
             throw .invalidInput(name: name, reason: "the graph has no such input (it takes \(graph.inputs.map(\.name)))")
         }
-        for (index, node) in graph.nodes.enumerated() {
-            let arguments = ONNXInputs(node: node, values: node.inputs.map { $0.isEmpty ? nil : values[$0] })
-            let results = try operators[index].kernel(node, arguments)
-            try node.require(results.count >= node.outputs.filter { !$0.isEmpty }.count || results.count >= node.outputs.count,
-                             "computed \(results.count) outputs, the node names \(node.outputs.count)")
-            for (name, result) in zip(node.outputs, results) where !name.isEmpty { values[name] = result }
-            // Drop values no later node reads, so a deep graph holds only its live activations.
-            for name in node.inputs where !name.isEmpty && graph.lastUse[name] == index && initializers[name] == nil {
-                values[name] = nil
+        for step in plan.steps {
+            var fused = false
+            if step.nodes.count > 1 { fused = try runChain(step, &values) }
+            if !fused {
+                for member in step.nodes.indices { try runNode(step, member, &values) }
             }
+            // Drop values no later step reads, so a deep graph holds only its live activations.
+            for slot in step.released { values[slot] = nil }
         }
         var results: [String: Tensor] = [:]
         for output in graph.outputs {
-            guard let value = values[output.name] else {
+            guard let value = values[plan.slots[output.name]!] else {
                 throw .invalidGraph(reason: "graph output '\(output.name)' was not computed")
             }
             results[output.name] = value
         }
         return results
+    }
+
+    /// Runs node `member` of `step` on its own.
+    private func runNode(_ step: ONNXExecutionPlan.Step, _ member: Int, _ values: inout [Tensor?]) throws(ONNXError) {
+        let index = step.nodes[member]
+        let node = graph.nodes[index]
+        let arguments = ONNXInputs(node: node, values: step.inputs[member].map { $0.flatMap { values[$0] } })
+        let results = try operators[index].kernel(node, arguments)
+        try node.require(results.count >= node.outputs.filter { !$0.isEmpty }.count || results.count >= node.outputs.count,
+                         "computed \(results.count) outputs, the node names \(node.outputs.count)")
+        for (slot, result) in zip(step.outputs[member], results) {
+            if let slot { values[slot] = result }
+        }
+    }
+
+    /// Runs a Conv chain as one fused step; false (nothing computed) when it does not fit one.
+    private func runChain(_ step: ONNXExecutionPlan.Step, _ values: inout [Tensor?]) throws(ONNXError) -> Bool {
+        var residual: Tensor?
+        if let add = step.add {
+            let chained = step.outputs[add - 1].first ?? nil
+            let operands = step.inputs[add]
+            guard let other = operands[0] == chained ? operands[1] : operands[0], let value = values[other] else { return false }
+            residual = value
+        }
+        let conv = graph.nodes[step.nodes[0]]
+        var convInputs = step.inputs[0].map { $0.flatMap { values[$0] } }
+        if let position = step.batchNorm {
+            // Folding is for inference; a recorded (fine-tuning) pass runs the batch norm's node.
+            guard !GradientRecording.isEnabled, convInputs.count >= 2, let weight = convInputs[1], weight.rank == 4 else { return false }
+            let statistics = step.inputs[position].dropFirst().compactMap { $0.flatMap { values[$0] } }
+            guard let (foldedWeight, foldedBias) = try batchNormFolding.folded(
+                chain: step.nodes[0], norm: graph.nodes[step.nodes[position]], weight: weight,
+                bias: convInputs.count > 2 ? convInputs[2] : nil, statistics: statistics)
+            else { return false }
+            convInputs = [convInputs[0], foldedWeight, foldedBias]
+        }
+        let arguments = ONNXInputs(node: conv, values: convInputs)
+        guard let result = try ONNXOperators.convChain(conv, arguments, residual: residual, relu: step.relu != nil,
+                                                      maxPool: step.maxPool.map { graph.nodes[step.nodes[$0]] })
+        else { return false }
+        guard let slot = step.outputs[step.nodes.count - 1].first ?? nil else { return true }
+        values[slot] = result
+        return true
     }
 
     /// Lists the initializers by ONNX name, in sorted order; buffers as `.buffer`. A name is its

@@ -4,6 +4,8 @@
 #ifndef STRATA_DNNL_H
 #define STRATA_DNNL_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,6 +41,41 @@ void strata_conv_plan_destroy(strata_conv_plan *plan);
 
 /// The implementation oneDNN chose (e.g. "jit:avx512_core"), for benchmarks and logs.
 const char *strata_conv_plan_implementation(const strata_conv_plan *plan);
+
+/// A max-pool applied to a convolution's output inside an inference plan. Padding may differ on
+/// each side (ceil mode pads the bottom/right); padded cells never win.
+typedef struct {
+    int kernel_height, kernel_width;
+    int stride_height, stride_width;
+    int pad_top, pad_left, pad_bottom, pad_right;
+    int dilation_height, dilation_width;  ///< 1 means no dilation
+    int out_height, out_width;
+} strata_max_pool_shape;
+
+/// An inference step: `maxPool?(relu?(conv(src, weights) + bias + residual))` as one oneDNN
+/// convolution (direct jit kernels) with post-ops (and a pooling primitive on its blocked output),
+/// plain NCHW in and out. Ungrouped convolutions only.
+typedef struct strata_conv_inference_plan strata_conv_inference_plan;
+
+/// A plan, or NULL when oneDNN cannot build it. `pool` may be NULL.
+strata_conv_inference_plan *strata_conv_inference_plan_create(const strata_conv_shape *shape, int has_bias,
+                                                              int adds_residual, int relu,
+                                                              const strata_max_pool_shape *pool);
+
+/// Bytes of the weights in the layout the plan's kernel reads.
+size_t strata_conv_inference_packed_weights_size(const strata_conv_inference_plan *plan);
+
+/// Writes OIHW `weights` into `packed` (64-byte aligned, `packed_weights_size` bytes) in the
+/// kernel's layout, once per weight tensor; returns 0 on success.
+int strata_conv_inference_pack_weights(const strata_conv_inference_plan *plan, const float *weights, void *packed);
+
+/// Runs the plan: `source` NCHW, `packed_weights` from `pack_weights`, `bias` `[out_channels]`
+/// (ignored without bias), `residual` shaped like the convolution's output (ignored without
+/// one), `output` NCHW (pooled when the plan pools). Returns 0 on success. Thread-safe.
+int strata_conv_inference_execute(const strata_conv_inference_plan *plan, const float *source, const void *packed_weights,
+                                  const float *bias, const float *residual, float *output);
+
+void strata_conv_inference_plan_destroy(strata_conv_inference_plan *plan);
 
 /// Row-major float32 `c = alpha op(a) op(b) + beta c` (op transposes when asked; op(a) is m x k,
 /// op(b) k x n) through oneDNN's JIT GEMM on the calling thread only. oneDNN picks its kernels

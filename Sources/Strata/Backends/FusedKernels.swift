@@ -29,12 +29,15 @@ public struct FusedKernels: Sendable {
     public var layerNorm: (any LayerNormKernel)?
     /// The exact GELU (`exactGELU`).
     public var gelu: (any GELUKernel)?
+    /// A convolution with bias, residual, ReLU and max-pool in inference (`conv2d(...then:)`).
+    public var convolutionInference: (any ConvolutionInferenceKernel)?
 
     /// Kernels for the given composites; the others run as composites.
     public init(lstmSequence: (any LSTMSequenceKernel)? = nil, gruSequence: (any GRUSequenceKernel)? = nil,
                 rnnSequence: (any RNNSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
                 adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
-                layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil) {
+                layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil,
+                convolutionInference: (any ConvolutionInferenceKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.gruSequence = gruSequence
         self.rnnSequence = rnnSequence
@@ -43,5 +46,6 @@ public struct FusedKernels: Sendable {
         self.attention = attention
         self.layerNorm = layerNorm
         self.gelu = gelu
+        self.convolutionInference = convolutionInference
     }
 }

@@ -17,6 +17,27 @@ private func checkConvolution(_ op: String, _ x: Tensor, _ weight: Tensor, chann
     precondition(groups > 0 && x.shape[1] % groups == 0, "\(op): \(x.shape[1]) input channels are not divisible by \(groups) groups")
 }
 
+extension ConvolutionPadding {
+    /// The convolution geometry of this padding for a kernel of `kernel` size.
+    func geometry(stride: SpatialSize, dilation: SpatialSize, groups: Int, kernel: SpatialSize) -> ConvolutionGeometry {
+        switch self {
+        case .valid:
+            return ConvolutionGeometry(strideHeight: stride.height, strideWidth: stride.width,
+                                       dilationHeight: dilation.height, dilationWidth: dilation.width, groups: groups)
+        case .explicit(let height, let width):
+            return ConvolutionGeometry(strideHeight: stride.height, strideWidth: stride.width, padTop: height, padBottom: height,
+                                       padLeft: width, padRight: width, dilationHeight: dilation.height,
+                                       dilationWidth: dilation.width, groups: groups)
+        case .same:
+            precondition(stride == (1, 1), "conv2d: padding .same needs stride 1, got \(stride)")
+            let totalHeight = dilation.height * (kernel.height - 1), totalWidth = dilation.width * (kernel.width - 1)
+            return ConvolutionGeometry(padTop: totalHeight / 2, padBottom: totalHeight - totalHeight / 2,
+                                       padLeft: totalWidth / 2, padRight: totalWidth - totalWidth / 2,
+                                       dilationHeight: dilation.height, dilationWidth: dilation.width, groups: groups)
+        }
+    }
+}
+
 /// 2-D convolution (cross-correlation, as PyTorch's `conv2d`).
 ///
 /// input: `[batch, inChannels, height, width]`; weight: `[outChannels, inChannels / groups, kh, kw]`;
@@ -26,24 +47,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Spa
     checkConvolution("conv2d", x, weight, channelAxis: 1, groups: groups)
     precondition(weight.shape[1] * groups == x.shape[1] && weight.shape[0] % groups == 0,
                  "conv2d: weight \(weight.shape) does not fit input \(x.shape) with \(groups) groups")
-    let geometry: ConvolutionGeometry
-    switch padding {
-    case .valid:
-        geometry = ConvolutionGeometry(strideHeight: stride.height, strideWidth: stride.width,
-                                       dilationHeight: dilation.height, dilationWidth: dilation.width, groups: groups)
-    case .explicit(let height, let width):
-        geometry = ConvolutionGeometry(strideHeight: stride.height, strideWidth: stride.width, padTop: height, padBottom: height,
-                                       padLeft: width, padRight: width, dilationHeight: dilation.height,
-                                       dilationWidth: dilation.width, groups: groups)
-    case .same:
-        precondition(stride == (1, 1), "conv2d: padding .same needs stride 1, got \(stride)")
-        let totalHeight = dilation.height * (weight.shape[2] - 1), totalWidth = dilation.width * (weight.shape[3] - 1)
-        geometry = ConvolutionGeometry(padTop: totalHeight / 2, padBottom: totalHeight - totalHeight / 2,
-                                       padLeft: totalWidth / 2, padRight: totalWidth - totalWidth / 2,
-                                       dilationHeight: dilation.height, dilationWidth: dilation.width, groups: groups)
-    }
+    let geometry = padding.geometry(stride: stride, dilation: dilation, groups: groups, kernel: (weight.shape[2], weight.shape[3]))
     let (outHeight, outWidth) = geometry.outputSize(height: x.shape[2], width: x.shape[3],
-                                                    kernelHeight: weight.shape[2], kernelWidth: weight.shape[3])
+                                                kernelHeight: weight.shape[2], kernelWidth: weight.shape[3])
     precondition(outHeight > 0 && outWidth > 0, "conv2d: kernel \(weight.shape) does not fit input \(x.shape) with this padding")
     let y = Tensor.convolutionPrimitive(x, weight, geometry: geometry)
     guard let bias else { return y }

@@ -42,7 +42,14 @@ public struct Conv2d: Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        callAsFunction(input, then: ConvolutionEpilogue())
+    }
+
+    /// The convolution followed by `epilogue` (residual, ReLU, max-pool) as one step: in
+    /// inference the backend's fused kernel runs all of it in one pass (see `conv2d(...then:)`).
+    public func callAsFunction(_ input: Tensor, then epilogue: ConvolutionEpilogue) -> Tensor {
+        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+               then: epilogue)
     }
 }
 

@@ -27,6 +27,14 @@ public struct MaxPool2d: Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         maxPool2d(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
+
+    /// The pooling as a geometry, for a fused convolution step (`ConvolutionEpilogue.maxPool`).
+    public var geometry: PoolingGeometry {
+        let stride = stride ?? kernelSize
+        return PoolingGeometry(kernelHeight: kernelSize.height, kernelWidth: kernelSize.width, strideHeight: stride.height,
+                               strideWidth: stride.width, padHeight: padding.height, padWidth: padding.width,
+                               dilationHeight: dilation.height, dilationWidth: dilation.width, ceilMode: ceilMode)
+    }
 }
 
 /// 2-D average pooling (PyTorch's `nn.AvgPool2d`); `stride` defaults to the kernel size.

@@ -35,7 +35,30 @@ public struct Sequential: Layer {
         }
     }
 
+    /// Applies the layers in order. A `Conv2d` directly followed by `ReLU` and/or `MaxPool2d`
+    /// runs with them as one step (`Conv2d.callAsFunction(_:then:)`): the same values, and in
+    /// inference one fused kernel instead of a pass over the activations per layer.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        layers.reduce(input) { x, layer in layer(x) }
+        var x = input
+        var index = 0
+        while index < layers.count {
+            guard let convolution = layers[index] as? Conv2d else {
+                x = layers[index](x)
+                index += 1
+                continue
+            }
+            var epilogue = ConvolutionEpilogue()
+            index += 1
+            if index < layers.count, layers[index] is ReLU {
+                epilogue.relu = true
+                index += 1
+            }
+            if index < layers.count, let pool = layers[index] as? MaxPool2d {
+                epilogue.maxPool = pool.geometry
+                index += 1
+            }
+            x = convolution(x, then: epilogue)
+        }
+        return x
     }
 }

@@ -4,11 +4,31 @@ import Strata
 // asymmetric, or auto_pad SAME_UPPER/SAME_LOWER/VALID).
 extension ONNXOperators {
     static let convolution: [String: ONNXOperator] = [
-        "Conv": ONNXOperator(conv),
+        "Conv": ONNXOperator { node, inputs throws(ONNXError) in [try conv(node, inputs) { _ throws(ONNXError) in ConvolutionEpilogue() }!] },
         "ConvTranspose": ONNXOperator(convTranspose),
     ]
 
-    static func conv(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {
+    /// A Conv followed by the rest of its chain (see `ONNXExecutionPlan`): the residual of an Add,
+    /// a Relu, a MaxPool node. Nil when they do not fit one fused step (a 1-D convolution, a
+    /// residual of another shape, a pool with asymmetric padding); the nodes then run one by one.
+    static func convChain(_ node: ONNXNode, _ inputs: ONNXInputs, residual: Tensor?, relu: Bool,
+                          maxPool: ONNXNode?) throws(ONNXError) -> Tensor? {
+        guard let input = inputs.optional(0), input.rank == 4 else { return nil }
+        return try conv(node, inputs) { outputShape throws(ONNXError) -> ConvolutionEpilogue? in
+            if let residual, residual.shape != outputShape || residual.dtype != input.dtype { return nil }
+            var epilogue = ConvolutionEpilogue(residual: residual, relu: relu)
+            if let maxPool {
+                guard let geometry = try maxPoolGeometry(maxPool, inputShape: outputShape) else { return nil }
+                epilogue.maxPool = geometry
+            }
+            return epilogue
+        }
+    }
+
+    /// The convolution of `node`, followed by the epilogue `epilogue(outputShape)` gives (nil
+    /// returns nil before computing anything).
+    static func conv(_ node: ONNXNode, _ inputs: ONNXInputs,
+                     epilogue: ([Int]) throws(ONNXError) -> ConvolutionEpilogue?) throws(ONNXError) -> Tensor? {
         try node.checkAttributes(["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
         let (input, weight) = (try inputs.required(0), try inputs.required(1))
         try node.requireFloat(input)
@@ -37,10 +57,11 @@ extension ONNXOperators {
             outputShape.append(size)
         }
         try node.requireAllocatable(outputShape)
+        guard let epilogue = try epilogue(outputShape) else { return nil }
         var y = conv2d(x, weight: w, bias: bias, stride: (geometry.strides[0], geometry.strides[1]), padding: padding,
-                       dilation: (geometry.dilations[0], geometry.dilations[1]), groups: groups)
+                       dilation: (geometry.dilations[0], geometry.dilations[1]), groups: groups, then: epilogue)
         if input.rank == 3 { y = y.squeezed(axis: 2) }
-        return [y]
+        return y
     }
 
     static func convTranspose(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {

@@ -19,6 +19,24 @@ extension ONNXOperators {
         },
     ]
 
+    /// A 2-D MaxPool node's window over an input of `inputShape`, for a fused convolution chain;
+    /// nil when the pool needs more than `PoolingGeometry` holds (asymmetric padding, padding
+    /// over half the kernel, an Indices output) or its output would be empty.
+    static func maxPoolGeometry(_ node: ONNXNode, inputShape: [Int]) throws(ONNXError) -> PoolingGeometry? {
+        try node.checkAttributes(["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"])
+        guard inputShape.count == 4, node.outputs.count < 2 || node.outputs[1].isEmpty else { return nil }
+        let geometry = try SpatialGeometry(node, inputShape: inputShape, kernel: nil)
+        guard geometry.isSymmetric, (0..<2).allSatisfy({ 2 * geometry.padsBegin[$0] <= geometry.kernel[$0] }) else { return nil }
+        let ceilMode = try node.int("ceil_mode", default: 0) != 0
+        for axis in 0..<2 where geometry.outputSize(inputShape[2 + axis], axis: axis, padding: 2 * geometry.padsBegin[axis],
+                                                     ceilMode: ceilMode) <= 0 {
+            return nil
+        }
+        return PoolingGeometry(kernelHeight: geometry.kernel[0], kernelWidth: geometry.kernel[1], strideHeight: geometry.strides[0],
+                               strideWidth: geometry.strides[1], padHeight: geometry.padsBegin[0], padWidth: geometry.padsBegin[1],
+                               dilationHeight: geometry.dilations[0], dilationWidth: geometry.dilations[1], ceilMode: ceilMode)
+    }
+
     static func pool(_ node: ONNXNode, _ inputs: ONNXInputs, max isMax: Bool) throws(ONNXError) -> Tensor {
         try node.checkAttributes(isMax ? ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"]
                                        : ["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"])

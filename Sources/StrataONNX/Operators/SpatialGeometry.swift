@@ -13,9 +13,14 @@ struct SpatialGeometry {
     /// Reads the attributes of `node` for `input` (`[batch, channels, spatial...]`) and a window of
     /// `kernel` (from the weight, or nil to read `kernel_shape`).
     init(_ node: ONNXNode, input: Tensor, kernel weightKernel: [Int]?, transposed: Bool = false) throws(ONNXError) {
-        let spatial = input.rank - 2
+        try self.init(node, inputShape: input.shape, kernel: weightKernel, transposed: transposed)
+    }
+
+    /// Reads the attributes of `node` for an input of `inputShape` (see `init(_:input:kernel:transposed:)`).
+    init(_ node: ONNXNode, inputShape: [Int], kernel weightKernel: [Int]?, transposed: Bool = false) throws(ONNXError) {
+        let spatial = inputShape.count - 2
         try node.require(spatial == 1 || spatial == 2,
-                         "input \(input.shape) must be [batch, channels, width] or [batch, channels, height, width]")
+                         "input \(inputShape) must be [batch, channels, width] or [batch, channels, height, width]")
         guard let kernel = try node.ints("kernel_shape") ?? weightKernel else { throw node.unsupported("kernel_shape", "missing") }
         if let weightKernel { try node.require(kernel == weightKernel, "kernel_shape \(kernel) is not the weight's \(weightKernel)") }
         let strides = try node.ints("strides") ?? Array(repeating: 1, count: spatial)
@@ -40,7 +45,7 @@ struct SpatialGeometry {
         case "SAME_UPPER", "SAME_LOWER":
             try node.require(!transposed || node.has("output_shape"), "auto_pad SAME on ConvTranspose needs output_shape")
             for axis in 0..<spatial {
-                let size = input.shape[2 + axis]
+                let size = inputShape[2 + axis]
                 let output = (size + strides[axis] - 1) / strides[axis]
                 let total = Swift.max(0, (output - 1) * strides[axis] + (kernel[axis] - 1) * dilations[axis] + 1 - size)
                 begin[axis] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2

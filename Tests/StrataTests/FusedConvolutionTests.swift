@@ -1,0 +1,113 @@
+import Strata
+import Testing
+
+// The convolution step `conv2d(...then:)` through the CPU backend's fused inference kernel
+// (oneDNN post-ops and pooling on its blocked output) against the same backend without fused
+// kernels, where the op runs its composite (convolution, bias, add, relu, maxPool2d one by one):
+// the specification. Float32, the kernel's dtype; agreement within 1e-5 of the largest output
+// (float32 sums of up to 800 products, accumulated in another order).
+
+@Suite struct FusedConvolutionTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let input: [Int]
+        let weight: [Int]
+        var stride = (1, 1), padding = ConvolutionPadding.valid, dilation = (1, 1)
+        var bias = true, residual = false, relu = false
+        var pool: PoolingGeometry?
+        var testDescription: String { name }
+
+        static let maxPool2 = PoolingGeometry(kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2)
+        static let all = [
+            Case(name: "bias only", input: [2, 3, 9, 8], weight: [4, 3, 3, 3]),
+            Case(name: "no bias, ReLU", input: [3, 4, 10, 10], weight: [6, 4, 3, 2], stride: (2, 3), padding: .explicit(height: 1, width: 2),
+                 bias: false, relu: true),
+            Case(name: "LeNet step: conv 5x5 pad 2, ReLU, max-pool 2", input: [4, 1, 28, 28], weight: [32, 1, 5, 5],
+                 padding: .explicit(height: 2, width: 2), relu: true, pool: maxPool2),
+            Case(name: "LeNet second step on an odd batch", input: [5, 32, 14, 14], weight: [64, 32, 5, 5],
+                 padding: .explicit(height: 2, width: 2), relu: true, pool: maxPool2),
+            Case(name: "ResNet tail: residual and ReLU", input: [2, 16, 8, 8], weight: [16, 16, 3, 3],
+                 padding: .explicit(height: 1, width: 1), residual: true, relu: true),
+            Case(name: "residual without ReLU, dilated", input: [3, 8, 11, 11], weight: [8, 8, 3, 3], padding: .same,
+                 dilation: (2, 2), residual: true),
+            // Batch 1 splits output channels across threads (parts of 16); 48 and 40 channels
+            // give equal and uneven parts.
+            Case(name: "batch 1, channel split, residual, ReLU", input: [1, 16, 12, 12], weight: [48, 16, 3, 3],
+                 padding: .explicit(height: 1, width: 1), residual: true, relu: true),
+            Case(name: "batch 1, uneven channel split, ceil-mode pool", input: [1, 8, 13, 13], weight: [40, 8, 3, 3],
+                 padding: .explicit(height: 1, width: 1), relu: true,
+                 pool: PoolingGeometry(kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2, padHeight: 1, padWidth: 1,
+                                       ceilMode: true)),
+            Case(name: "ResNet stem: stride 2 conv 7x7, ReLU, pool 3x3/2 pad 1", input: [2, 3, 32, 32], weight: [16, 3, 7, 7],
+                 stride: (2, 2), padding: .explicit(height: 3, width: 3), relu: true,
+                 pool: PoolingGeometry(kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2, padHeight: 1, padWidth: 1)),
+        ]
+    }
+
+    /// The CPU backend without fused kernels: `conv2d(...then:)` runs its composite.
+    static let composite = CPUBackend.shared.offeringFusedKernels(FusedKernels())
+
+    struct Inputs {
+        let x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?
+    }
+
+    static func inputs(_ test: Case, seed: UInt64) -> Inputs {
+        let generator = RandomGenerator(seed: seed)
+        let x = Tensor.normal(test.input, generator: generator)
+        let weight = Tensor.normal(test.weight, generator: generator)
+        let bias = test.bias ? Tensor.normal([test.weight[0]], generator: generator) : nil
+        let plain = conv2d(x, weight: weight, stride: test.stride, padding: test.padding, dilation: test.dilation)
+        let residual = test.residual ? Tensor.normal(plain.shape, generator: generator) : nil
+        return Inputs(x: x, weight: weight, bias: bias, residual: residual)
+    }
+
+    static func step(_ test: Case, _ inputs: Inputs) -> Tensor {
+        conv2d(inputs.x, weight: inputs.weight, bias: inputs.bias, stride: test.stride, padding: test.padding,
+               dilation: test.dilation, then: ConvolutionEpilogue(residual: inputs.residual, relu: test.relu, maxPool: test.pool))
+    }
+
+    /// max |actual - expected| / max |expected|.
+    static func relativeError(_ actual: Tensor, _ expected: Tensor) -> Double {
+        let (a, e) = (actual.cast(to: .float64).scalars(as: Double.self), expected.cast(to: .float64).scalars(as: Double.self))
+        let scale = e.map(abs).max() ?? 0
+        return zip(a, e).map { abs($0 - $1) }.max().map { $0 / max(scale, 1e-30) } ?? 0
+    }
+
+    @Test(arguments: Case.all)
+    func fusedMatchesComposite(_ test: Case) {
+        let inputs = Self.inputs(test, seed: 11)
+        let expected = withBackend(Self.composite) { Self.step(test, inputs) }
+        let fused = withoutGradients { Self.step(test, inputs) }
+        #expect(fused.shape == expected.shape)
+        #expect(Self.relativeError(fused, expected) <= 1e-5, "\(test.name): \(Self.relativeError(fused, expected))")
+        // A second run reuses the cached plan and packed weights.
+        let again = withoutGradients { Self.step(test, inputs) }
+        #expect(Self.relativeError(again, fused) == 0)
+    }
+
+    /// New weights of the same shape (a fine-tuned model) must not reuse the old packed weights.
+    @Test func changedWeightsAreRepacked() {
+        let test = Case.all[4]
+        var inputs = Self.inputs(test, seed: 3)
+        _ = withoutGradients { Self.step(test, inputs) }
+        var weight = inputs.weight
+        weight = weight * 2
+        inputs = Inputs(x: inputs.x, weight: weight, bias: inputs.bias, residual: inputs.residual)
+        let expected = withBackend(Self.composite) { Self.step(test, inputs) }
+        #expect(Self.relativeError(withoutGradients { Self.step(test, inputs) }, expected) <= 1e-5)
+    }
+
+    /// With gradients recorded the op runs its composite, so its gradients are those of the ops
+    /// written out.
+    @Test func recordsGradientsThroughTheComposite() {
+        let test = Case.all[4]
+        let inputs = Self.inputs(test, seed: 7)
+        let fused = valueAndGradient(at: inputs.weight) { weight in
+            Self.step(test, Inputs(x: inputs.x, weight: weight, bias: inputs.bias, residual: inputs.residual)).sum()
+        }
+        let explicit = valueAndGradient(at: inputs.weight) { weight in
+            relu(conv2d(inputs.x, weight: weight, bias: inputs.bias, padding: test.padding) + inputs.residual!).sum()
+        }
+        #expect(Self.relativeError(fused.gradient, explicit.gradient) <= 1e-6)
+    }
+}
