@@ -13,9 +13,9 @@ import Strata
 /// samples), so data-parallel training equals one process training on the whole batch up to the
 /// order of floating-point sums.
 ///
-/// Strata's tape hands back every gradient when backward ends (`valueAndGradient` returns them
-/// together), so the buckets are reduced after backward rather than overlapped with it;
-/// `lastCommunicationSeconds` measures what that costs.
+/// `average` reduces the buckets after backward, one blocking allreduce each;
+/// `lastCommunicationSeconds` measures what that costs. `DataParallel.valueAndAveragedGradient`
+/// overlaps the same buckets with backward instead (`DataParallel.overlapsBackward`).
 public struct GradientBuckets {
     /// The process group gradients are averaged over.
     public let group: any ProcessGroup
@@ -33,18 +33,23 @@ public struct GradientBuckets {
     /// The bucket boundaries for tensors of these shapes and dtypes, in order: each range indexes
     /// the tensors of one bucket.
     public func buckets(for tensors: [Tensor]) -> [Range<Int>] {
+        Self.ranges(byteSizes: tensors.map { $0.scalarCount * $0.dtype.byteSize }, dtypes: tensors.map(\.dtype),
+                    bucketBytes: bucketBytes)
+    }
+
+    /// The bucket boundaries for tensors of these sizes in bytes and dtypes.
+    static func ranges(byteSizes: [Int], dtypes: [DType], bucketBytes: Int) -> [Range<Int>] {
         var result: [Range<Int>] = []
         var start = 0
         var bytes = 0
-        for (index, tensor) in tensors.enumerated() {
-            let size = tensor.scalarCount * tensor.dtype.byteSize
-            if index > start && (bytes + size > bucketBytes || tensor.dtype != tensors[start].dtype) {
+        for (index, size) in byteSizes.enumerated() {
+            if index > start && (bytes + size > bucketBytes || dtypes[index] != dtypes[start]) {
                 result.append(start..<index)
                 (start, bytes) = (index, 0)
             }
             bytes += size
         }
-        if start < tensors.count { result.append(start..<tensors.count) }
+        if start < byteSizes.count { result.append(start..<byteSizes.count) }
         return result
     }
 
