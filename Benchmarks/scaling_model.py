@@ -4,7 +4,7 @@ measured compute per step and ring-allreduce cost, with and without overlap.
 
 Per machine the batch stays fixed (weak scaling). A ring allreduce of B bytes over N machines
 sends 2 (N - 1) / N x B bytes per machine in 2 (N - 1) steps; each step also pays a latency
-alpha. Without overlap (Strata today: the tape hands back every gradient at the end of backward)
+alpha. Without overlap (`DataParallel.overlapsBackward = false`: buckets reduced after backward)
 the step is compute + communication; with DDP-style overlap the communication hides behind
 backward (two thirds of compute: backward costs about twice the forward) and only what exceeds it
 shows. Efficiency = compute / step time.
