@@ -3,8 +3,8 @@ import Strata
 
 /// Averages gradients across a process group in flat buckets, as PyTorch's DDP does: the tensors
 /// (given in reverse parameter order, the order backward finishes them) are packed into
-/// contiguous buffers of about `bucketBytes` each (a tensor larger than that is a bucket of its
-/// own; a bucket holds one dtype), and each bucket is one allreduce, so a model of many small
+/// contiguous buffers of about `bucketBytes` each, the first of at most 1 MiB (a tensor larger
+/// than that is a bucket of its own; a bucket holds one dtype), and each bucket is one allreduce, so a model of many small
 /// tensors costs a few large messages rather than many latency-bound ones.
 ///
 /// The average weighs each rank by its samples: rank r scales its mean gradient by `n_r`, the
@@ -37,13 +37,20 @@ public struct GradientBuckets {
                     bucketBytes: bucketBytes)
     }
 
-    /// The bucket boundaries for tensors of these sizes in bytes and dtypes.
+    /// The size cap of the first bucket (the gradients backward finishes first): 1 MiB, as
+    /// PyTorch's DDP (`_DEFAULT_FIRST_BUCKET_BYTES`), so the first allreduce starts early in
+    /// backward even when the whole model would fit in one bucket.
+    public static let firstBucketBytes = 1 << 20
+
+    /// The bucket boundaries for tensors of these sizes in bytes and dtypes: the first bucket
+    /// up to `min(firstBucketBytes, bucketBytes)`, the others up to `bucketBytes`.
     static func ranges(byteSizes: [Int], dtypes: [DType], bucketBytes: Int) -> [Range<Int>] {
         var result: [Range<Int>] = []
         var start = 0
         var bytes = 0
         for (index, size) in byteSizes.enumerated() {
-            if index > start && (bytes + size > bucketBytes || dtypes[index] != dtypes[start]) {
+            let cap = result.isEmpty ? min(firstBucketBytes, bucketBytes) : bucketBytes
+            if index > start && (bytes + size > cap || dtypes[index] != dtypes[start]) {
                 result.append(start..<index)
                 (start, bytes) = (index, 0)
             }
