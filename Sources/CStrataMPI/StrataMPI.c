@@ -10,7 +10,7 @@
 typedef void *mpi_handle;
 
 // Open MPI's values of the constants used (mpi.h of Open MPI 3.0 to 5.x).
-enum { MPI_SUCCESS_VALUE = 0, MPI_THREAD_SERIALIZED_VALUE = 2, MPI_MAX_ERROR_STRING_VALUE = 256 };
+enum { MPI_SUCCESS_VALUE = 0, MPI_ERR_COUNT_VALUE = 2, MPI_THREAD_SERIALIZED_VALUE = 2, MPI_MAX_ERROR_STRING_VALUE = 256 };
 #define MPI_IN_PLACE_VALUE ((void *)1)
 
 static struct {
@@ -22,6 +22,9 @@ static struct {
     int (*comm_size)(mpi_handle, int *);
     int (*comm_set_errhandler)(mpi_handle, mpi_handle);
     int (*allreduce)(const void *, void *, int, mpi_handle, mpi_handle, mpi_handle);
+    int (*iallreduce)(const void *, void *, int, mpi_handle, mpi_handle, mpi_handle, mpi_handle *);
+    int (*test)(mpi_handle *, int *, void *);
+    int (*wait)(mpi_handle *, void *);
     int (*bcast)(void *, int, mpi_handle, int, mpi_handle);
     int (*allgather)(const void *, int, mpi_handle, void *, int, mpi_handle, mpi_handle);
     int (*barrier)(mpi_handle);
@@ -61,6 +64,9 @@ int strata_mpi_load(char *message, size_t capacity) {
         {(void **)&mpi.comm_size, "MPI_Comm_size"},
         {(void **)&mpi.comm_set_errhandler, "MPI_Comm_set_errhandler"},
         {(void **)&mpi.allreduce, "MPI_Allreduce"},
+        {(void **)&mpi.iallreduce, "MPI_Iallreduce"},
+        {(void **)&mpi.test, "MPI_Test"},
+        {(void **)&mpi.wait, "MPI_Wait"},
         {(void **)&mpi.bcast, "MPI_Bcast"},
         {(void **)&mpi.allgather, "MPI_Allgather"},
         {(void **)&mpi.barrier, "MPI_Barrier"},
@@ -116,6 +122,16 @@ int strata_mpi_allreduce_sum(void *buffer, int64_t count, strata_mpi_datatype ty
     }
     return MPI_SUCCESS_VALUE;
 }
+
+int strata_mpi_iallreduce_sum(void *buffer, int64_t count, strata_mpi_datatype type, void **request) {
+    if (count > INT_MAX) return MPI_ERR_COUNT_VALUE;
+    return mpi.iallreduce(MPI_IN_PLACE_VALUE, buffer, (int)count, mpi.types[type], mpi.op_sum, mpi.comm_world, request);
+}
+
+// MPI_STATUS_IGNORE is a null MPI_Status pointer in Open MPI.
+int strata_mpi_test(void **request, int *done) { return mpi.test(request, done, NULL); }
+
+int strata_mpi_wait(void **request) { return mpi.wait(request, NULL); }
 
 int strata_mpi_broadcast(void *buffer, int64_t count, strata_mpi_datatype type, int root) {
     for (int64_t start = 0; start < count; start += piece) {

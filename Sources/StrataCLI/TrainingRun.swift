@@ -22,7 +22,8 @@ import StrataTraining
 /// model, for the summary's test metrics.
 ///
 /// Under `mpirun -np N` the run trains data-parallel on N ranks (`processGroup`, detected from
-/// the environment): `--batch-size` is the global batch, split across the ranks; rank 0 alone
+/// the environment): `--batch-size` is the global batch, split across the ranks (with
+/// `--sync-batch-norm` batch norm uses the global batch's statistics); rank 0 alone
 /// takes the lock, prints and writes files (settings, checkpoints, logs, weights, plots,
 /// summary), and every rank reads the same data and, on resume, the same checkpoint (so the run's
 /// directory must be on a file system every machine sees).
@@ -63,7 +64,8 @@ public struct TrainingRun {
         let lock = try lock ?? Self.prepare(directory, output: output)
         defer { lock.release() }
         if group.size > 1 {
-            output("data-parallel on \(group.size) ranks: each global batch of \(settings.batchSize) is split into parts of about \(settings.batchSize / group.size), one per rank\n")
+            output("data-parallel on \(group.size) ranks: each global batch of \(settings.batchSize) is split into parts of about \(settings.batchSize / group.size), one per rank"
+                   + (settings.synchronizesBatchNorm == true ? "; batch norm synchronized over the ranks\n" : "\n"))
         }
         return try settings.model.runTask.train(run, resumingFrom: checkpoint)
     }
@@ -112,7 +114,8 @@ public struct TrainingRun {
     func fit<Task: TrainingTask, Data: EpochBatches>(_ trainer: inout Trainer<Task, Data>, resumingFrom checkpoint: URL?)
         throws -> (earlier: [RunSummary.Epoch], seconds: Double) {
         trainer.schedule = (settings.schedule ?? .none).makeSchedule(learningRate: settings.learningRate, epochs: settings.epochs)
-        trainer.dataParallel = DataParallel(group: processGroup ?? SingleProcessGroup())
+        trainer.dataParallel = DataParallel(group: processGroup ?? SingleProcessGroup(),
+                                            synchronizesBatchNorm: settings.synchronizesBatchNorm ?? false)
         var earlier: [RunSummary.Epoch] = []
         if let checkpoint {
             do {

@@ -30,12 +30,15 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var validationSplit: ValidationSplit?
     /// How images are read when `dataset` is an image folder; nil for the IDX files and tables.
     public var imageFolder: ImageFolderSettings?
+    /// Whether data-parallel training synchronizes batch normalization's statistics over the
+    /// ranks (`--sync-batch-norm`); nil (also in runs written before it existed) is false.
+    public var synchronizesBatchNorm: Bool?
 
     public init(model: ModelName, dataset: String, epochs: Int, batchSize: Int, optimizer: OptimizerName,
                 learningRate: Double, seed: UInt64, limit: Int?, earlyStoppingPatience: Int? = nil,
                 schedule: ScheduleName? = nil, tabular: TabularSettings? = nil, classes: [Int]? = nil,
                 imagesPerClass: Int? = nil, fineTuning: FineTuningSettings? = nil, validationSplit: ValidationSplit? = nil,
-                imageFolder: ImageFolderSettings? = nil) {
+                imageFolder: ImageFolderSettings? = nil, synchronizesBatchNorm: Bool? = nil) {
         self.model = model
         self.dataset = dataset
         self.epochs = epochs
@@ -52,6 +55,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.fineTuning = fineTuning
         self.validationSplit = validationSplit
         self.imageFolder = imageFolder
+        self.synchronizesBatchNorm = synchronizesBatchNorm
     }
 
     public static let fileName = "settings.json"

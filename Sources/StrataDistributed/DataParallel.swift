@@ -13,16 +13,32 @@ import StrataData
 ///     optimizer.update(&model, along: gradients)
 ///
 /// With a `SingleProcessGroup` every call returns its input, so the same code trains in one
-/// process.
+/// process. `valueAndAveragedGradient(at:excluding:of:)` does the gradient and the averaging in
+/// one call, overlapping the buckets' allreduces with backward.
 public struct DataParallel {
     /// The ranks that train together.
     public var group: any ProcessGroup { buckets.group }
     /// The bucketed allreduce of the gradients (its `bucketBytes`, its last communication time).
     public var buckets: GradientBuckets
 
-    /// `bucketBytes` defaults to 25 MiB.
-    public init(group: any ProcessGroup = SingleProcessGroup(), bucketBytes: Int = 25 << 20) {
+    /// Whether `valueAndAveragedGradient` reduces each bucket while backward still runs (as soon
+    /// as its gradients are final) rather than after it; the averages are the same bits either way.
+    public var overlapsBackward: Bool
+    /// Whether batch normalization in `valueAndAveragedGradient` normalizes with the statistics of
+    /// the global batch over all ranks (synchronized batch normalization: `ProcessGroupSum`,
+    /// `synchronizedBatchNormTraining`) instead of each rank's own; then every rank's running
+    /// statistics are the same. Every rank needs samples in every step.
+    public var synchronizesBatchNorm: Bool
+    /// The timings of the last `valueAndAveragedGradient` on more than one rank.
+    public internal(set) var lastTimings = CommunicationTimings()
+
+    /// `bucketBytes` defaults to 25 MiB; reductions overlap backward; batch normalization keeps
+    /// per-rank statistics unless `synchronizesBatchNorm`.
+    public init(group: any ProcessGroup = SingleProcessGroup(), bucketBytes: Int = 25 << 20,
+                overlapsBackward: Bool = true, synchronizesBatchNorm: Bool = false) {
         buckets = GradientBuckets(group: group, bucketBytes: bucketBytes)
+        self.overlapsBackward = overlapsBackward
+        self.synchronizesBatchNorm = synchronizesBatchNorm
     }
 
     /// Replaces every parameter and buffer of `model` with rank 0's, so all ranks begin

@@ -3,8 +3,8 @@ import Strata
 
 /// Averages gradients across a process group in flat buckets, as PyTorch's DDP does: the tensors
 /// (given in reverse parameter order, the order backward finishes them) are packed into
-/// contiguous buffers of about `bucketBytes` each (a tensor larger than that is a bucket of its
-/// own; a bucket holds one dtype), and each bucket is one allreduce, so a model of many small
+/// contiguous buffers of about `bucketBytes` each, the first of at most 1 MiB (a tensor larger
+/// than that is a bucket of its own; a bucket holds one dtype), and each bucket is one allreduce, so a model of many small
 /// tensors costs a few large messages rather than many latency-bound ones.
 ///
 /// The average weighs each rank by its samples: rank r scales its mean gradient by `n_r`, the
@@ -13,9 +13,9 @@ import Strata
 /// samples), so data-parallel training equals one process training on the whole batch up to the
 /// order of floating-point sums.
 ///
-/// Strata's tape hands back every gradient when backward ends (`valueAndGradient` returns them
-/// together), so the buckets are reduced after backward rather than overlapped with it;
-/// `lastCommunicationSeconds` measures what that costs.
+/// `average` reduces the buckets after backward, one blocking allreduce each;
+/// `lastCommunicationSeconds` measures what that costs. `DataParallel.valueAndAveragedGradient`
+/// overlaps the same buckets with backward instead (`DataParallel.overlapsBackward`).
 public struct GradientBuckets {
     /// The process group gradients are averaged over.
     public let group: any ProcessGroup
@@ -33,18 +33,30 @@ public struct GradientBuckets {
     /// The bucket boundaries for tensors of these shapes and dtypes, in order: each range indexes
     /// the tensors of one bucket.
     public func buckets(for tensors: [Tensor]) -> [Range<Int>] {
+        Self.ranges(byteSizes: tensors.map { $0.scalarCount * $0.dtype.byteSize }, dtypes: tensors.map(\.dtype),
+                    bucketBytes: bucketBytes)
+    }
+
+    /// The size cap of the first bucket (the gradients backward finishes first): 1 MiB, as
+    /// PyTorch's DDP (`_DEFAULT_FIRST_BUCKET_BYTES`), so the first allreduce starts early in
+    /// backward even when the whole model would fit in one bucket.
+    public static let firstBucketBytes = 1 << 20
+
+    /// The bucket boundaries for tensors of these sizes in bytes and dtypes: the first bucket
+    /// up to `min(firstBucketBytes, bucketBytes)`, the others up to `bucketBytes`.
+    static func ranges(byteSizes: [Int], dtypes: [DType], bucketBytes: Int) -> [Range<Int>] {
         var result: [Range<Int>] = []
         var start = 0
         var bytes = 0
-        for (index, tensor) in tensors.enumerated() {
-            let size = tensor.scalarCount * tensor.dtype.byteSize
-            if index > start && (bytes + size > bucketBytes || tensor.dtype != tensors[start].dtype) {
+        for (index, size) in byteSizes.enumerated() {
+            let cap = result.isEmpty ? min(firstBucketBytes, bucketBytes) : bucketBytes
+            if index > start && (bytes + size > cap || dtypes[index] != dtypes[start]) {
                 result.append(start..<index)
                 (start, bytes) = (index, 0)
             }
             bytes += size
         }
-        if start < tensors.count { result.append(start..<tensors.count) }
+        if start < byteSizes.count { result.append(start..<byteSizes.count) }
         return result
     }
 

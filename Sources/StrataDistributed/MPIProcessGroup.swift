@@ -45,6 +45,16 @@ public struct MPIProcessGroup: ProcessGroup {
         return result
     }
 
+    /// MPI_Iallreduce on a copy of `tensor` (a blocking MPI_Allreduce for more than 2^31 - 1
+    /// elements, MPI's int count).
+    public func startAllReduceSum(_ tensor: Tensor) throws(ProcessGroupError) -> PendingReduction {
+        checkCollective("startAllReduceSum", tensor)
+        if tensor.scalarCount == 0 || tensor.scalarCount > Int(Int32.max) {
+            return PendingReduction(completed: try allReduceSum(tensor))
+        }
+        return try PendingReduction(mpiSumOf: tensor)
+    }
+
     public func broadcast(_ tensor: Tensor, from root: Int) throws(ProcessGroupError) -> Tensor {
         checkCollective("broadcast", tensor)
         precondition((0..<size).contains(root), "broadcast: root \(root) outside ranks 0..<\(size)")
@@ -92,35 +102,15 @@ public struct MPIProcessGroup: ProcessGroup {
         if code != 0 { throw failure(call, code) }
     }
 
-    private static func datatype(_ dtype: DType) -> strata_mpi_datatype {
-        switch dtype {
-        case .float32: STRATA_MPI_FLOAT32
-        case .float64: STRATA_MPI_FLOAT64
-        default: STRATA_MPI_INT64
-        }
-    }
+    private static func datatype(_ dtype: DType) -> strata_mpi_datatype { MPIBuffers.datatype(dtype) }
 
     private static func withRawBytes(of tensor: Tensor, _ body: (UnsafeRawPointer) -> Int32) -> Int32 {
-        switch tensor.dtype {
-        case .float32: tensor.withUnsafeScalars(as: Float.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-        case .float64: tensor.withUnsafeScalars(as: Double.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-        default: tensor.withUnsafeScalars(as: Int64.self) { body(UnsafeRawPointer($0.baseAddress!)) }
-        }
+        MPIBuffers.withRawBytes(of: tensor, body)
     }
 
     private static func withMutableRawBytes(of tensor: inout Tensor, _ body: (UnsafeMutableRawPointer) -> Int32) -> Int32 {
-        var tensors = [tensor]
-        defer { tensor = tensors[0] }
-        switch tensor.dtype {
-        case .float32: return Tensor.withUnsafeMutableScalars(of: &tensors, as: Float.self) { body(UnsafeMutableRawPointer($0[0].baseAddress!)) }
-        case .float64: return Tensor.withUnsafeMutableScalars(of: &tensors, as: Double.self) { body(UnsafeMutableRawPointer($0[0].baseAddress!)) }
-        default: return Tensor.withUnsafeMutableScalars(of: &tensors, as: Int64.self) { body(UnsafeMutableRawPointer($0[0].baseAddress!)) }
-        }
+        MPIBuffers.withMutableRawBytes(of: &tensor, body)
     }
 
-    private static func failure(_ call: String, _ code: Int32) -> ProcessGroupError {
-        var message = [CChar](repeating: 0, count: 512)
-        strata_mpi_error_string(code, &message, message.count)
-        return .mpiFailed(call: call, code: Int(code), message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-    }
+    private static func failure(_ call: String, _ code: Int32) -> ProcessGroupError { MPIBuffers.failure(call, code) }
 }

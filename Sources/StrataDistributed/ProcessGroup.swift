@@ -16,6 +16,11 @@ public protocol ProcessGroup: Sendable {
     /// The element-wise sum of `tensor` over all ranks, on every rank.
     func allReduceSum(_ tensor: Tensor) throws(ProcessGroupError) -> Tensor
 
+    /// Starts the element-wise sum of `tensor` over all ranks and returns at once; the sum is the
+    /// pending reduction's `wait()`. Every rank starts its reductions in the same order. Groups
+    /// without nonblocking collectives reduce before returning (the default implementation).
+    func startAllReduceSum(_ tensor: Tensor) throws(ProcessGroupError) -> PendingReduction
+
     /// `root`'s `tensor` on every rank (the others pass a tensor of the same shape and dtype,
     /// whose values are ignored).
     func broadcast(_ tensor: Tensor, from root: Int) throws(ProcessGroupError) -> Tensor
@@ -28,6 +33,10 @@ public protocol ProcessGroup: Sendable {
 }
 
 extension ProcessGroup {
+    public func startAllReduceSum(_ tensor: Tensor) throws(ProcessGroupError) -> PendingReduction {
+        PendingReduction(completed: try allReduceSum(tensor))
+    }
+
     /// Whether this is rank 0, the one that writes files.
     public var isLeader: Bool { rank == 0 }
 

@@ -1,7 +1,7 @@
 /// Why data-parallel training cannot start.
 public enum DataParallelError: Error, Equatable, CustomStringConvertible {
-    /// The training data (its type named) cannot be split across ranks: language-modelling token
-    /// windows carry state per stream, and a global batch must give every rank a sample.
+    /// The training data (its type named) cannot be split across ranks: a global batch (or the
+    /// language-modelling streams) must give every rank a sample.
     case unshardableData(String)
 
     public var description: String {

@@ -43,11 +43,12 @@ public enum ScheduleInterval: Sendable {
 /// Data-parallel training (`dataParallel` over an MPI group: `mpirun -np N`) changes only what
 /// each rank computes: `fit` first gives every rank rank 0's parameters and buffers, each rank
 /// trains on its contiguous part of every global batch (`EpochBatches.sharded`), gradients are
-/// averaged over ranks weighted by their samples before clipping and the update, and the step's
-/// loss and counts are summed over ranks, so callbacks see global numbers. Batch normalization
-/// normalizes with each rank's own batch statistics; before each evaluation every rank takes
-/// rank 0's buffers (running statistics), so the ranks evaluate the same model over the whole
-/// validation data and agree. Callbacks that write (`writesOutput`) run on rank 0 only. Each
+/// averaged over ranks weighted by their samples before clipping and the update (in buckets whose
+/// allreduces overlap backward), and the step's loss and counts are summed over ranks, so
+/// callbacks see global numbers. Batch normalization normalizes with each rank's own batch
+/// statistics, or with the global batch's when `dataParallel.synchronizesBatchNorm`; before each
+/// evaluation every rank takes rank 0's buffers (running statistics), so the ranks evaluate the
+/// same model over the whole validation data and agree. Callbacks that write (`writesOutput`) run on rank 0 only. Each
 /// rank's epoch generator is seeded by (randomSeed, rank).
 public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where TrainingData.Batch == Task.Batch {
     public var task: Task
@@ -209,16 +210,22 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
         var task = self.task
         var counts = (samples: 0, correct: 0)
         let frozen = optimizer
-        let (value, computed) = withStatisticsUpdates(of: &model) { model in
-            valueAndGradient(at: model, excluding: frozen.isFrozen) { model in
-                let measured = task.loss(of: model, on: batch)
-                counts = (measured.sampleCount, measured.correctCount)
-                return measured.loss
+        var parallel = dataParallel
+        // Backward with the buckets' allreduces overlapped (one rank: plain backward).
+        let step = withStatisticsUpdates(of: &model) { model in
+            Result { () throws(ProcessGroupError) in
+                try parallel.valueAndAveragedGradient(at: model, excluding: frozen.isFrozen) { model in
+                    let measured = task.loss(of: model, on: batch)
+                    counts = (measured.sampleCount, measured.correctCount)
+                    return (measured.loss, measured.sampleCount)
+                }
             }
         }
         self.task = task
-        var gradients = try dataParallel.averageGradients(computed, of: model, sampleCount: counts.samples,
-                                                          excluding: optimizer.isFrozen)
+        dataParallel = parallel
+        let computed = try step.get()
+        let value = computed.value
+        var gradients = computed.gradient
         let norm = maxGradientNorm.map { clipGradientNorm(&gradients, maxNorm: $0) }
         optimizer.update(&model, along: gradients)
         let loss = value.cast(to: .float64).scalar(as: Double.self)

@@ -25,6 +25,15 @@ import Testing
         #expect(buckets.buckets(for: tensors) == [0..<2, 2..<3, 3..<4, 4..<5])
     }
 
+    /// The first bucket closes at 1 MiB (PyTorch DDP's first bucket), the others at bucketBytes:
+    /// 0.75 + 0.5 MiB would pass 1 MiB, so the first bucket is the first tensor alone; then
+    /// 0.5 + 2 + 1 MiB fit in 4 MiB.
+    @Test func theFirstBucketIsSmall() {
+        let buckets = GradientBuckets(group: SingleProcessGroup(), bucketBytes: 4 << 20)
+        let quarters = [3, 2, 8, 4].map { Tensor.zeros([$0 << 16]) }  // float32: 0.75, 0.5, 2, 1 MiB
+        #expect(buckets.buckets(for: quarters) == [0..<1, 1..<4])
+    }
+
     @Test func aWorldOfOneLeavesGradientsAlone() throws {
         var parallel = DataParallel()
         #expect(parallel.group.rank == 0 && parallel.group.size == 1)

@@ -7,16 +7,19 @@ import StrataOptimizers
 
 /// Trains the same model for a few steps twice, with SGD (momentum) and with Adam: once as the
 /// whole world in data parallel (each rank its share of the global batch, gradients averaged in
-/// buckets), once in this process alone on the whole batch; checks that every rank ends with
-/// the same parameters as rank 0, and that they equal the single-process ones within
-/// `--tolerance` (relative, per element).
+/// buckets whose allreduces overlap backward, or after it with `--overlap false`), once in this
+/// process alone on the whole batch; checks that every rank ends with the same parameters and
+/// buffers as rank 0, and that they equal the single-process ones within `--tolerance`
+/// (relative, per element). The ResNet trains with synchronized batch normalization (one process:
+/// plain batch normalization of the whole batch), and its running statistics are compared too.
 struct Equivalence: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Data-parallel training equals training on the whole batch.")
 
-    @Option(help: "mlp or lenet.") var model: String = "mlp"
+    @Option(help: "mlp, lenet or resnet.") var model: String = "mlp"
     @Option(help: "Optimizer steps.") var steps: Int = 4
     @Option(help: "Largest allowed |a - b| / max(|a|, |b|, 1e-12).") var tolerance: Double = 1e-6
     @Option(help: "Bucket size in bytes (small, so the models span several buckets).") var bucketBytes: Int = 4096
+    @Option(help: "Overlap the buckets' allreduces with backward.") var overlap: Bool = true
 
     func run() throws {
         guard let kind = CheckModel(rawValue: model) else { throw ValidationError("unknown model \(model)") }
@@ -24,7 +27,8 @@ struct Equivalence: ParsableCommand {
         var failed = false
         for (name, rule, rate) in [("sgd", SGD(momentum: 0.9) as any OptimizerRule, 0.1), ("adam", Adam(), 0.01)] {
             // Each rank starts from its own weights; synchronize must replace them with rank 0's.
-            var parallel = DataParallel(group: group, bucketBytes: bucketBytes)
+            var parallel = DataParallel(group: group, bucketBytes: bucketBytes, overlapsBackward: overlap,
+                                        synchronizesBatchNorm: kind.hasBatchNorm)
             var distributed = kind.build(seed: 1 + UInt64(group.rank) * 1000)
             try parallel.synchronize(&distributed)
             var single = kind.build(seed: 1)
@@ -32,13 +36,18 @@ struct Equivalence: ParsableCommand {
             for step in 0..<steps {
                 let batch = kind.batch(seed: 100 + UInt64(step))
                 let local = parallel.localRange(ofBatch: batch.labels.shape[0])
-                let (_, localGradients) = valueAndGradient(at: distributed) { model in
-                    crossEntropy(logits: model(batch.inputs[local]), labels: batch.labels[local])
-                }
-                let averaged = try parallel.averageGradients(localGradients, of: distributed, sampleCount: local.count)
+                let averaged = try withTrainingMode(true) {
+                    try withStatisticsUpdates(of: &distributed) { model in
+                        try parallel.valueAndAveragedGradient(at: model) { model in
+                            (crossEntropy(logits: model(batch.inputs[local]), labels: batch.labels[local]), local.count)
+                        }
+                    }
+                }.gradient
                 distributedOptimizer.update(&distributed, along: averaged)
-                let (_, wholeGradients) = valueAndGradient(at: single) { model in
-                    crossEntropy(logits: model(batch.inputs), labels: batch.labels)
+                let (_, wholeGradients) = withTrainingMode(true) {
+                    withStatisticsUpdates(of: &single) { model in
+                        valueAndGradient(at: model) { model in crossEntropy(logits: model(batch.inputs), labels: batch.labels) }
+                    }
                 }
                 singleOptimizer.update(&single, along: wholeGradients)
             }
@@ -46,8 +55,9 @@ struct Equivalence: ParsableCommand {
             let passed = difference <= tolerance && ranksAgree
             failed = failed || !passed
             if group.isLeader {
-                print("equivalence \(model) \(name): \(group.size) ranks, \(steps) steps, max relative difference "
-                      + "\(difference) (tolerance \(tolerance)), ranks identical: \(ranksAgree): \(passed ? "ok" : "FAILED")")
+                print("equivalence \(model) \(name)\(kind.hasBatchNorm ? " (synchronized batch norm)" : ""): \(group.size) ranks, "
+                      + "\(steps) steps, overlap \(overlap), max relative difference \(difference) (tolerance \(tolerance)), "
+                      + "ranks identical: \(ranksAgree): \(passed ? "ok" : "FAILED")")
             }
         }
         if failed { throw ExitCode(1) }
@@ -60,9 +70,9 @@ struct Equivalence: ParsableCommand {
         var largest = 0.0
         var mismatches = 0.0
         for path in a.keys.sorted() {
-            let (x, y) = (a[path]!.scalars(as: Double.self), b[path]!.scalars(as: Double.self))
+            let (x, y) = (a[path]!.cast(to: .float64).scalars(as: Double.self), b[path]!.cast(to: .float64).scalars(as: Double.self))
             for (p, q) in zip(x, y) { largest = max(largest, abs(p - q) / max(abs(p), abs(q), 1e-12)) }
-            let leader = try group.broadcast(a[path]!, from: 0).scalars(as: Double.self)
+            let leader = try group.broadcast(a[path]!, from: 0).cast(to: .float64).scalars(as: Double.self)
             mismatches += leader == x ? 0 : 1
         }
         let total = try group.allReduceSum([mismatches, largest])

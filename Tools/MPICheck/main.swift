@@ -6,7 +6,8 @@ struct MPICheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata-mpi-check",
         abstract: "Data-parallel checks run by the tests under mpirun.",
-        subcommands: [Equivalence.self, FaultTraining.self, AllReduceBenchmark.self])
+        subcommands: [Equivalence.self, SyncBatchNormGradient.self, FaultTraining.self, AllReduceBenchmark.self,
+                      TrainBenchmark.self])
 }
 
 MPICheck.main()

@@ -30,6 +30,19 @@ int strata_mpi_initialize(int *rank, int *size);
 /// 2^30 elements, since MPI counts are `int`).
 int strata_mpi_allreduce_sum(void *buffer, int64_t count, strata_mpi_datatype type);
 
+/// Starts an in-place sum over all ranks of `count` elements at `buffer` (MPI_Iallreduce; at
+/// most INT_MAX elements, else MPI_ERR_COUNT) and writes its request handle to `request`. The
+/// buffer must stay valid and untouched until `strata_mpi_test` reports it done or
+/// `strata_mpi_wait` returns. Open MPI progresses it inside MPI calls: call `strata_mpi_test` now
+/// and then.
+int strata_mpi_iallreduce_sum(void *buffer, int64_t count, strata_mpi_datatype type, void **request);
+
+/// MPI_Test: sets `done` to 1 (and `request` to null) when the operation has completed.
+int strata_mpi_test(void **request, int *done);
+
+/// MPI_Wait: returns when the operation has completed.
+int strata_mpi_wait(void **request);
+
 /// Copies `count` elements at `buffer` on `root` into `buffer` on every rank.
 int strata_mpi_broadcast(void *buffer, int64_t count, strata_mpi_datatype type, int root);
 

@@ -58,6 +58,32 @@ public func valueAndGradient<Parameters: ParameterContainer>(
 public func valueAndGradient<Parameters: ParameterContainer>(
     at parameters: Parameters, excluding isExcluded: (ParameterPath) -> Bool, of body: (Parameters) -> Tensor
 ) -> (value: Tensor, gradient: [ParameterPath: Tensor]) {
+    valueAndGradient(at: parameters, excluding: isExcluded, whenFinal: nil, of: body)
+}
+
+/// `valueAndGradient(at:excluding:of:)` that also hands each parameter's gradient to
+/// `whenFinal(path, gradient)` as soon as backward has accumulated its last contribution (PyTorch's
+/// post-accumulate-grad hook), while the rest of backward still runs: once per parameter that
+/// `isExcluded` keeps, in the order backward finishes them (the same for the same graph;
+/// parameters the value does not depend on come last, with zeros, in visiting order). It runs
+/// without gradient recording. Data-parallel training uses it to reduce gradients in buckets
+/// while backward goes on.
+///
+///     let (loss, grads) = valueAndGradient(at: model, excluding: { _ in false },
+///                                          whenFinal: { path, gradient in reducer.add(path, gradient) }) { ... }
+public func valueAndGradient<Parameters: ParameterContainer>(
+    at parameters: Parameters, excluding isExcluded: (ParameterPath) -> Bool,
+    whenFinal: (ParameterPath, Tensor) -> Void, of body: (Parameters) -> Tensor
+) -> (value: Tensor, gradient: [ParameterPath: Tensor]) {
+    withoutActuallyEscaping(whenFinal) { whenFinal in
+        valueAndGradient(at: parameters, excluding: isExcluded, whenFinal: .some(whenFinal), of: body)
+    }
+}
+
+private func valueAndGradient<Parameters: ParameterContainer>(
+    at parameters: Parameters, excluding isExcluded: (ParameterPath) -> Bool,
+    whenFinal: ((ParameterPath, Tensor) -> Void)?, of body: (Parameters) -> Tensor
+) -> (value: Tensor, gradient: [ParameterPath: Tensor]) {
     var tracked = parameters
     var paths: [ParameterPath] = []
     var leaves: [GradientNode] = []
@@ -72,7 +98,8 @@ public func valueAndGradient<Parameters: ParameterContainer>(
     precondition(output.scalarCount == 1, "valueAndGradient: the function must return one element, got shape \(output.shape)")
     precondition(output.dtype.isFloatingPoint, "valueAndGradient: the result must be floating-point, got \(output.dtype)")
     let seed = Tensor.full(output.shape, value: 1, dtype: output.dtype)
-    let gradients = Backpropagation.gradients(of: output, seed: seed, leaves: leaves)
+    let gradients = Backpropagation.gradients(of: output, seed: seed, leaves: leaves,
+                                              whenFinal: whenFinal.map { hook in { index, gradient in hook(paths[index], gradient) } })
     return (output.detached, Dictionary(uniqueKeysWithValues: zip(paths, gradients)))
 }
 

@@ -1,5 +1,15 @@
+import Synchronization
+
+/// The creation count of gradient nodes, for `GradientNode.sequence`.
+private let nodesCreated = Atomic<UInt64>(0)
+
 /// One recorded operation of the gradient graph: its inputs' nodes and the rule that maps the
 /// gradient of its result to gradients of its inputs (a vector-Jacobian product).
+///
+/// `sequence` numbers nodes in creation order, so a node's number is larger than its inputs':
+/// backward runs the pullbacks from the largest number down (PyTorch's order), which is the
+/// forward pass reversed, and finishes a parameter's gradient right after the op that used it
+/// last (what overlapping the gradient allreduce with backward needs).
 ///
 /// The graph is immutable once built; the tensors a rule needs are captured by its closure and
 /// freed with the graph when the result tensor goes away.
@@ -12,6 +22,8 @@ final class GradientNode: @unchecked Sendable {
     private(set) var pullback: Pullback?
     let shape: [Int]
     let dtype: DType
+    /// This node's place in creation order (larger than every input's).
+    let sequence: UInt64
 
     /// A node computed from `inputs` by an op whose derivative rule is `pullback`.
     init(inputs: [GradientNode?], shape: [Int], dtype: DType, pullback: @escaping Pullback) {
@@ -19,6 +31,7 @@ final class GradientNode: @unchecked Sendable {
         self.pullback = pullback
         self.shape = shape
         self.dtype = dtype
+        sequence = nodesCreated.add(1, ordering: .relaxed).newValue
     }
 
     /// A leaf: a value the gradient is taken with respect to.
@@ -27,6 +40,7 @@ final class GradientNode: @unchecked Sendable {
         pullback = nil
         self.shape = shape
         self.dtype = dtype
+        sequence = nodesCreated.add(1, ordering: .relaxed).newValue
     }
 
     /// Frees the part of the graph only this node kept alive, iteratively.

@@ -65,6 +65,9 @@ public struct TrainCommand: ParsableCommand {
             parsing: .unconditional,
             help: ArgumentHelp("The learning rate of every parameter outside the head (default --lr).", valueName: "RATE"))
     var backboneLearningRate: Double?
+    @Flag(name: .customLong("sync-batch-norm"),
+          help: "Under mpirun: normalize batch norm with the statistics of the global batch over all ranks (synchronized batch norm) instead of each rank's own.")
+    var syncBatchNorm = false
 
     public init() {}
 
@@ -100,7 +103,8 @@ public struct TrainCommand: ParsableCommand {
                                 classes: classes, imagesPerClass: imagesPerClass,
                                 fineTuning: fineTuning == FineTuningSettings() ? nil : fineTuning,
                                 validationSplit: validationSplit,
-                                imageFolder: ImageFolder.isImageFolder(URL(fileURLWithPath: dataset)) ? images.settings : nil)
+                                imageFolder: ImageFolder.isImageFolder(URL(fileURLWithPath: dataset)) ? images.settings : nil,
+                                synchronizesBatchNorm: syncBatchNorm ? true : nil)
     }
 
     public func run() throws {

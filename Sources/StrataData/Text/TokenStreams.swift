@@ -22,6 +22,18 @@ public struct TokenStreams: Sendable {
         data = Tensor(Array(tokens[..<(length * streams)]), shape: [streams, length])
     }
 
+    /// Streams `data` (int64 `[streams, length]`) as they are.
+    private init(data: Tensor) {
+        self.data = data
+    }
+
+    /// The streams in `range` (of `0..<streams`), each whole: a data-parallel rank's share.
+    public func selecting(streams range: Range<Int>) -> TokenStreams {
+        precondition(!range.isEmpty && range.lowerBound >= 0 && range.upperBound <= streams,
+                     "TokenStreams.selecting: streams \(range) must be a nonempty part of 0..<\(streams)")
+        return TokenStreams(data: data.sliced(axis: 0, start: range.lowerBound, end: range.upperBound).contiguous())
+    }
+
     /// The number of parallel streams: the batch size.
     public var streams: Int { data.shape[0] }
 

@@ -8,7 +8,10 @@ import Strata
 /// does not change: the new statistics are recorded for the caller to apply to its model
 /// (`withStatisticsUpdates(of:_:)`). Inference, and training where the layer's parameters are
 /// frozen (`withFrozenStatistics(of:where:_:)`), normalize with the running statistics.
-/// `weight` (ones) and `bias` (zeros) exist when `affine`.
+/// `weight` (ones) and `bias` (zeros) exist when `affine`. Inside `withCrossProcessSum(_:_:)`
+/// (data-parallel training with synchronized batch normalization) training mode normalizes with
+/// the statistics of the global batch over all ranks (`synchronizedBatchNormTraining`), and the
+/// running statistics follow them, so they are the same on every rank.
 public struct BatchNorm: Layer {
     public var weight: Tensor?
     public var bias: Tensor?
@@ -56,6 +59,14 @@ public struct BatchNorm: Layer {
                      "\(name): input \(input.shape) must have rank \(ranks) and \(features) features on axis 1")
         var broadcastShape = [Int](repeating: 1, count: input.rank)
         broadcastShape[1] = features
+        if TrainingMode.isEnabled && !isFrozen, let summation = CrossProcessSummation.current {
+            // Synchronized batch normalization: the global batch's statistics (data-parallel steps
+            // that ask for it install the summation).
+            let (output, mean, variance, count) = synchronizedBatchNormTraining(
+                input, weight: weight, bias: bias, epsilon: epsilon, across: summation)
+            recordStatistics(mean: mean, variance: variance, count: count)
+            return output
+        }
         if TrainingMode.isEnabled && !isFrozen {
             // A fused kernel where the backend offers one, else the composite.
             let (output, mean, variance) = batchNormTraining(input, weight: weight, bias: bias, epsilon: epsilon)

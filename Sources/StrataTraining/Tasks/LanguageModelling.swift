@@ -101,6 +101,17 @@ public struct TokenWindows: EpochBatches, Sendable {
 
     public var batchCount: Int { streams.windows(of: window, includePartial: includePartial).count }
 
+    /// The windows as rank `rank` of `size` sees them: the same windows over its contiguous
+    /// share of the streams (`shardRange`: the first `streams % size` ranks take one more), so
+    /// each rank carries the state of its own streams and every token is trained on once per
+    /// epoch; the loss counts tokens, so averaging over ranks weighted by tokens is exact. Nil
+    /// when there are fewer streams than ranks.
+    public func sharded(rank: Int, of size: Int) -> TokenWindows? {
+        guard streams.streams >= size else { return nil }
+        return TokenWindows(streams.selecting(streams: shardRange(count: streams.streams, rank: rank, size: size)),
+                            window: window, includePartial: includePartial, batchFirst: batchFirst)
+    }
+
     /// The windows' inputs and targets (`TokenStreams.batch`), each sliced when reached.
     public func batches(forEpoch epoch: Int) -> LazyMapSequence<[Range<Int>], (inputs: Tensor, targets: Tensor)> {
         let (streams, batchFirst) = (streams, batchFirst)
