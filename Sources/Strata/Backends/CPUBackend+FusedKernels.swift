@@ -1,9 +1,11 @@
 extension FusedKernels {
     /// The CPU backend's fused kernels, all float32: the LSTM sequence (oneDNN GEMMs and C cell
     /// kernels), batch normalization in training, the Adam step and scaled dot-product attention
-    /// (C kernels). Other dtypes run the composites.
+    /// (C kernels), the dense layer (oneDNN's sgemm with C epilogues) and softmax cross-entropy (C
+    /// kernels). Other dtypes run the composites.
     public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
-                                         adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel())
+                                         adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel(),
+                                         linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel())
 }
 
 extension CPUBackend {

@@ -1,7 +1,8 @@
 /// The fused kernels a backend offers for named composites: the one seam through which a backend
 /// replaces a composite op with a kernel of its own.
 ///
-/// Each composite (`lstmSequence`, `batchNormTraining`, Adam's update in StrataOptimizers) is
+/// Each composite (`lstmSequence`, `batchNormTraining`, `linear`, `softmaxCrossEntropy`, Adam's
+/// update in StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
 /// backend offers one that supports its inputs, else the composite. The kernel's derivative
@@ -19,13 +20,20 @@ public struct FusedKernels: Sendable {
     public var adamUpdate: (any AdamUpdateKernel)?
     /// Scaled dot-product attention (`scaledDotProductAttention`).
     public var attention: (any AttentionKernel)?
+    /// A dense layer: product, bias and activation (`linear`).
+    public var linear: (any LinearKernel)?
+    /// Cross-entropy of logits against integer labels (`softmaxCrossEntropy`).
+    public var softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)?
 
     /// Kernels for the given composites; the others run as composites.
     public init(lstmSequence: (any LSTMSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
-                adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil) {
+                adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
+                linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.batchNormTraining = batchNormTraining
         self.adamUpdate = adamUpdate
         self.attention = attention
+        self.linear = linear
+        self.softmaxCrossEntropy = softmaxCrossEntropy
     }
 }

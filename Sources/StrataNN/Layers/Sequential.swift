@@ -35,7 +35,20 @@ public struct Sequential: Layer {
         }
     }
 
+    /// Applies the layers in order. A `Linear` directly followed by a `ReLU` runs as one fused
+    /// op (`Linear.callAsFunction(_:activation:)`), with the same result as the two in turn.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        layers.reduce(input) { x, layer in layer(x) }
+        var x = input
+        var index = layers.startIndex
+        while index < layers.endIndex {
+            if let dense = layers[index] as? Linear, index + 1 < layers.endIndex, layers[index + 1] is ReLU {
+                x = dense(x, activation: .relu)
+                index += 2
+            } else {
+                x = layers[index](x)
+                index += 1
+            }
+        }
+        return x
     }
 }
