@@ -1,4 +1,5 @@
 import Strata
+import StrataNN
 import StrataOptimizers
 import Testing
 
@@ -53,4 +54,28 @@ func fusedAdamEqualsThePlainRuleBitForBit(options: (amsgrad: Bool, decoupled: Bo
     #expect(exported["state.w.exp_avg"]!.scalars(as: Float.self) == exportedMoment, "an exported moment is never written")
     #expect(parameters["w"]!.storageIdentity != kept.storageIdentity)
     #expect(parameters["w"]!.scalars(as: Float.self) != keptValues, "the step still moved the parameter")
+}
+
+/// A model's parameters, reached through `Sequential`'s layers and optional biases, are written
+/// in place too once nothing else holds them (after the first step gives them buffers of their
+/// own): the training loop of mlp_train.
+@Test func fusedAdamUpdatesASequentialModelInPlace() {
+    let generator = RandomGenerator(seed: 13)
+    var model = Sequential {
+        Linear(inputSize: 30, outputSize: 20, generator: generator)
+        ReLU()
+        Linear(inputSize: 20, outputSize: 4, generator: generator)
+    }
+    let x = Tensor.normal([8, 30], generator: generator)
+    var optimizer = Optimizer(Adam(), learningRate: 0.01)
+    func step() {
+        let (_, gradients) = valueAndGradient(at: model) { model in model(x).square().sum() }
+        optimizer.update(&model, along: gradients)
+    }
+    func buffers() -> [ParameterPath: TensorStorageIdentity] { model.parameters.mapValues(\.storageIdentity) }
+    step()
+    let before = buffers()
+    step()
+    #expect(buffers() == before, "every parameter written in place")
+    #expect(before.count == 4)
 }
