@@ -83,7 +83,7 @@ let package = Package(
         // start it in process, and `strata-serve`, which `strata serve` runs. Only this product links
         // Hummingbird, so the quick start's `swift run strata train` does not build it.
         .target(name: "StrataServe", dependencies: [
-            "Strata", "StrataNN", "StrataData", "StrataIO", "StrataTraining", "StrataCLI",
+            "Strata", "StrataNN", "StrataData", "StrataIO", "StrataTraining", "StrataCLI", "StrataONNX",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(name: "onnx-conformance", dependencies: ["Strata", "StrataONNX"], path: "Tools/ONNXConformance"),
         // resnet18 inference from ONNX for Benchmarks/onnx_resnet18.py (against onnxruntime).
         .executableTarget(name: "onnx-bench", dependencies: ["Strata", "StrataONNX"], path: "Benchmarks/ONNXBench"),
-        .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining"],
+        .executableTarget(name: "StrataBench", dependencies: ["Strata", "StrataNN", "StrataOptimizers", "StrataData", "StrataTraining", "StrataIO"],
                           path: "Benchmarks/StrataBench"),
         .executableTarget(name: "FitCurve", dependencies: ["Strata", "StrataTraining", argumentParser], path: "Examples/FitCurve"),
         .executableTarget(name: "MLPFashion", dependencies: ["Strata", "StrataNN", "StrataData", "StrataOptimizers", "StrataTraining", argumentParser], path: "Examples/MLPFashion"),
@@ -145,7 +145,7 @@ let package = Package(
                     dependencies: ["Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining", "CZlib",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataServeTests", dependencies: [
-            "StrataServe", "Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining",
+            "StrataServe", "Strata", "StrataNN", "StrataData", "StrataIO", "StrataCLI", "StrataTraining", "StrataONNX",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "StrataFuzzingTests", dependencies: ["StrataFuzzing", "StrataData", "StrataCLI"]),

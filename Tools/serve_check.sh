@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Trains a small LeNet and a Wide & Deep model, serves them with strata-serve on a loopback
-# port, and checks the server with two programs no one here wrote: tritonclient[http]'s KServe v2
-# client (Tools/serve_triton_client.py) and schemathesis fuzzing from /v2/openapi.yaml
-# (zero 5xx answers; it reports the requests tried).
+# Trains a small LeNet and a Wide & Deep model, exports the LeNet to ONNX (`strata export`), serves
+# them with strata-serve on a loopback port beside an ONNX graph with INT64 inputs (StrataONNXTests'
+# GRU fixture) and two broken folders, and checks the server with two programs no one here wrote:
+# tritonclient[http]'s KServe v2 client (Tools/serve_triton_client.py) and schemathesis fuzzing
+# from /v2/openapi.yaml (zero 5xx answers; it reports the requests tried).
 #
 #   Tools/serve_check.sh            # needs dataset-fashion-mnist (Tools/install-system-packages.sh)
 #   VENV=path/to/venv Tools/serve_check.sh   # a venv that has the packages already
@@ -40,12 +41,18 @@ PY
     --output "$WORK/wide" > /dev/null
 cp "$WORK/wide/model.safetensors" "$WORK/models/adult/1/"
 echo "not safetensors" > "$WORK/models/broken/1/model.safetensors"
+mkdir -p "$WORK/models/fashion-onnx/1" "$WORK/models/tokens/1" "$WORK/models/broken-onnx/1"
+"$BIN/strata" export --model lenet --weights "$WORK/lenet/model.safetensors" --format onnx \
+    --output "$WORK/models/fashion-onnx/1/model.onnx" > /dev/null
+cp Tests/StrataONNXTests/Fixtures/ONNX/models/gru/model.onnx "$WORK/models/tokens/1/"
+echo "not onnx" > "$WORK/models/broken-onnx/1/model.onnx"
 
 "$BIN/strata" serve "$WORK/models" --port "$PORT" --log-level warning &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/v2/health/ready" > /dev/null && break; sleep 0.1; done
 
-"$VENV/bin/python" Tools/serve_triton_client.py --url "127.0.0.1:$PORT" --image-model fashion --table-model adult
+"$VENV/bin/python" Tools/serve_triton_client.py --url "127.0.0.1:$PORT" --image-model fashion --table-model adult \
+    --onnx-model fashion-onnx --token-model tokens
 
 # Property-based fuzzing of every operation in the OpenAPI document: no 5xx, and status codes,
 # content types, headers and bodies as documented. (Not `--checks all`: positive_data_acceptance
@@ -57,7 +64,7 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/v2/health/ready" > /dev
 # Again with the path parameters held to the served models and versions, so that the fuzzed
 # bodies reach the request parser and the models instead of a 404.
 curl -sf "http://127.0.0.1:$PORT/v2/openapi.yaml" |
-    sed -e '/^    name:$/,/schema:/s/schema: {type: string}/schema: {type: string, enum: [fashion, adult]}/' \
+    sed -e '/^    name:$/,/schema:/s/schema: {type: string}/schema: {type: string, enum: [fashion, adult, fashion-onnx, tokens]}/' \
         -e '/^    version:$/,/schema:/s/schema: {type: string}/schema: {type: string, enum: ["1"]}/' > "$WORK/served.yaml"
 "$VENV/bin/schemathesis" run "$WORK/served.yaml" --url "http://127.0.0.1:$PORT" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \

@@ -2,6 +2,8 @@
 `strata serve` against: FastAPI + uvicorn + torch, one worker, the KServe v2 JSON infer endpoint
 for one model (`input` FP32 [-1, 1, 28, 28] -> `probabilities` and `class`), the weights read from
 the same model.safetensors with safetensors.torch (Strata's state dictionary names are PyTorch's).
+It does what such servers do: parse the JSON body, build a tensor, run the model in inference mode,
+answer JSON; compute on torch's threads (one per core unless --threads).
 
     python Tools/serve_torch_server.py --weights models/fashion/1/model.safetensors --model lenet --port 8001
 """
@@ -23,10 +25,16 @@ def main():
     parser.add_argument("--model", choices=["lenet", "resnet"], default="lenet")
     parser.add_argument("--name", default="fashion")
     parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's, one per core)")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     model = {"lenet": lenet, "resnet": small_resnet}[args.model]()
-    model.load_state_dict(load_file(args.weights))
+    # Strata saves no `num_batches_tracked` (used only in training with momentum None); every
+    # other tensor must be there.
+    missing, unexpected = model.load_state_dict(load_file(args.weights), strict=False)
+    if unexpected or any(not name.endswith("num_batches_tracked") for name in missing):
+        raise SystemExit(f"{args.weights} does not fit {args.model}: missing {missing}, unexpected {unexpected}")
     model.eval()
     app = FastAPI()
 

@@ -1,12 +1,16 @@
 """Checks `strata-serve` with a client no one here wrote: the KServe v2 HTTP client of NVIDIA's
 `tritonclient[http]` (PyPI). Usage (Tools/serve_check.sh starts the server and runs this):
 
-    python Tools/serve_triton_client.py --url 127.0.0.1:8000 [--image-model fashion] [--table-model adult]
+    python Tools/serve_triton_client.py --url 127.0.0.1:8000 [--image-model fashion] [--table-model adult] \
+        [--onnx-model fashion-onnx] [--token-model tokens]
 
 The image model is asked for the probabilities of four random images twice, once with the
 inputs and outputs in the binary tensor data extension (tritonclient's default) and once in
 JSON; the two answers must agree, each row must sum to 1, and the class must be the most
-probable one. The table model gets three rows as BYTES and FP32 columns. Exits 1 on any mismatch.
+probable one. The table model gets three rows as BYTES and FP32 columns. The ONNX model (the
+image model exported by `strata export`) must report the graph's input and output, with -1 for
+the batch, and give logits whose softmax is the image model's probabilities. The token model (an
+ONNX graph taking INT64 tokens) gets two rows in binary and in JSON. Exits 1 on any mismatch.
 """
 import argparse
 import sys
@@ -27,6 +31,8 @@ def main():
     parser.add_argument("--url", default="127.0.0.1:8000")
     parser.add_argument("--image-model", default="fashion")
     parser.add_argument("--table-model", default=None)
+    parser.add_argument("--onnx-model", default=None)
+    parser.add_argument("--token-model", default=None)
     args = parser.parse_args()
     client = httpclient.InferenceServerClient(url=args.url)
     check(client.is_server_live(), "server live")
@@ -76,7 +82,47 @@ def main():
         probability = result.as_numpy("probability")
         check(probability.shape == (3,) and np.all((probability >= 0) & (probability <= 1)), f"table probabilities {probability}")
         check(len(result.as_numpy("label")) == 3, f"table labels {result.as_numpy('label')}")
+    if args.onnx_model:
+        check_onnx_image_model(client, args.onnx_model, images, binary_p)
+    if args.token_model:
+        check_token_model(client, args.token_model)
     print("tritonclient: all checks passed")
+
+
+def check_onnx_image_model(client, name, images, probabilities):
+    model = client.get_model_metadata(name)
+    check(model["platform"] == "onnx", f"{name} platform {model['platform']}")
+    check([(t["name"], t["datatype"], t["shape"]) for t in model["inputs"]] == [("input", "FP32", [-1] + list(images.shape[1:]))],
+          f"{name} inputs {model['inputs']}")
+    check([(t["name"], t["datatype"], t["shape"][0]) for t in model["outputs"]] == [("output", "FP32", -1)],
+          f"{name} outputs {model['outputs']}")
+    answers = []
+    for binary in (True, False):
+        tensor = httpclient.InferInput("input", list(images.shape), "FP32")
+        tensor.set_data_from_numpy(images, binary_data=binary)
+        result = client.infer(name, [tensor], outputs=[httpclient.InferRequestedOutput("output", binary_data=binary)])
+        answers.append(result.as_numpy("output"))
+    check(np.allclose(answers[0], answers[1], atol=1e-6), f"{name}: binary and JSON answers agree")
+    logits = answers[0].astype(np.float64)
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    check(np.allclose(softmax, probabilities, atol=1e-5), f"{name}: softmax of the logits is the safetensors model's probabilities")
+
+
+def check_token_model(client, name):
+    model = client.get_model_metadata(name)
+    (spec,) = model["inputs"]
+    check(spec["datatype"] == "INT64" and spec["shape"][0] == -1, f"{name} input {spec}")
+    tokens = np.random.default_rng(3).integers(0, 30, size=[2] + spec["shape"][1:], dtype=np.int64)
+    answers = []
+    for binary in (True, False):
+        tensor = httpclient.InferInput(spec["name"], list(tokens.shape), "INT64")
+        tensor.set_data_from_numpy(tokens, binary_data=binary)
+        output = model["outputs"][0]["name"]
+        result = client.infer(name, [tensor], outputs=[httpclient.InferRequestedOutput(output, binary_data=binary)])
+        answers.append(result.as_numpy(output))
+    check(answers[0].shape == (2, model["outputs"][0]["shape"][1]), f"{name} output shape {answers[0].shape}")
+    check(np.allclose(answers[0], answers[1], atol=1e-6), f"{name}: INT64 inputs, binary and JSON answers agree")
 
 
 def _bad_input():

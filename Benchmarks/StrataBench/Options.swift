@@ -10,15 +10,22 @@ struct Options {
     var runID = "adhoc"
     /// A file the JSON lines are appended to, besides stdout.
     var outputPath: String?
+    /// The batch of the workloads that can take one (`batchableWorkloadNames`); nil keeps theirs.
+    var batch: Int?
+    /// `--plot CSV --svg FILE`: draw the CSV's series instead of timing anything.
+    var plot: PlotRequest?
 
     static let usage = """
         usage: StrataBench [--workloads a,b] [--window S] [--windows N] [--warmup S] [--threads N]
-                           [--run-id ID] [--out FILE] [--list]
-          --workloads  comma list (default: all); --list prints the names
+                           [--run-id ID] [--out FILE] [--batch N] [--list]
+               StrataBench --plot CSV --svg FILE [--title T] [--x-label X] [--y-label Y]
+          --workloads  comma list (default: all); --list prints the names (and the extra ones)
           --window     seconds per timed window (default 0.5)
           --windows    timed windows; the median is reported (default 5)
           --warmup     minimum warm-up seconds after the first step (default 1.0)
           --threads    Strata pool threads, 1 for the per-core rate (default: one per core)
+          --batch      samples per step of \(batchableWorkloadNames.joined(separator: ", ")) (the cost curve)
+          --plot       draw a CSV of `series,x,y` rows as a log-log line chart into --svg (Strata's SVGPlot)
         """
 
     /// Thrown for a bad command line; the message names the flag and the value.
@@ -28,6 +35,7 @@ struct Options {
 
     init(arguments: [String]) throws {
         var rest = arguments[...]
+        var plotRequest = PlotRequest()
         func value(_ flag: String) throws -> String {
             guard let next = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
             return next
@@ -49,8 +57,14 @@ struct Options {
             case "--threads": threads = try number(flag, Int.self, above: 0)
             case "--run-id": runID = try value(flag)
             case "--out": outputPath = try value(flag)
+            case "--batch": batch = try number(flag, Int.self, above: 0)
+            case "--plot": plotRequest.csvPath = try value(flag)
+            case "--svg": plotRequest.svgPath = try value(flag)
+            case "--title": plotRequest.title = try value(flag)
+            case "--x-label": plotRequest.xLabel = try value(flag)
+            case "--y-label": plotRequest.yLabel = try value(flag)
             case "--list":
-                print(allWorkloads.map(\.name).joined(separator: "\n"))
+                print(knownWorkloads.map(\.name).joined(separator: "\n"))
                 exit(0)
             case "--help", "-h":
                 print(Options.usage)
@@ -59,9 +73,18 @@ struct Options {
                 throw UsageError(description: "unknown argument '\(flag)'")
             }
         }
-        let known = Set(allWorkloads.map(\.name))
+        if plotRequest != PlotRequest() {
+            guard plotRequest.csvPath != nil, plotRequest.svgPath != nil else {
+                throw UsageError(description: "--plot CSV and --svg FILE go together")
+            }
+            plot = plotRequest
+        }
+        let known = Set(knownWorkloads.map(\.name))
         if let unknown = workloads.first(where: { !known.contains($0) }) {
-            throw UsageError(description: "unknown workload '\(unknown)'; known: \(allWorkloads.map(\.name).joined(separator: ","))")
+            throw UsageError(description: "unknown workload '\(unknown)'; known: \(knownWorkloads.map(\.name).joined(separator: ","))")
+        }
+        if batch != nil, let fixed = workloads.first(where: { !batchableWorkloadNames.contains($0) }) {
+            throw UsageError(description: "--batch: the batch of '\(fixed)' is fixed; it can be set for \(batchableWorkloadNames.joined(separator: ","))")
         }
     }
 }

@@ -42,6 +42,7 @@ var trainingWorkloads: [Workload] {
             LeNet(generator: generator)
         },
         lstmTraining(),
+        gruTraining(),
         trainingWorkload("resnet_train", note: "small ResNet (16/32/64, 2 basic blocks per stage, BN), SGD momentum 0.9 lr 0.01, batch 64",
                          batch: 64, inputShape: [1, 28, 28], rule: SGD(momentum: 0.9), learningRate: 0.01) { generator in
             ResNet.small(generator: generator)

@@ -14,6 +14,15 @@ do {
     FileHandle.standardError.write("StrataBench: \(error)\n\(Options.usage)\n".data(using: .utf8)!)
     exit(2)
 }
+if let plot = options.plot {
+    do {
+        try plot.run()
+        exit(0)
+    } catch {
+        FileHandle.standardError.write("StrataBench --plot: \(error)\n".data(using: .utf8)!)
+        exit(1)
+    }
+}
 reexecuteIfNeeded(threads: options.threads)
 
 let environment = ProcessInfo.processInfo.environment
@@ -45,8 +54,10 @@ func emit(_ record: JSONRecord) {
     }
 }
 
-for name in options.workloads {
-    let workload = allWorkloads.first { $0.name == name }!
+for (index, name) in options.workloads.enumerated() {
+    let workload = options.batch.flatMap { batchedWorkload(name, batch: $0) } ?? knownWorkloads.first { $0.name == name }!
+    // Each workload's own peak: reset the high-water mark (the first one starts fresh anyway).
+    let peakIsOwn = PeakMemory.reset() || index == 0
     let start = now()
     let monitor = CPUMonitor()
     let result = workload.run(options.timing)
@@ -70,6 +81,12 @@ for name in options.workloads {
     record.set("threads", threads)
     record.set("note", workload.note)
     if let data = result.data { record.set("data", data) }
+    if let batch = options.batch { record.set("batch", batch) }
+    if let peak = PeakMemory.highWaterMegabytes() {
+        record.set("peak_rss_mb", rounded(peak, 1))
+        // "workload": this workload's own peak; "process": the process's so far (no reset).
+        record.set("peak_rss_scope", peakIsOwn ? "workload" : "process")
+    }
     if name.hasPrefix("sgemm") { record["blas"] = .object(blasRecord()) }
     record.set("wall_s", rounded(now() - start, 2))
     record.set("run_foreign_cpu_pct", rounded(monitor.foreignPercent, 1))

@@ -11,10 +11,81 @@
 // The additive mask (may be NULL) is addressed with a row and a column stride, so a key-padding
 // mask broadcast over rows (row stride 0) is never materialized. `causal` hides key j from row i
 // when j > i (top-left aligned, as PyTorch's is_causal).
+//
+// Vectorization: the keys (and, in the backward pass, the values) are first copied transposed,
+// [depth][padded keys], so a tile's scores are QUERY_BLOCK x KEY_TILE sums of broadcast-times-
+// vector products along the keys, with no horizontal reductions; the products with value rows
+// and the gradient updates run over CHUNK floats held in registers. Padding keys past the end
+// score 0 and are hidden like causal ones.
 
-enum { QUERY_BLOCK = 8, KEY_TILE = 64 };
+enum { QUERY_BLOCK = 8, KEY_TILE = 64, CHUNK = 16 };
 
-// The dot products are sums in any order: reassociation lets clang vectorize them.
+/// Keys [0, keys) of k [keys, depth] transposed into kt [depth][padded], zeros past `keys`.
+static void transpose_padded(const float *restrict k, long keys, long depth, long padded, float *restrict kt) {
+    for (long j = 0; j < keys; j++)
+        for (long d = 0; d < depth; d++) kt[d * padded + j] = k[j * depth + d];
+    for (long d = 0; d < depth; d++)
+        for (long j = keys; j < padded; j++) kt[d * padded + j] = 0;
+}
+
+/// s[r][t] = q_r . k_(j0 + t) for rows r < rows of q [., depth] and a whole tile, from the
+/// transposed keys (row d of the tile at kt + d * padded + j0).
+static inline __attribute__((always_inline)) void tile_products(const float *restrict q, long rows, long depth,
+                                                                const float *restrict kt, long padded,
+                                                                float s[QUERY_BLOCK][KEY_TILE]) {
+    for (long r = 0; r < rows; r++) {
+        float acc[KEY_TILE] = {0};
+        const float *restrict row = q + r * depth;
+        for (long d = 0; d < depth; d++) {
+            const float a = row[d];
+            const float *restrict keys = kt + d * padded;
+            for (int t = 0; t < KEY_TILE; t++) acc[t] += a * keys[t];
+        }
+        for (int t = 0; t < KEY_TILE; t++) s[r][t] = acc[t];
+    }
+}
+
+/// Scales row i's scores, adds its mask and sets to -inf the keys it may not see (padding past
+/// `keys`, and with `causal` those after i); returns how many leading keys of the tile it sees.
+static inline __attribute__((always_inline)) long mask_scores(float *restrict s, const float *mask, long mask_row,
+                                                              long mask_col, long i, long j0, long keys, float scale,
+                                                              int causal) {
+    long visible = keys - j0 < KEY_TILE ? keys - j0 : KEY_TILE;
+    if (causal && i - j0 + 1 < visible) visible = i - j0 + 1 > 0 ? i - j0 + 1 : 0;
+    for (int t = 0; t < KEY_TILE; t++) s[t] *= scale;
+    if (mask) {
+        const float *row = mask + i * mask_row + j0 * mask_col;
+        if (mask_col == 1)
+            for (long t = 0; t < visible; t++) s[t] += row[t];
+        else
+            for (long t = 0; t < visible; t++) s[t] += row[t * mask_col];
+    }
+    for (long t = visible; t < KEY_TILE; t++) s[t] = -INFINITY;
+    return visible;
+}
+
+/// acc[c] += Σ_t weights[t] x[t * stride + c] for c < width, t < count: each CHUNK of acc stays
+/// in registers across the sum.
+static inline __attribute__((always_inline)) void accumulate_rows(float *restrict acc, const float *restrict weights,
+                                                                  const float *restrict x, long stride, long count,
+                                                                  long width) {
+    long c = 0;
+    for (; c + CHUNK <= width; c += CHUNK) {
+        float part[CHUNK];
+        for (int u = 0; u < CHUNK; u++) part[u] = acc[c + u];
+        for (long t = 0; t < count; t++) {
+            const float w = weights[t];
+            for (int u = 0; u < CHUNK; u++) part[u] += w * x[t * stride + c + u];
+        }
+        for (int u = 0; u < CHUNK; u++) acc[c + u] = part[u];
+    }
+    for (; c < width; c++) {
+        float sum = acc[c];
+        for (long t = 0; t < count; t++) sum += weights[t] * x[t * stride + c];
+        acc[c] = sum;
+    }
+}
+
 static inline __attribute__((always_inline)) float dot(const float *restrict a, const float *restrict b, long n) {
 #pragma clang fp reassociate(on)
     float sum = 0;
@@ -22,21 +93,18 @@ static inline __attribute__((always_inline)) float dot(const float *restrict a, 
     return sum;
 }
 
-static inline __attribute__((always_inline)) void axpy(float *restrict y, const float *restrict x, float alpha, long n) {
-    for (long t = 0; t < n; t++) y[t] += alpha * x[t];
-}
-
-static inline __attribute__((always_inline)) float score(const float *q, const float *k, const float *mask, long mask_row,
-                                                         long mask_col, long i, long j, long depth, float scale) {
-    float s = dot(q + i * depth, k + j * depth, depth) * scale;
-    return mask ? s + mask[i * mask_row + j * mask_col] : s;
-}
+static inline long round_up(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
 
 STRATA_DISPATCH
 void strata_attention_forward_f32(const float *q, const float *k, const float *v, const float *mask, long mask_row,
                                   long mask_col, float *out, float *lse, long keys, long depth, long value_depth,
                                   float scale, int causal, long row_start, long row_end) {
+    // Causal rows see keys up to their own index only.
+    long key_limit = causal && row_end < keys ? row_end : keys;
+    long padded = round_up(key_limit > 0 ? key_limit : 1, KEY_TILE);
+    float *kt = malloc(sizeof(float) * (size_t)(depth > 0 ? depth : 1) * (size_t)padded);
     float *acc = malloc(sizeof(float) * QUERY_BLOCK * (size_t)(value_depth > 0 ? value_depth : 1));
+    transpose_padded(k, key_limit, depth, padded, kt);
     float s[QUERY_BLOCK][KEY_TILE];
     float m[QUERY_BLOCK], l[QUERY_BLOCK];
     for (long i0 = row_start; i0 < row_end; i0 += QUERY_BLOCK) {
@@ -46,32 +114,30 @@ void strata_attention_forward_f32(const float *q, const float *k, const float *v
             l[r] = 0;
             for (long c = 0; c < value_depth; c++) acc[r * value_depth + c] = 0;
         }
-        long key_end = causal ? (i0 + rows < keys ? i0 + rows : keys) : keys;
+        long key_end = causal ? (i0 + rows < key_limit ? i0 + rows : key_limit) : key_limit;
         for (long j0 = 0; j0 < key_end; j0 += KEY_TILE) {
-            long tile = key_end - j0 < KEY_TILE ? key_end - j0 : KEY_TILE;
+            tile_products(q + i0 * depth, rows, depth, kt + j0, padded, s);
             for (long r = 0; r < rows; r++) {
-                long i = i0 + r;
+                long visible = mask_scores(s[r], mask, mask_row, mask_col, i0 + r, j0, key_end, scale, causal);
                 float tile_max = -INFINITY;
-                for (long t = 0; t < tile; t++) {
-                    long j = j0 + t;
-                    float value = (causal && j > i) ? -INFINITY : score(q, k, mask, mask_row, mask_col, i, j, depth, scale);
-                    s[r][t] = value;
-                    tile_max = value > tile_max ? value : tile_max;
-                }
+                for (int t = 0; t < KEY_TILE; t++) tile_max = s[r][t] > tile_max ? s[r][t] : tile_max;
                 float new_max = tile_max > m[r] ? tile_max : m[r];
                 if (new_max == -INFINITY) continue;  // every key so far is masked
                 float rescale = strata_expf(m[r] - new_max);
+                float sum = 0;
+                {
+#pragma clang fp reassociate(on)
+                    for (int t = 0; t < KEY_TILE; t++) {
+                        float p = strata_expf(s[r][t] - new_max);
+                        s[r][t] = p;
+                        sum += p;
+                    }
+                }
                 float *row_acc = acc + r * value_depth;
-                if (rescale != 1.0f) {
-                    l[r] *= rescale;
+                if (rescale != 1.0f)
                     for (long c = 0; c < value_depth; c++) row_acc[c] *= rescale;
-                }
-                for (long t = 0; t < tile; t++) {
-                    float p = strata_expf(s[r][t] - new_max);
-                    if (p == 0) continue;
-                    l[r] += p;
-                    axpy(row_acc, v + (j0 + t) * value_depth, p, value_depth);
-                }
+                l[r] = l[r] * rescale + sum;
+                accumulate_rows(row_acc, s[r], v + j0 * value_depth, value_depth, visible, value_depth);
                 m[r] = new_max;
             }
         }
@@ -83,13 +149,15 @@ void strata_attention_forward_f32(const float *q, const float *k, const float *v
         }
     }
     free(acc);
+    free(kt);
 }
 
 // The gradient of one slice from the forward pass's output and log-sum-exp: with
 // p_ij = exp(s_ij - lse_i) and D_i = dO_i . O_i,
 //   dV_j += p_ij dO_i,   dP_ij = dO_i . V_j,   dS_ij = p_ij (dP_ij - D_i),
 //   dQ_i += scale dS_ij K_j,   dK_j += scale dS_ij Q_i.
-// dq, dk and dv are overwritten. Scores are recomputed rather than stored.
+// dq, dk and dv are overwritten. Scores are recomputed, a QUERY_BLOCK x KEY_TILE block at a time,
+// rather than stored.
 STRATA_DISPATCH
 void strata_attention_backward_f32(const float *q, const float *k, const float *v, const float *mask, long mask_row,
                                    long mask_col, const float *out, const float *dout, const float *lse, float *dq,
@@ -98,17 +166,46 @@ void strata_attention_backward_f32(const float *q, const float *k, const float *
     for (long t = 0; t < rows * depth; t++) dq[t] = 0;
     for (long t = 0; t < keys * depth; t++) dk[t] = 0;
     for (long t = 0; t < keys * value_depth; t++) dv[t] = 0;
-    for (long i = 0; i < rows; i++) {
-        const float *dout_i = dout + i * value_depth;
-        float d_i = dot(dout_i, out + i * value_depth, value_depth);
-        long key_end = causal ? (i + 1 < keys ? i + 1 : keys) : keys;
-        for (long j = 0; j < key_end; j++) {
-            float p = strata_expf(score(q, k, mask, mask_row, mask_col, i, j, depth, scale) - lse[i]);
-            if (p == 0) continue;
-            axpy(dv + j * value_depth, dout_i, p, value_depth);
-            float ds = p * (dot(dout_i, v + j * value_depth, value_depth) - d_i) * scale;
-            axpy(dq + i * depth, k + j * depth, ds, depth);
-            axpy(dk + j * depth, q + i * depth, ds, depth);
+    long key_limit = causal && rows < keys ? rows : keys;
+    if (rows == 0 || key_limit == 0) return;
+    long padded = round_up(key_limit, KEY_TILE);
+    float *kt = malloc(sizeof(float) * (size_t)(depth > 0 ? depth : 1) * (size_t)padded);
+    float *vt = malloc(sizeof(float) * (size_t)(value_depth > 0 ? value_depth : 1) * (size_t)padded);
+    transpose_padded(k, key_limit, depth, padded, kt);
+    transpose_padded(v, key_limit, value_depth, padded, vt);
+    float p[QUERY_BLOCK][KEY_TILE], ds[QUERY_BLOCK][KEY_TILE], column[QUERY_BLOCK];
+    float d[QUERY_BLOCK];
+    for (long i0 = 0; i0 < rows; i0 += QUERY_BLOCK) {
+        long block = rows - i0 < QUERY_BLOCK ? rows - i0 : QUERY_BLOCK;
+        for (long r = 0; r < block; r++)
+            d[r] = dot(dout + (i0 + r) * value_depth, out + (i0 + r) * value_depth, value_depth);
+        long key_end = causal ? (i0 + block < key_limit ? i0 + block : key_limit) : key_limit;
+        for (long j0 = 0; j0 < key_end; j0 += KEY_TILE) {
+            long tile = key_end - j0 < KEY_TILE ? key_end - j0 : KEY_TILE;
+            tile_products(q + i0 * depth, block, depth, kt + j0, padded, p);
+            tile_products(dout + i0 * value_depth, block, value_depth, vt + j0, padded, ds);
+            for (long r = 0; r < block; r++) {
+                mask_scores(p[r], mask, mask_row, mask_col, i0 + r, j0, key_end, scale, causal);
+                const float shift = lse[i0 + r];
+                // exp(-inf - lse) is 0 at hidden keys; a fully masked row (lse = -inf) gives NaN,
+                // as the composite's gradient does.
+                for (int t = 0; t < KEY_TILE; t++) {
+                    float weight = strata_expf(p[r][t] - shift);
+                    p[r][t] = weight;
+                    ds[r][t] = weight * (ds[r][t] - d[r]) * scale;
+                }
+            }
+            // Per key of the tile: dV_j += Σ_r p_rj dO_r and dK_j += Σ_r dS_rj Q_r.
+            for (long t = 0; t < tile; t++) {
+                for (long r = 0; r < block; r++) column[r] = p[r][t];
+                accumulate_rows(dv + (j0 + t) * value_depth, column, dout + i0 * value_depth, value_depth, block, value_depth);
+                for (long r = 0; r < block; r++) column[r] = ds[r][t];
+                accumulate_rows(dk + (j0 + t) * depth, column, q + i0 * depth, depth, block, depth);
+            }
+            // Per row of the block: dQ_r += Σ_j dS_rj K_j.
+            for (long r = 0; r < block; r++) accumulate_rows(dq + (i0 + r) * depth, ds[r], k + j0 * depth, depth, tile, depth);
         }
     }
+    free(vt);
+    free(kt);
 }

@@ -30,17 +30,21 @@ public enum SVGPlot {
     /// An SVG line plot of `series` with ticked x and y axes, their labels, a title and a legend.
     ///
     /// Axes span all finite points, widened to the nearest nice tick (1, 2 or 5 times a power of
-    /// ten). Defaults: 640 x 400 pixels.
+    /// ten); a logarithmic axis (`xScale`, `yScale`) spans whole decades and leaves out points at
+    /// or below zero. Defaults: 640 x 400 pixels, linear axes.
     public static func lineChart(
         _ series: [PlotSeries], title: String, xLabel: String = "epoch", yLabel: String = "",
-        width: Double = 640, height: Double = 400
+        width: Double = 640, height: Double = 400, xScale: PlotScale = .linear, yScale: PlotScale = .linear
     ) -> String {
         let margins = lineMargins
         precondition(width > margins.left + margins.right && height > margins.top + margins.bottom,
                      "SVGPlot.lineChart: \(width) x \(height) pixels leaves no room for the plot area")
-        let finitePoints = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let xAxis = PlotAxis(covering: finitePoints.map(\.x), pixels: (margins.left, width - margins.right))
-        let yAxis = PlotAxis(covering: finitePoints.map(\.y), pixels: (height - margins.bottom, margins.top))
+        let drawable = { (point: (x: Double, y: Double)) in
+            PlotAxis.canDraw(point.x, on: xScale) && PlotAxis.canDraw(point.y, on: yScale)
+        }
+        let finitePoints = series.flatMap(\.points).filter(drawable)
+        let xAxis = PlotAxis(covering: finitePoints.map(\.x), pixels: (margins.left, width - margins.right), scale: xScale)
+        let yAxis = PlotAxis(covering: finitePoints.map(\.y), pixels: (height - margins.bottom, margins.top), scale: yScale)
         var svg = SVGDocument(width: width, height: height)
         drawAxes(x: xAxis, y: yAxis, in: &svg)
         svg.text(title, ["x": SVGDocument.number((xAxis.pixelLower + xAxis.pixelUpper) / 2), "y": "24",
@@ -54,7 +58,7 @@ public enum SVGPlot {
             let color = palette[index % palette.count]
             svg.beginGroup(["id": "series-\(index)", "stroke": color, "fill": "none", "stroke-width": "2"],
                            title: curve.name)
-            for segment in finiteRuns(of: curve.points) {
+            for segment in finiteRuns(of: curve.points, where: drawable) {
                 let points = segment.map { "\(SVGDocument.number(xAxis.pixel($0.x))),\(SVGDocument.number(yAxis.pixel($0.y)))" }
                 if points.count == 1 {
                     // A lone point between gaps has no line; draw a dot so it is not lost.
@@ -80,10 +84,11 @@ public enum SVGPlot {
     /// Writes `lineChart(...)` to `url` atomically; throws `SVGPlotError` when the file cannot be written.
     public static func writeLineChart(
         _ series: [PlotSeries], title: String, xLabel: String = "epoch", yLabel: String = "",
-        width: Double = 640, height: Double = 400, to url: URL
+        width: Double = 640, height: Double = 400, xScale: PlotScale = .linear, yScale: PlotScale = .linear,
+        to url: URL
     ) throws(SVGPlotError) {
         try SVGDocument.write(lineChart(series, title: title, xLabel: xLabel, yLabel: yLabel,
-                                        width: width, height: height), to: url)
+                                        width: width, height: height, xScale: xScale, yScale: yScale), to: url)
     }
 
     /// Frame, grid lines, ticks and tick labels of both axes.
@@ -111,11 +116,13 @@ public enum SVGPlot {
                              "height": n(y.pixelLower - y.pixelUpper), "fill": "none", "stroke": "#000000"])
     }
 
-    /// The maximal runs of consecutive points with finite coordinates.
-    private static func finiteRuns(of points: [(x: Double, y: Double)]) -> [[(x: Double, y: Double)]] {
+    /// The maximal runs of consecutive points that `drawable` accepts (finite coordinates, and
+    /// positive ones on a logarithmic axis).
+    private static func finiteRuns(of points: [(x: Double, y: Double)],
+                                   where drawable: ((x: Double, y: Double)) -> Bool) -> [[(x: Double, y: Double)]] {
         var runs: [[(x: Double, y: Double)]] = [[]]
         for point in points {
-            if point.x.isFinite && point.y.isFinite {
+            if drawable(point) {
                 runs[runs.count - 1].append(point)
             } else if !runs[runs.count - 1].isEmpty {
                 runs.append([])

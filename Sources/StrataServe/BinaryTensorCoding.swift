@@ -83,7 +83,8 @@ enum BinaryTensorCoding {
                 case .uint32: append(UInt32(value))
                 case .int32: append(Int32(value))
                 case .uint64: append(UInt64(value))
-                case .int64: append(Int64(value))
+                // Int64.max as a Double is 2^63, one past it.
+                case .int64: append(value >= 0x1p63 ? Int64.max : Int64(value))
                 case .bytes: preconditionFailure("BinaryTensorCoding.encode: numbers as BYTES")
                 }
             }

@@ -70,20 +70,35 @@ public final class DynamicBatcher: @unchecked Sendable {
 
     private func loop() {
         while let batch = nextBatch() {
-            let rows = ModelRows.joining(batch.map(\.rows))
-            let outputs = model.run(rows)
-            observeBatch(rows.count, batch.count)
-            var start = 0
-            for pending in batch {
-                let range = start..<start + pending.rows.count
-                pending.answer.resume(returning: outputs.map { $0.rows(range) })
-                start = range.upperBound
-            }
+            run(batch)
         }
         condition.lock()
         stopped = true
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Runs `batch` as one and answers each request with its rows of the outputs. When the
+    /// joined batch fails, or gives an output whose first dimension is not its rows, each request
+    /// is run alone instead, so that only a request at fault gets an error.
+    private func run(_ batch: [Pending]) {
+        let rows = ModelRows.joining(batch.map(\.rows))
+        let result = Result { () throws(InferenceError) in try model.run(rows) }
+        observeBatch(rows.count, batch.count)
+        if batch.count == 1 {
+            batch[0].answer.resume(with: result.mapError { $0 as any Error })
+            return
+        }
+        guard case .success(let outputs) = result, outputs.allSatisfy({ $0.shape.first == rows.count }) else {
+            for pending in batch { run([pending]) }
+            return
+        }
+        var start = 0
+        for pending in batch {
+            let range = start..<start + pending.rows.count
+            pending.answer.resume(returning: outputs.map { $0.rows(range) })
+            start = range.upperBound
+        }
     }
 
     /// Waits for the next batch: the first queued request and those behind it that fit, once
@@ -101,10 +116,12 @@ public final class DynamicBatcher: @unchecked Sendable {
             }
             let deadline = first.enqueued + policy.maximumDelay
             let queuedRows = queue.reduce(0) { $0 + $1.rows.count }
-            if queuedRows >= policy.maximumBatchRows || ContinuousClock.now >= deadline || stopping {
+            // A request that cannot be joined runs at once, alone.
+            if !first.rows.isJoinable || queuedRows >= policy.maximumBatchRows || ContinuousClock.now >= deadline || stopping {
                 var taken = 1
                 var rows = first.rows.count
-                while taken < queue.count, rows + queue[taken].rows.count <= policy.maximumBatchRows {
+                while taken < queue.count, first.rows.isJoinable, queue[taken].rows.isJoinable,
+                      rows + queue[taken].rows.count <= policy.maximumBatchRows {
                     rows += queue[taken].rows.count
                     taken += 1
                 }

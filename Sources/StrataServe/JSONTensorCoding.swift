@@ -45,10 +45,20 @@ enum JSONTensorCoding {
 
     /// Whether a value from `JSONSerialization` is `true` or `false`: Foundation gives JSON's
     /// booleans as `__NSCFBoolean`, a subclass of NSNumber that `is Bool` cannot tell from the
-    /// numbers 0 and 1 (for which `is Bool` holds too).
+    /// numbers 0 and 1 (for which `is Bool` holds too). Compared by type identity, as this runs
+    /// once per element of every request.
     static func isBoolean(_ value: Any) -> Bool {
-        String(describing: type(of: value)).contains("Boolean")
+        booleanTypes.contains(ObjectIdentifier(type(of: value)))
     }
+
+    /// The types `JSONSerialization` gives `true` and `false` as (the type names say Boolean).
+    private static let booleanTypes: Set<ObjectIdentifier> = {
+        let parsed = (try? JSONSerialization.jsonObject(with: Data("[true, false]".utf8))) as? [Any] ?? []
+        let types = parsed.map { type(of: $0) }
+        precondition(types.count == 2 && types.allSatisfy { String(describing: $0).contains("Boolean") },
+                     "JSONTensorCoding: JSONSerialization gives booleans as \(types), not a Boolean type")
+        return Set(types.map { ObjectIdentifier($0) })
+    }()
 
     /// A JSON number as an integer, nil for anything else (booleans and fractions included).
     static func integer(_ value: Any) -> Int? {

@@ -2,12 +2,14 @@ import Foundation
 import StrataCLI
 
 /// The models in a model repository directory: one folder per model, named for it, holding
-/// numbered version folders (`1`, `2`...), each holding a `model.safetensors` written by
-/// `strata train` (its `model` metadata says which model it is).
+/// numbered version folders (`1`, `2`...), each holding either a `model.safetensors` written by
+/// `strata train` (its `model` metadata says which model it is) or a `model.onnx` (an ONNX
+/// graph, from `strata export` or another framework's exporter; see `ONNXServedModel`).
 ///
 /// ```
 /// models/
 ///   fashion/1/model.safetensors
+///   fashion-onnx/1/model.onnx
 ///   adult/1/model.safetensors
 /// ```
 /// A version that cannot be loaded is reported in `failures` and the others are served.
@@ -28,8 +30,10 @@ public struct ModelRepository: Sendable {
         public var description: String { "model '\(name)'" + (version.map { " version \($0)" } ?? "") + ": \(reason)" }
     }
 
-    /// The file a version folder holds.
+    /// The file a version folder holds: a Strata model...
     public static let weightsFileName = "model.safetensors"
+    /// ...or an ONNX graph.
+    public static let onnxFileName = "model.onnx"
 
     public private(set) var entries: [Entry] = []
     public private(set) var failures: [Failure] = []
@@ -61,13 +65,27 @@ public struct ModelRepository: Sendable {
                 continue
             }
             for version in versions {
-                let weights = (folder as NSString).appendingPathComponent("\(version)/\(Self.weightsFileName)")
                 do {
-                    entries.append(Entry(name: name, version: version, model: try Self.load(weights: weights)))
+                    entries.append(Entry(name: name, version: version,
+                                         model: try Self.load(version: (folder as NSString).appendingPathComponent(version))))
                 } catch {
                     failures.append(Failure(name: name, version: version, reason: error.description))
                 }
             }
+        }
+    }
+
+    /// The model in a version folder: its `model.safetensors` or its `model.onnx`.
+    /// - Throws: `CLIError` when the folder holds neither or both, or the file cannot be loaded.
+    public static func load(version folder: String) throws(CLIError) -> any ServedModel {
+        let weights = (folder as NSString).appendingPathComponent(weightsFileName)
+        let onnx = (folder as NSString).appendingPathComponent(onnxFileName)
+        switch (FileManager.default.fileExists(atPath: weights), FileManager.default.fileExists(atPath: onnx)) {
+        case (true, false): return try load(weights: weights)
+        case (false, true): return try ONNXServedModel(contentsOf: onnx)
+        case (true, true):
+            throw .unreadableFile(path: folder, reason: "holds both \(weightsFileName) and \(onnxFileName); a version is one model")
+        case (false, false): throw .unreadableFile(path: folder, reason: "holds no \(weightsFileName) or \(onnxFileName)")
         }
     }
 

@@ -4,8 +4,10 @@ import Strata
 /// inputs become rows, and how a batch of rows is run.
 ///
 /// `prepare` does every check a request can fail, on the request's own task, so that a batch
-/// joined from many requests never fails for one of them; `run` is called on the model's batch
-/// thread only, one batch at a time.
+/// joined from many requests seldom fails for one of them; `run` is called on the model's batch
+/// thread only, one batch at a time. When a joined batch fails anyway (an ONNX graph's node
+/// rejects one request's values), its requests are run again one by one, so that only the
+/// request at fault gets the error.
 public protocol ServedModel: Sendable {
     /// The platform named in model metadata (`strata_safetensors`, `onnx`...).
     var platform: String { get }
@@ -16,26 +18,41 @@ public protocol ServedModel: Sendable {
     /// One request's inputs as rows: tensors whose first dimension is the row count.
     /// - Throws: `InferenceError.badRequest` naming the input and what is wrong with it.
     func prepare(_ inputs: [NamedTensor]) throws(InferenceError) -> ModelRows
-    /// The outputs for `rows`, in `outputs` order, each `[rows.count, ...]`.
-    func run(_ rows: ModelRows) -> [NamedTensor]
+    /// The outputs for `rows`, in `outputs` order, each `[rows.count, ...]` when the rows are
+    /// joinable.
+    /// - Throws: `InferenceError.badRequest` when the model cannot run these values.
+    func run(_ rows: ModelRows) throws(InferenceError) -> [NamedTensor]
 }
 
-/// Rows ready for a model: one tensor per model-internal input, each `[count, ...]`.
+/// Rows ready for a model: one tensor per model-internal input, each `[count, ...]`; or, for a
+/// model whose inputs have no batch dimension to join along, one request's tensors as they are,
+/// which are run alone.
 public struct ModelRows: Sendable {
     public var count: Int
     public var tensors: [Tensor]
+    /// Whether these rows may be joined with other requests' along the first dimension.
+    public let isJoinable: Bool
 
     public init(count: Int, tensors: [Tensor]) {
         precondition(tensors.allSatisfy { $0.shape.first == count },
                      "ModelRows: every tensor must have \(count) rows, got \(tensors.map(\.shape))")
         self.count = count
         self.tensors = tensors
+        isJoinable = true
+    }
+
+    /// One request's tensors for a model that runs requests one by one (counted as one row).
+    public init(unjoinable tensors: [Tensor]) {
+        count = 1
+        self.tensors = tensors
+        isJoinable = false
     }
 
     /// The rows of `parts` one after another (a dynamic batch).
     public static func joining(_ parts: [ModelRows]) -> ModelRows {
         precondition(!parts.isEmpty, "ModelRows.joining: no parts")
         if parts.count == 1 { return parts[0] }
+        precondition(parts.allSatisfy(\.isJoinable), "ModelRows.joining: a part is not joinable")
         let tensors = parts[0].tensors.indices.map { index in Tensor.concat(parts.map { $0.tensors[index] }, axis: 0) }
         return ModelRows(count: parts.reduce(0) { $0 + $1.count }, tensors: tensors)
     }

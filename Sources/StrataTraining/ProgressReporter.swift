@@ -10,7 +10,11 @@ import Foundation
 ///
 /// The plain line: `epoch 2/10 step 6/20 | 512.0 samples/s | loss 0.4132 | ETA 0:02`. Throughput
 /// counts the epoch's samples since it began; the ETA extrapolates the epoch's mean step time over
-/// its remaining steps; the loss is the epoch's running mean per sample.
+/// its remaining steps; the loss is the epoch's running mean per sample. The summary line gives
+/// the epoch's training throughput (its samples over the time from its start to its last step, so
+/// validation is left out) before the epoch's whole time:
+///
+///     epoch 2/10: loss 0.4000, accuracy 0.7500, learning rate 0.001, 2345.6 samples/s, 3.0s
 ///
 /// Output and time are injected so that tests see exact strings: `output` receives each piece of
 /// text as it would be written, `clock` returns seconds from any fixed origin.
@@ -25,6 +29,9 @@ public final class ProgressReporter: TrainingCallback {
     private let clock: () -> Double
     private var epochStart = 0.0
     private var samplesSeen = 0
+    /// The clock at the last step it was read for (every step on a terminal, every `logInterval`
+    /// steps and the epoch's last step elsewhere), and the samples seen by then.
+    private var lastTimedStep: (time: Double, samples: Int)?
 
     /// - Parameters:
     ///   - isTerminal: default: whether standard output is a terminal (`isatty(1)`).
@@ -59,14 +66,19 @@ public final class ProgressReporter: TrainingCallback {
     public func epochBegan(_ epoch: Int, context: TrainingContext) throws {
         epochStart = clock()
         samplesSeen = 0
+        lastTimedStep = nil
     }
 
     public func stepEnded(_ step: StepSummary, context: TrainingContext) throws -> TrainingAction {
         samplesSeen += step.batchSize
         let done = step.step + 1
-        guard isTerminal || done % logInterval == 0 else { return .proceed }
-        let elapsed = clock() - epochStart
         let total = context.stepsPerEpoch
+        let prints = isTerminal || done % logInterval == 0
+        guard prints || done == total else { return .proceed }
+        let time = clock()
+        lastTimedStep = (time, samplesSeen)
+        guard prints else { return .proceed }
+        let elapsed = time - epochStart
         let throughput = elapsed > 0 ? Double(samplesSeen) / elapsed : 0
         let remaining = elapsed / Double(done) * Double(total - done)
         let position = isTerminal ? "\(bar(done, of: total)) \(done)/\(total)" : "step \(done)/\(total)"
@@ -86,7 +98,11 @@ public final class ProgressReporter: TrainingCallback {
         for (name, value) in summary.validationMetrics.sorted(by: { $0.key < $1.key }) {
             line += String(format: ", validation %@ %.4f", name.replacingOccurrences(of: "_", with: " "), value)
         }
-        line += ", learning rate \(summary.learningRate), " + String(format: "%.1fs", clock() - epochStart)
+        line += ", learning rate \(summary.learningRate), "
+        if let (time, samples) = lastTimedStep, time > epochStart {
+            line += String(format: "%.1f samples/s, ", Double(samples) / (time - epochStart))
+        }
+        line += String(format: "%.1fs", clock() - epochStart)
         output(isTerminal ? "\r" + line + "\u{1B}[K\n" : line + "\n")
         return .proceed
     }

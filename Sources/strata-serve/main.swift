@@ -10,7 +10,8 @@ struct ServeMain: AsyncParsableCommand {
         commandName: "strata-serve",
         abstract: "Serve the models of a model repository over the Open Inference Protocol (KServe v2 REST).",
         discussion: "The repository holds one folder per model, with numbered version folders each holding a "
-            + "model.safetensors written by `strata train` (models/fashion/1/model.safetensors).")
+            + "model.safetensors written by `strata train` (models/fashion/1/model.safetensors) or an ONNX graph, "
+            + "model.onnx (models/fashion-onnx/1/model.onnx).")
 
     @Argument(help: "The model repository directory.")
     var repository: String
@@ -20,8 +21,8 @@ struct ServeMain: AsyncParsableCommand {
     var port = 8000
     @Option(help: "The most rows run as one batch (1: no dynamic batching).")
     var maxBatchSize = 64
-    @Option(help: "Milliseconds the first request of a batch waits for others.")
-    var batchDelayMs = 2.0
+    @Option(help: "Milliseconds the first request of a batch waits for others (0: a batch is what queued while the previous one ran).")
+    var batchDelayMs = 0.0
     @Option(help: "The most requests queued per model; more are answered 503 with Retry-After.")
     var queueCapacity = 256
     @Option(help: "Seconds a request may wait in the queue before it is answered 503.")

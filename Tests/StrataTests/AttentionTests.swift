@@ -58,6 +58,8 @@ import Testing
         Case(batch: 2, heads: 2, queries: 33, keys: 150, depth: 12, valueDepth: 7, mask: .keyPadding, causal: false),
         Case(batch: 1, heads: 1, queries: 130, keys: 130, depth: 32, valueDepth: 32, mask: .additive, causal: true),
         Case(batch: 1, heads: 2, queries: 1, keys: 40, depth: 8, valueDepth: 8, mask: .none, causal: false),
+        // Whole and partial register chunks (16 floats) of depth and value depth, more queries than keys.
+        Case(batch: 1, heads: 2, queries: 100, keys: 90, depth: 40, valueDepth: 32, mask: .additive, causal: true),
     ]
 
     /// The fused float32 kernel against the composite in float64: values and the three gradients.

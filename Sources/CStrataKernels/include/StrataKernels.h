@@ -169,6 +169,44 @@ void strata_lstm_cell_backward_f32(const float *gates, const float *c_prev, cons
                                    const float *dh_out, const float *dh_next, float *dc,
                                    float *dgates, long batch, long hidden, long start, long end);
 
+/// One GRU step's gates and new hidden state for hidden units [start, end) of every batch row
+/// (gate order r, z, n). `gates` [batch, 3 * hidden] holds the input projection x W_ih^T + b_ih
+/// and is overwritten with r, z, n; `hidden_projection` [batch, 3 * hidden] holds h_prev W_hh^T
+/// and gets b_hh added (`bias` [3 * hidden], or null); writes h [batch, hidden].
+void strata_gru_cell_forward_f32(float *gates, float *hidden_projection, const float *bias, const float *h_prev, float *h,
+                                 long batch, long hidden, long start, long end);
+/// `strata_gru_cell_forward_f32` in float64.
+void strata_gru_cell_forward_f64(double *gates, double *hidden_projection, const double *bias, const double *h_prev,
+                                 double *h, long batch, long hidden, long start, long end);
+
+/// The backward of one GRU step for hidden units [start, end): from the activated `gates`, the
+/// `hidden_projection` (with b_hh), h_prev and the output gradient `dh_out`, with `carry` holding
+/// the gradient reaching h from the step after (less its direct part, added here); writes the
+/// gradients of the input projection `dprojected` and of the hidden projection
+/// `dhidden_projection` ([batch, 3 * hidden] each) and replaces `carry` with the direct part of
+/// h_prev's gradient, dh z (the caller adds dhidden_projection W_hh).
+void strata_gru_cell_backward_f32(const float *gates, const float *hidden_projection, const float *h_prev,
+                                  const float *dh_out, float *carry, float *dprojected, float *dhidden_projection,
+                                  long batch, long hidden, long start, long end);
+/// `strata_gru_cell_backward_f32` in float64.
+void strata_gru_cell_backward_f64(const double *gates, const double *hidden_projection, const double *h_prev,
+                                  const double *dh_out, double *carry, double *dprojected, double *dhidden_projection,
+                                  long batch, long hidden, long start, long end);
+
+/// One Elman RNN step's nonlinearity (tanh, or ReLU when `relu`) in place over hidden units
+/// [start, end) of every row of `a` [batch, hidden] (the pre-activation, including h_prev W_hh^T).
+void strata_rnn_cell_forward_f32(float *a, long batch, long hidden, int relu, long start, long end);
+/// `strata_rnn_cell_forward_f32` in float64.
+void strata_rnn_cell_forward_f64(double *a, long batch, long hidden, int relu, long start, long end);
+
+/// The backward of one Elman RNN step for hidden units [start, end): the pre-activation gradient
+/// `da` from the step's output `h` and the hidden gradient `dh_out + dh_next` ([batch, hidden]).
+void strata_rnn_cell_backward_f32(const float *h, const float *dh_out, const float *dh_next, float *da, long batch,
+                                  long hidden, int relu, long start, long end);
+/// `strata_rnn_cell_backward_f32` in float64.
+void strata_rnn_cell_backward_f64(const double *h, const double *dh_out, const double *dh_next, double *da, long batch,
+                                  long hidden, int relu, long start, long end);
+
 /// Batch normalization in training of channels [start, end) of a dense [batch, channels, inner]
 /// `x`: writes each channel's mean, biased variance and 1 / sqrt(variance + epsilon), and
 /// y = (x - mean) inverse_std weight + bias (a null weight is 1, a null bias 0).
@@ -197,6 +235,25 @@ void strata_attention_backward_f32(const float *q, const float *k, const float *
                                    long mask_col, const float *out, const float *dout, const float *lse, float *dq,
                                    float *dk, float *dv, long rows, long keys, long depth, long value_depth, float scale,
                                    int causal);
+
+/// Layer normalization of rows [start, end) of a dense [rows, n] `x`: writes each row's mean and
+/// 1 / sqrt(biased variance + epsilon), and y = (x - mean) inverse_std weight + bias (per column;
+/// a null weight is 1, a null bias 0).
+void strata_layer_norm_forward_f32(const float *x, const float *weight, const float *bias, float *y, float *mean,
+                                   float *inverse_std, long n, double epsilon, long start, long end);
+
+/// The gradient of `strata_layer_norm_forward_f32` for rows [start, end): dx (x's shape) from the
+/// forward pass's mean and inverse_std, and the column sums over those rows of g x̂ and g added
+/// to dweight and dbias (either may be NULL).
+void strata_layer_norm_backward_f32(const float *g, const float *x, const float *mean, const float *inverse_std,
+                                    const float *weight, float *dx, float *dweight, float *dbias, long n, long start,
+                                    long end);
+
+/// The exact GELU x Φ(x) of `count` dense floats.
+void strata_gelu_forward_f32(const float *x, float *y, long count);
+
+/// dx = g (Φ(x) + x φ(x)), the gradient of `strata_gelu_forward_f32`.
+void strata_gelu_backward_f32(const float *x, const float *g, float *dx, long count);
 
 #ifdef __cplusplus
 }

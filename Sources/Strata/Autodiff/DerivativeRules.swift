@@ -184,6 +184,28 @@ enum DerivativeRules {
         }
     }
 
+    /// The gradient of a fused GRU sequence's hidden states goes through the same kernel's
+    /// backward pass in one call. A kernel, not ops: no second derivative.
+    static func gruSequence(_ kernel: any GRUSequenceKernel, hidden: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?,
+                            forward: GRUSequence, reverse: Bool) -> GradientNode.Pullback {
+        { g in
+            let gradients = kernel.backward(hiddensGradient: g, hidden: hidden, hiddenWeight: hiddenWeight, hiddenBias: hiddenBias,
+                                            forward: forward, reverse: reverse)
+            return [gradients.projected, gradients.hidden, gradients.hiddenWeight] + (hiddenBias == nil ? [] : [gradients.hiddenBias])
+        }
+    }
+
+    /// The gradient of a fused Elman RNN sequence's hidden states goes through the same kernel's
+    /// backward pass in one call. A kernel, not ops: no second derivative.
+    static func rnnSequence(_ kernel: any RNNSequenceKernel, hidden: Tensor, hiddenWeight: Tensor, hiddens: Tensor,
+                            nonlinearity: RecurrentNonlinearity, reverse: Bool) -> GradientNode.Pullback {
+        { g in
+            let gradients = kernel.backward(hiddensGradient: g, hidden: hidden, hiddenWeight: hiddenWeight, hiddens: hiddens,
+                                            nonlinearity: nonlinearity, reverse: reverse)
+            return [gradients.projected, gradients.hidden, gradients.hiddenWeight]
+        }
+    }
+
     /// A fused batch normalization's backward kernel gives the gradients of x, weight and bias
     /// (those present, in that order) from the forward pass's mean and inverse standard
     /// deviation. A kernel, not ops: no second derivative.
@@ -224,6 +246,20 @@ enum DerivativeRules {
     static func softmaxCrossEntropy(_ kernel: any SoftmaxCrossEntropyKernel, logits: Tensor, labels: Tensor,
                                     logSumExp: Tensor) -> GradientNode.Pullback {
         { g in [kernel.backward(g, logits: logits, labels: labels, logSumExp: logSumExp)] }
+    /// A fused layer normalization's backward kernel gives the gradients of x, weight and bias
+    /// (those present, in that order) from the forward pass's per-row statistics. A kernel, not
+    /// ops: no second derivative.
+    static func layerNorm(_ kernel: any LayerNormKernel, x: Tensor, normalizedCount: Int, weight: Tensor?, bias: Tensor?,
+                          forward: LayerNormalization) -> GradientNode.Pullback {
+        { g in
+            let gradients = kernel.backward(g, x, normalizedCount: normalizedCount, forward: forward, weight: weight)
+            return [gradients.input] + (weight == nil ? [] : [gradients.weight]) + (bias == nil ? [] : [gradients.bias])
+        }
+    }
+
+    /// A fused GELU's backward kernel: `g (Φ(x) + x φ(x))`. No second derivative.
+    static func gelu(_ kernel: any GELUKernel, x: Tensor) -> GradientNode.Pullback {
+        { g in [kernel.backward(g, x)] }
     }
 
     /// Whether each matrix of a `[batch, rows, columns]` tensor is stored column by column.

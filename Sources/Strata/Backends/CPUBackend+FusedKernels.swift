@@ -1,10 +1,13 @@
 extension FusedKernels {
-    /// The CPU backend's fused kernels, all float32: the LSTM sequence (oneDNN GEMMs and C cell
-    /// kernels), batch normalization in training, the Adam step and scaled dot-product attention
-    /// (C kernels), the dense layer (oneDNN's sgemm with C epilogues) and softmax cross-entropy (C
-    /// kernels). Other dtypes run the composites.
-    public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
+    /// The CPU backend's fused kernels: the LSTM sequence in float32 and the GRU and Elman RNN
+    /// sequences in float32 and float64 (GEMMs and C cell kernels), batch normalization in
+    /// training, the Adam step, scaled dot-product attention, layer normalization, the exact
+    /// GELU and softmax cross-entropy (float32 C kernels), and the dense layer (oneDNN's sgemm
+    /// with C epilogues). Other dtypes run the composites.
+    public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), gruSequence: CPUGRUSequenceKernel(),
+                                         rnnSequence: CPURNNSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
                                          adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel(),
+                                         layerNorm: CPULayerNormKernel(), gelu: CPUGELUKernel(),
                                          linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel())
 }
 

@@ -1,8 +1,9 @@
 /// The fused kernels a backend offers for named composites: the one seam through which a backend
 /// replaces a composite op with a kernel of its own.
 ///
-/// Each composite (`lstmSequence`, `batchNormTraining`, `linear`, `softmaxCrossEntropy`, Adam's
-/// update in StrataOptimizers) is
+/// Each composite (`lstmSequence`, `gruSequence`, `rnnSequence`, `batchNormTraining`,
+/// `scaledDotProductAttention`, `layerNormalization`, `exactGELU`, `linear`, `softmaxCrossEntropy`,
+/// Adam's update in StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
 /// backend offers one that supports its inputs, else the composite. The kernel's derivative
@@ -14,25 +15,39 @@
 public struct FusedKernels: Sendable {
     /// The LSTM recurrence over a whole sequence (`lstmSequence`).
     public var lstmSequence: (any LSTMSequenceKernel)?
+    /// The GRU recurrence over a whole sequence (`gruSequence`).
+    public var gruSequence: (any GRUSequenceKernel)?
+    /// The Elman RNN recurrence over a whole sequence (`rnnSequence`).
+    public var rnnSequence: (any RNNSequenceKernel)?
     /// Batch normalization in training (`batchNormTraining`).
     public var batchNormTraining: (any BatchNormTrainingKernel)?
     /// One Adam/AdamW step over a parameter and its moments (StrataOptimizers' `Adam`).
     public var adamUpdate: (any AdamUpdateKernel)?
     /// Scaled dot-product attention (`scaledDotProductAttention`).
     public var attention: (any AttentionKernel)?
+    /// Layer normalization (`layerNormalization`).
+    public var layerNorm: (any LayerNormKernel)?
+    /// The exact GELU (`exactGELU`).
+    public var gelu: (any GELUKernel)?
     /// A dense layer: product, bias and activation (`linear`).
     public var linear: (any LinearKernel)?
     /// Cross-entropy of logits against integer labels (`softmaxCrossEntropy`).
     public var softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)?
 
     /// Kernels for the given composites; the others run as composites.
-    public init(lstmSequence: (any LSTMSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
+    public init(lstmSequence: (any LSTMSequenceKernel)? = nil, gruSequence: (any GRUSequenceKernel)? = nil,
+                rnnSequence: (any RNNSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
                 adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
+                layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil,
                 linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil) {
         self.lstmSequence = lstmSequence
+        self.gruSequence = gruSequence
+        self.rnnSequence = rnnSequence
         self.batchNormTraining = batchNormTraining
         self.adamUpdate = adamUpdate
         self.attention = attention
+        self.layerNorm = layerNorm
+        self.gelu = gelu
         self.linear = linear
         self.softmaxCrossEntropy = softmaxCrossEntropy
     }

@@ -23,14 +23,14 @@ public func softplus(_ x: Tensor, beta: Double, threshold: Double = 20) -> Tenso
     return select(scaled .> threshold, x, softplus(scaled) / beta)
 }
 
-/// The Gaussian error linear unit (Hendrycks & Gimpel, 2016): `x Φ(x)` exactly, or with the
-/// tanh approximation.
+/// The Gaussian error linear unit (Hendrycks & Gimpel, 2016): `x Φ(x)` exactly (`exactGELU`,
+/// the backend's fused kernel where it offers one), or with the tanh approximation.
 public func gelu(_ x: Tensor, approximate: Bool = false) -> Tensor {
     if approximate {
         let inner = (x + x * x * x * 0.044715) * (2 / Double.pi).squareRoot()
         return x * 0.5 * (tanh(inner) + 1)
     }
-    return x * 0.5 * (erf(x * (1 / 2.0.squareRoot())) + 1)
+    return exactGELU(x)
 }
 
 /// `x * sigmoid(x)` (SiLU / swish, Elfwing et al., 2018).

@@ -4,6 +4,7 @@ import Strata
 ///
 /// input: `[..., *normalizedShape]`; returns: the same shape. Uses the biased variance and
 /// `epsilon` 1e-5; `weight` (ones) and `bias` (zeros) have `normalizedShape` when affine.
+/// Runs `layerNormalization`, the backend's fused kernel where it offers one.
 public struct LayerNorm: Layer {
     public var weight: Tensor?
     public var bias: Tensor?
@@ -26,12 +27,6 @@ public struct LayerNorm: Layer {
         let count = normalizedShape.count
         precondition(input.rank >= count && Array(input.shape.suffix(count)) == normalizedShape,
                      "LayerNorm: input \(input.shape) does not end in \(normalizedShape)")
-        let axes = Array((input.rank - count)..<input.rank)
-        let mean = input.mean(alongAxes: axes, keepDims: true)
-        let variance = input.variance(alongAxes: axes, correction: 0, keepDims: true)
-        var output = (input - mean) * rsqrt(variance + epsilon)
-        if let weight { output = output * weight }
-        if let bias { output = output + bias }
-        return output
+        return layerNormalization(input, normalizedCount: count, weight: weight, bias: bias, epsilon: epsilon)
     }
 }

@@ -7,7 +7,9 @@ import Strata
 ///     n = tanh(W_in x + b_in + r (W_hn h + b_hn));   h' = (1 - z) n + z h
 ///
 /// input: `[time, batch, inputSize]` (or batch first); returns the top layer's hidden states and
-/// the final hidden states `[layers * directions, batch, hiddenSize]`.
+/// the final hidden states `[layers * directions, batch, hiddenSize]`. Without `lengths` each
+/// layer and direction is one `gruSequence` op (a fused kernel where the backend offers one);
+/// with `lengths`, `gruCell` steps under masks.
 public struct GRU: Layer {
     public var configuration: RecurrentConfiguration
     public var weights: [RecurrentWeights]
@@ -32,19 +34,17 @@ public struct GRU: Layer {
         let runner = RecurrentRunner(configuration: configuration, isTraining: TrainingMode.isEnabled, dropoutGenerator: dropoutGenerator)
         let batch = runner.batchSize(of: input, name: "GRU")
         let initial = runner.initialStates(hidden, batch: batch, dtype: input.dtype).map { RecurrentState(hidden: $0) }
-        let size = configuration.hiddenSize
         let (output, finals) = runner.run(
             input, weights: weights, initial: initial, lengths: lengths,
             project: { weights, x in weights.projectInputs(x, includingHiddenBias: false) },
             step: { weights, projected, state in
-                let hiddenProjection = weights.projectHidden(state.hidden, includingBias: true)
-                let resetAndUpdate = sigmoid(projected.sliced(axis: 1, start: 0, end: 2 * size)
-                                             + hiddenProjection.sliced(axis: 1, start: 0, end: 2 * size))
-                let reset = resetAndUpdate.sliced(axis: 1, start: 0, end: size)
-                let update = resetAndUpdate.sliced(axis: 1, start: size, end: 2 * size)
-                let candidate = tanh(projected.sliced(axis: 1, start: 2 * size, end: 3 * size)
-                                     + reset * hiddenProjection.sliced(axis: 1, start: 2 * size, end: 3 * size))
-                return RecurrentState(hidden: candidate + update * (state.hidden - candidate))
+                RecurrentState(hidden: gruCell(projected: projected, hidden: state.hidden, hiddenWeight: weights.hiddenWeight,
+                                               hiddenBias: weights.hiddenBias))
+            },
+            sequence: { weights, projected, state, reverse in
+                let hiddens = gruSequence(projected: projected, hidden: state.hidden, hiddenWeight: weights.hiddenWeight,
+                                          hiddenBias: weights.hiddenBias, reverse: reverse)
+                return (hiddens, RecurrentState(hidden: hiddens[.index(reverse ? 0 : hiddens.shape[0] - 1)]))
             })
         return (output, Tensor.stack(finals.map(\.hidden), axis: 0))
     }

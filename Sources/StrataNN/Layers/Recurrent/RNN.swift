@@ -4,9 +4,12 @@ import Strata
 /// `h' = act(W_ih x + b_ih + W_hh h + b_hh)` with `act` tanh (default) or ReLU.
 ///
 /// input: `[time, batch, inputSize]` (or batch first); returns the top layer's hidden states and
-/// the final hidden states `[layers * directions, batch, hiddenSize]`.
+/// the final hidden states `[layers * directions, batch, hiddenSize]`. Without `lengths` each
+/// layer and direction is one `rnnSequence` op (a fused kernel where the backend offers one);
+/// with `lengths`, `rnnCell` steps under masks.
 public struct RNN: Layer {
-    public enum Nonlinearity: Sendable { case tanh, relu }
+    /// tanh or ReLU (`RecurrentNonlinearity`, shared with the `rnnSequence` op).
+    public typealias Nonlinearity = RecurrentNonlinearity
 
     public var configuration: RecurrentConfiguration
     public var nonlinearity: Nonlinearity
@@ -35,12 +38,18 @@ public struct RNN: Layer {
         let runner = RecurrentRunner(configuration: configuration, isTraining: TrainingMode.isEnabled, dropoutGenerator: dropoutGenerator)
         let batch = runner.batchSize(of: input, name: "RNN")
         let initial = runner.initialStates(hidden, batch: batch, dtype: input.dtype).map { RecurrentState(hidden: $0) }
-        let activation: (Tensor) -> Tensor = nonlinearity == .tanh ? { tanh($0) } : { relu($0) }
+        let nonlinearity = nonlinearity
         let (output, finals) = runner.run(
             input, weights: weights, initial: initial, lengths: lengths,
             project: { weights, x in weights.projectInputs(x, includingHiddenBias: true) },
             step: { weights, projected, state in
-                RecurrentState(hidden: activation(projected + weights.projectHidden(state.hidden, includingBias: false)))
+                RecurrentState(hidden: rnnCell(projected: projected, hidden: state.hidden, hiddenWeight: weights.hiddenWeight,
+                                               nonlinearity: nonlinearity))
+            },
+            sequence: { weights, projected, state, reverse in
+                let hiddens = rnnSequence(projected: projected, hidden: state.hidden, hiddenWeight: weights.hiddenWeight,
+                                          nonlinearity: nonlinearity, reverse: reverse)
+                return (hiddens, RecurrentState(hidden: hiddens[.index(reverse ? 0 : hiddens.shape[0] - 1)]))
             })
         return (output, Tensor.stack(finals.map(\.hidden), axis: 0))
     }
