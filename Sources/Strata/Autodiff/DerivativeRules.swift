@@ -246,6 +246,8 @@ enum DerivativeRules {
     static func softmaxCrossEntropy(_ kernel: any SoftmaxCrossEntropyKernel, logits: Tensor, labels: Tensor,
                                     logSumExp: Tensor) -> GradientNode.Pullback {
         { g in [kernel.backward(g, logits: logits, labels: labels, logSumExp: logSumExp)] }
+    }
+
     /// A fused layer normalization's backward kernel gives the gradients of x, weight and bias
     /// (those present, in that order) from the forward pass's per-row statistics. A kernel, not
     /// ops: no second derivative.
