@@ -6,6 +6,16 @@
 #pragma STDC FP_CONTRACT OFF
 #pragma clang fp contract(off)
 
+// sqrt as the correctly rounded instruction, without libm's errno path: sqrtf's possible call
+// into libm (for a negative input, to set errno) keeps the compiler from vectorizing the loop.
+// The second moment is never negative, and the value is the same as sqrtf's.
+#define STRATA_SQRTF(x) __builtin_elementwise_sqrt(x)
+
+/// The AMSGrad maximum as `maximum` computes it: NaN from either side propagates.
+static inline float strata_amsgrad_max(float previous, float v) {
+    return previous != previous ? previous : (v != v ? v : (previous > v ? previous : v));
+}
+
 STRATA_DISPATCH
 void strata_adam_f32(const float *param, const float *grad, const float *exp_avg, const float *exp_avg_sq,
                      const float *max_exp_avg_sq, float *param_out, float *exp_avg_out, float *exp_avg_sq_out,
@@ -22,12 +32,45 @@ void strata_adam_f32(const float *param, const float *grad, const float *exp_avg
         exp_avg_sq_out[i] = v;
         float second = v;
         if (max_out) {
-            float previous = max_exp_avg_sq[i];
-            second = previous != previous ? previous : (v != v ? v : (previous > v ? previous : v));
+            second = strata_amsgrad_max(max_exp_avg_sq[i], v);
             max_out[i] = second;
         }
         float start = param[i] * decay;
-        float denominator = sqrtf(second) / correction + epsilon;
+        float denominator = STRATA_SQRTF(second) / correction + epsilon;
         param_out[i] = start - (m / denominator) * step_size;
+    }
+}
+
+STRATA_DISPATCH
+void strata_adam_in_place_f32(float *restrict param, const float *restrict grad, float *restrict exp_avg,
+                              float *restrict exp_avg_sq, float *restrict max_exp_avg_sq, long n,
+                              const strata_adam_parameters *h) {
+    const float beta1 = h->beta1, one_minus_beta1 = h->one_minus_beta1;
+    const float beta2 = h->beta2, one_minus_beta2 = h->one_minus_beta2;
+    const float step_size = h->step_size, correction = h->bias_correction2_sqrt;
+    const float epsilon = h->epsilon, decay = h->decay_factor;
+    // Two loops rather than a test per element, so each vectorizes.
+    if (max_exp_avg_sq) {
+        for (long i = 0; i < n; i++) {
+            float g = grad[i];
+            float m = exp_avg[i] * beta1 + g * one_minus_beta1;
+            float v = exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2;
+            float second = strata_amsgrad_max(max_exp_avg_sq[i], v);
+            exp_avg[i] = m;
+            exp_avg_sq[i] = v;
+            max_exp_avg_sq[i] = second;
+            float denominator = STRATA_SQRTF(second) / correction + epsilon;
+            param[i] = param[i] * decay - (m / denominator) * step_size;
+        }
+    } else {
+        for (long i = 0; i < n; i++) {
+            float g = grad[i];
+            float m = exp_avg[i] * beta1 + g * one_minus_beta1;
+            float v = exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2;
+            exp_avg[i] = m;
+            exp_avg_sq[i] = v;
+            float denominator = STRATA_SQRTF(v) / correction + epsilon;
+            param[i] = param[i] * decay - (m / denominator) * step_size;
+        }
     }
 }

@@ -123,10 +123,13 @@ public struct Optimizer: Sendable {
                 guard !isFrozen else { return }
                 precondition(gradient.shape == parameter.shape,
                              "Optimizer: gradient \(gradient.shape) for \(path) does not match the parameter \(parameter.shape)")
-                var slots = state[path] ?? [:]
+                // The slots leave the state while the rule runs, so that a fused kernel may write
+                // the model's parameter and its moments in place (see `OptimizerRule.step`).
+                var slots = state.removeValue(forKey: path) ?? [:]
                 let effective = context.weightDecay != 0 && !rule.decouplesWeightDecay
                     ? gradient + parameter.detached * context.weightDecay : gradient
-                parameter = rule.update(parameter.detached, gradient: effective, state: &slots, context: context)
+                parameter = parameter.detached
+                rule.step(&parameter, gradient: effective, state: &slots, context: context)
                 state[path] = slots
             }
         }

@@ -19,6 +19,11 @@ public protocol OptimizerRule: Sendable {
     /// (`gradient + weightDecay * parameter`) unless `decouplesWeightDecay`.
     func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor
 
+    /// The same step as `update`, with the result stored in `parameter`. A rule with a fused
+    /// kernel may write it into `parameter`'s buffer when no other tensor shares it (Adam on the
+    /// CPU); no other tensor ever sees a change. The default assigns `update`'s result.
+    func step(_ parameter: inout Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext)
+
     /// Whether the rule applies weight decay itself (AdamW) instead of through the gradient.
     var decouplesWeightDecay: Bool { get }
 
@@ -29,6 +34,10 @@ public protocol OptimizerRule: Sendable {
 
 extension OptimizerRule {
     public var decouplesWeightDecay: Bool { false }
+
+    public func step(_ parameter: inout Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) {
+        parameter = update(parameter, gradient: gradient, state: &state, context: context)
+    }
 }
 
 extension Dictionary where Key == String, Value == Tensor {

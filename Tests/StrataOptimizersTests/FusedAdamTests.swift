@@ -1,4 +1,5 @@
 import Strata
+import StrataNN
 import StrataOptimizers
 import Testing
 
@@ -26,4 +27,55 @@ func fusedAdamEqualsThePlainRuleBitForBit(options: (amsgrad: Bool, decoupled: Bo
     for slot in ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []) {
         #expect(fusedOptimizer.state["w"]![slot]!.scalars(as: Float.self) == plainOptimizer.state["w"]![slot]!.scalars(as: Float.self))
     }
+}
+
+/// The fused step writes a training loop's parameter and moments into their own buffers (the
+/// buffers stay, nothing is allocated), and never a buffer that another tensor holds: a copy of
+/// the parameter or an exported state kept across a step keeps its values, and the step gives
+/// the parameter and the moments new buffers instead. [300, 301] is split across the pool.
+@Test func fusedAdamWritesOnlyUnsharedBuffersInPlace() {
+    let generator = RandomGenerator(seed: 12)
+    var parameters: [ParameterPath: Tensor] = ["w": Tensor.normal([300, 301], generator: generator)]
+    let gradients: [ParameterPath: Tensor] = ["w": Tensor.normal([300, 301], generator: generator)]
+    var optimizer = Optimizer(Adam(), learningRate: 0.01)
+    optimizer.update(&parameters, along: gradients)  // allocates the moments
+    let parameterBuffer = parameters["w"]!.storageIdentity
+    let momentBuffer = optimizer.state["w"]!["exp_avg"]!.storageIdentity
+    optimizer.update(&parameters, along: gradients)
+    #expect(parameters["w"]!.storageIdentity == parameterBuffer, "the parameter is written in place")
+    #expect(optimizer.state["w"]!["exp_avg"]!.storageIdentity == momentBuffer, "the moment is written in place")
+
+    let kept = parameters["w"]!
+    let keptValues = kept.scalars(as: Float.self)
+    let exported = optimizer.exportState()
+    let exportedMoment = exported["state.w.exp_avg"]!.scalars(as: Float.self)
+    optimizer.update(&parameters, along: gradients)
+    #expect(kept.scalars(as: Float.self) == keptValues, "a held copy of the parameter is never written")
+    #expect(exported["state.w.exp_avg"]!.scalars(as: Float.self) == exportedMoment, "an exported moment is never written")
+    #expect(parameters["w"]!.storageIdentity != kept.storageIdentity)
+    #expect(parameters["w"]!.scalars(as: Float.self) != keptValues, "the step still moved the parameter")
+}
+
+/// A model's parameters, reached through `Sequential`'s layers and optional biases, are written
+/// in place too once nothing else holds them (after the first step gives them buffers of their
+/// own): the training loop of mlp_train.
+@Test func fusedAdamUpdatesASequentialModelInPlace() {
+    let generator = RandomGenerator(seed: 13)
+    var model = Sequential {
+        Linear(inputSize: 30, outputSize: 20, generator: generator)
+        ReLU()
+        Linear(inputSize: 20, outputSize: 4, generator: generator)
+    }
+    let x = Tensor.normal([8, 30], generator: generator)
+    var optimizer = Optimizer(Adam(), learningRate: 0.01)
+    func step() {
+        let (_, gradients) = valueAndGradient(at: model) { model in model(x).square().sum() }
+        optimizer.update(&model, along: gradients)
+    }
+    func buffers() -> [ParameterPath: TensorStorageIdentity] { model.parameters.mapValues(\.storageIdentity) }
+    step()
+    let before = buffers()
+    step()
+    #expect(buffers() == before, "every parameter written in place")
+    #expect(before.count == 4)
 }

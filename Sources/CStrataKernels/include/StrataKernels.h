@@ -109,6 +109,28 @@ void strata_average_pool_backward_f32(const float *dy, float *dx, const strata_p
 /// A CPU hint for spin-wait loops (x86 `pause`): lets the sibling hyperthread run and saves power.
 void strata_spin_pause(void);
 
+/// The forward epilogue of a dense layer, in place on a block of `rows` x `cols` values whose
+/// rows are `ldy` apart: y = y + bias[c] (when bias is not NULL), then y = max(y, 0) when `relu`
+/// (y < 0 ? 0 : y, so NaN passes as in strata_unary_f32).
+void strata_linear_epilogue_f32(float *y, long rows, long cols, long ldy, const float *bias, int relu);
+
+/// The pass before a dense layer's backward GEMMs over a block of `rows` x `cols` values whose
+/// rows are `ld` apart in `g`, `y` and `masked`: when `y` is not NULL (a ReLU output),
+/// masked = y > 0 ? g : 0; then, when `bias_gradient` is not NULL, bias_gradient[c] = the sum
+/// over rows of the (masked) gradient, added row by row from zero.
+void strata_linear_gradient_f32(const float *g, const float *y, float *masked, long rows, long cols, long ld,
+                                float *bias_gradient);
+
+/// Softmax cross-entropy per row of `x` [rows, cols] against `labels` (each in [0, cols)):
+/// log_sum_exp[r] = log Σ_c exp(x[r, c]) (shifted by the row's maximum), loss[r] = log_sum_exp[r] - x[r, labels[r]].
+void strata_softmax_cross_entropy_forward_f32(const float *x, const int64_t *labels, long rows, long cols,
+                                              float *loss, float *log_sum_exp);
+
+/// Its gradient for per-row upstream gradients `gradient` [rows]:
+/// dx[r, c] = gradient[r] * (exp(x[r, c] - log_sum_exp[r]) - (c == labels[r])).
+void strata_softmax_cross_entropy_backward_f32(const float *x, const int64_t *labels, const float *log_sum_exp,
+                                               const float *gradient, long rows, long cols, float *dx);
+
 /// Hyperparameters of one fused Adam step, already converted to float32 as the plain rule does.
 typedef struct {
     float beta1, one_minus_beta1;
@@ -125,6 +147,12 @@ typedef struct {
 void strata_adam_f32(const float *param, const float *grad, const float *exp_avg, const float *exp_avg_sq,
                      const float *max_exp_avg_sq, float *param_out, float *exp_avg_out, float *exp_avg_sq_out,
                      float *max_out, long n, const strata_adam_parameters *h);
+
+/// The same step as strata_adam_f32 written in place: param, exp_avg, exp_avg_sq (and
+/// max_exp_avg_sq with AMSGrad, else NULL) are read and overwritten; no two pointers may overlap.
+void strata_adam_in_place_f32(float *restrict param, const float *restrict grad, float *restrict exp_avg,
+                              float *restrict exp_avg_sq, float *restrict max_exp_avg_sq, long n,
+                              const strata_adam_parameters *h);
 
 /// One LSTM step's gate nonlinearities and cell update for hidden units [start, end) of every
 /// batch row. `gates` [batch, 4 * hidden] holds the pre-activations (gate order i, f, g, o) and

@@ -229,6 +229,25 @@ enum DerivativeRules {
         }
     }
 
+    /// A fused dense layer's backward kernel gives the gradients of the input, the weight and the
+    /// bias (when present, in that order) from the saved output, computing only those of tracked
+    /// operands. A kernel, not ops: no second derivative.
+    static func linear(_ kernel: any LinearKernel, input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor,
+                       activation: LinearActivation) -> GradientNode.Pullback {
+        let needs = LinearGradientNeeds(input: input.node != nil, weight: weight.node != nil, bias: bias?.node != nil)
+        return { g in
+            let gradients = kernel.backward(g, input: input, weight: weight, output: output, activation: activation, needs: needs)
+            return [gradients.input, gradients.weight] + (bias == nil ? [] : [gradients.bias])
+        }
+    }
+
+    /// A fused softmax cross-entropy's backward kernel gives the logits' gradient from the saved
+    /// log-sum-exp of each row; the labels take none. A kernel, not ops: no second derivative.
+    static func softmaxCrossEntropy(_ kernel: any SoftmaxCrossEntropyKernel, logits: Tensor, labels: Tensor,
+                                    logSumExp: Tensor) -> GradientNode.Pullback {
+        { g in [kernel.backward(g, logits: logits, labels: labels, logSumExp: logSumExp)] }
+    }
+
     /// A fused layer normalization's backward kernel gives the gradients of x, weight and bias
     /// (those present, in that order) from the forward pass's per-row statistics. A kernel, not
     /// ops: no second derivative.

@@ -31,6 +31,8 @@ public struct ParameterVisitor {
     /// Visits an optional tensor field (such as a bias that may be absent).
     public mutating func visit(_ name: String, _ tensor: inout Tensor?, kind: ParameterKind = .parameter) {
         guard var value = tensor else { return }
+        // Moved out, so that the visited tensor is its buffer's only holder, as a plain field is.
+        tensor = nil
         body(path.appending(name), &value, kind)
         tensor = value
     }

@@ -14,6 +14,17 @@ public protocol AdamUpdateKernel: Sendable {
     /// The parameter and moments after one step, as new tensors of the parameter's shape.
     func update(_ parameter: Tensor, gradient: Tensor, moments: AdamMoments, settings: AdamStepSettings)
         -> (parameter: Tensor, moments: AdamMoments)
+    /// The same step with the results in `parameter` and `moments`, written into their buffers
+    /// where no other tensor shares them (a training loop's parameters and moments: the step then
+    /// reads and writes each element once, and allocates nothing), else into new ones as
+    /// `update` does. Either way no other tensor sees a change. The default calls `update`.
+    func updateInPlace(_ parameter: inout Tensor, gradient: Tensor, moments: inout AdamMoments, settings: AdamStepSettings)
+}
+
+extension AdamUpdateKernel {
+    public func updateInPlace(_ parameter: inout Tensor, gradient: Tensor, moments: inout AdamMoments, settings: AdamStepSettings) {
+        (parameter, moments) = update(parameter, gradient: gradient, moments: moments, settings: settings)
+    }
 }
 
 /// The per-parameter state of Adam: PyTorch's `exp_avg`, `exp_avg_sq` and, with AMSGrad,

@@ -1,14 +1,16 @@
 extension FusedKernels {
     /// The CPU backend's fused kernels: the LSTM sequence in float32 and the GRU and Elman RNN
     /// sequences in float32 and float64 (GEMMs and C cell kernels), batch normalization in
-    /// training, the Adam step, scaled dot-product attention, layer normalization and the exact
-    /// GELU (float32 C kernels), and convolution steps in inference (float32, oneDNN post-ops).
-    /// Other dtypes run the composites.
+    /// training, the Adam step, scaled dot-product attention, layer normalization, the exact
+    /// GELU and softmax cross-entropy (float32 C kernels), the dense layer (oneDNN's sgemm with
+    /// C epilogues), and convolution steps in inference (float32, oneDNN post-ops). Other dtypes
+    /// run the composites.
     public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), gruSequence: CPUGRUSequenceKernel(),
                                          rnnSequence: CPURNNSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
                                          adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel(),
                                          layerNorm: CPULayerNormKernel(), gelu: CPUGELUKernel(),
-                                         convolutionInference: CPUConvolutionInferenceKernel())
+                                         convolutionInference: CPUConvolutionInferenceKernel(),
+                                         linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel())
 }
 
 extension CPUBackend {

@@ -185,42 +185,20 @@ public struct CPUBackend: Backend {
         guard let a = BLASOperand(lhs) else { return matmul(contiguous(lhs), rhs) }
         guard let b = BLASOperand(rhs) else { return matmul(lhs, contiguous(rhs)) }
         let result = Tensor(uninitializedShape: [batch, m, n], dtype: lhs.dtype)
-        let isDouble = lhs.dtype == .float64
         let bytes = lhs.dtype.byteSize
-        let (pa, pb, py) = (lhs.rawElementPointer, rhs.rawElementPointer, result.rawElementPointer)
-        // One GEMM call for rows `rows` of matrix `index` of the batch.
-        func gemm(_ index: Int, _ rows: Range<Int>) {
-            let aStart = pa + (index * lhs.strides[0] + rows.lowerBound * a.rowStep) * bytes
-            let bStart = pb + index * rhs.strides[0] * bytes
-            let yStart = py + (index * m * n + rows.lowerBound * n) * bytes
-            if isDouble {
-                cblas_dgemm(CblasRowMajor, a.transpose, b.transpose, Int32(rows.count), Int32(n), Int32(k), 1,
-                            aStart.assumingMemoryBound(to: Double.self), a.leadingDimension,
-                            bStart.assumingMemoryBound(to: Double.self), b.leadingDimension, 0,
-                            yStart.assumingMemoryBound(to: Double.self), Int32(n))
-            } else {
-                cblas_sgemm(CblasRowMajor, a.transpose, b.transpose, Int32(rows.count), Int32(n), Int32(k), 1,
-                            aStart.assumingMemoryBound(to: Float.self), a.leadingDimension,
-                            bStart.assumingMemoryBound(to: Float.self), b.leadingDimension, 0,
-                            yStart.assumingMemoryBound(to: Float.self), Int32(n))
-            }
+        func product(_ index: Int) -> CPUMatrixProduct {
+            CPUMatrixProduct(a: lhs.rawElementPointer + index * lhs.strides[0] * bytes, aLayout: a,
+                             b: rhs.rawElementPointer + index * rhs.strides[0] * bytes, bLayout: b,
+                             c: result.rawElementPointer + index * m * n * bytes, ldc: n, m: m, n: n, k: k,
+                             isDouble: lhs.dtype == .float64)
         }
-        // Below ~2 MFLOP a second thread costs more than it saves.
-        let flops = 2 * m * n * k
-        if flops * batch < 2_000_000 || pool.threadCount == 1 {
-            for index in 0..<batch { gemm(index, 0..<m) }
-        } else if batch >= pool.threadCount {
+        // Enough matrices for every thread: whole matrices apiece; else each matrix is cut.
+        if batch >= pool.threadCount && 2 * m * n * k * batch >= CPUMatrixProduct.parallelFlops {
             pool.forEachChunk(of: batch, grain: 1) { matrices in
-                for index in matrices { gemm(index, 0..<m) }
+                for index in matrices { product(index).run(on: pool, parallel: false) }
             }
         } else {
-            for index in 0..<batch {
-                // Split rows in multiples of 16 so each thread's block stays aligned to the kernel.
-                let blocks = (m + 15) / 16
-                pool.forEachChunk(of: blocks, grain: 1) { chunk in
-                    gemm(index, chunk.lowerBound * 16 ..< min(m, chunk.upperBound * 16))
-                }
-            }
+            for index in 0..<batch { product(index).run(on: pool, parallel: true) }
         }
         return result
     }
@@ -358,29 +336,5 @@ public struct CPUBackend: Backend {
             kernel(a + o[0] + start * s[0], s[0], b + o[1] + start * s[1], s[1], y + (o[2] + start) * bytes, count)
         }
         return true
-    }
-}
-
-/// How one batch of matrices is handed to BLAS without copying: row-major or transposed.
-private struct BLASOperand {
-    let transpose: CBLAS_TRANSPOSE
-    let leadingDimension: Int32
-    /// Elements between consecutive rows of the logical matrix.
-    let rowStep: Int
-
-    init?(_ x: Tensor) {
-        let (rows, columns) = (x.shape[1], x.shape[2])
-        let (rowStride, columnStride) = (x.strides[1], x.strides[2])
-        if columnStride == 1 || columns == 1, rowStride >= max(1, columns) || rows == 1 {
-            transpose = CblasNoTrans
-            leadingDimension = Int32(max(rowStride, columns, 1))
-            rowStep = rows == 1 ? 0 : rowStride
-        } else if rowStride == 1 || rows == 1, columnStride >= max(1, rows) || columns == 1 {
-            transpose = CblasTrans
-            leadingDimension = Int32(max(columnStride, rows, 1))
-            rowStep = 1
-        } else {
-            return nil
-        }
     }
 }

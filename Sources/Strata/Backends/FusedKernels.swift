@@ -2,8 +2,8 @@
 /// replaces a composite op with a kernel of its own.
 ///
 /// Each composite (`lstmSequence`, `gruSequence`, `rnnSequence`, `batchNormTraining`,
-/// `scaledDotProductAttention`, `layerNormalization`, `exactGELU`, Adam's update in
-/// StrataOptimizers) is
+/// `scaledDotProductAttention`, `layerNormalization`, `exactGELU`, `linear`, `softmaxCrossEntropy`,
+/// Adam's update in StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
 /// backend offers one that supports its inputs, else the composite. The kernel's derivative
@@ -31,13 +31,18 @@ public struct FusedKernels: Sendable {
     public var gelu: (any GELUKernel)?
     /// A convolution with bias, residual, ReLU and max-pool in inference (`conv2d(...then:)`).
     public var convolutionInference: (any ConvolutionInferenceKernel)?
+    /// A dense layer: product, bias and activation (`linear`).
+    public var linear: (any LinearKernel)?
+    /// Cross-entropy of logits against integer labels (`softmaxCrossEntropy`).
+    public var softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)?
 
     /// Kernels for the given composites; the others run as composites.
     public init(lstmSequence: (any LSTMSequenceKernel)? = nil, gruSequence: (any GRUSequenceKernel)? = nil,
                 rnnSequence: (any RNNSequenceKernel)? = nil, batchNormTraining: (any BatchNormTrainingKernel)? = nil,
                 adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
                 layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil,
-                convolutionInference: (any ConvolutionInferenceKernel)? = nil) {
+                convolutionInference: (any ConvolutionInferenceKernel)? = nil,
+                linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.gruSequence = gruSequence
         self.rnnSequence = rnnSequence
@@ -47,5 +52,7 @@ public struct FusedKernels: Sendable {
         self.layerNorm = layerNorm
         self.gelu = gelu
         self.convolutionInference = convolutionInference
+        self.linear = linear
+        self.softmaxCrossEntropy = softmaxCrossEntropy
     }
 }

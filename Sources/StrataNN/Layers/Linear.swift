@@ -30,9 +30,13 @@ public struct Linear: Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
-                     "Linear: input \(input.shape) does not end in inputSize \(weight.shape[1])")
-        let product = matmul(input, weight.transposed())
-        return bias.map { product + $0 } ?? product
+        linear(input, weight: weight, bias: bias)
+    }
+
+    /// `activation(input weightᵀ + bias)` as one op (`linear(_:weight:bias:activation:)`): on the
+    /// CPU the activation runs in the product's epilogue and its gradient in one pass with the
+    /// bias gradient. `Sequential` calls it for a `Linear` followed by a `ReLU`.
+    public func callAsFunction(_ input: Tensor, activation: LinearActivation) -> Tensor {
+        linear(input, weight: weight, bias: bias, activation: activation)
     }
 }

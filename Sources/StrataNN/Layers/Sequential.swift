@@ -35,13 +35,20 @@ public struct Sequential: Layer {
         }
     }
 
-    /// Applies the layers in order. A `Conv2d` directly followed by `ReLU` and/or `MaxPool2d`
-    /// runs with them as one step (`Conv2d.callAsFunction(_:then:)`): the same values, and in
-    /// inference one fused kernel instead of a pass over the activations per layer.
+    /// Applies the layers in order, with two fusions that give the same values as the layers in
+    /// turn: a `Linear` directly followed by a `ReLU` runs as one fused op
+    /// (`Linear.callAsFunction(_:activation:)`), and a `Conv2d` directly followed by `ReLU` and/or
+    /// `MaxPool2d` runs with them as one step (`Conv2d.callAsFunction(_:then:)`: in inference one
+    /// fused kernel instead of a pass over the activations per layer).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
         var index = 0
         while index < layers.count {
+            if let dense = layers[index] as? Linear, index + 1 < layers.count, layers[index + 1] is ReLU {
+                x = dense(x, activation: .relu)
+                index += 2
+                continue
+            }
             guard let convolution = layers[index] as? Conv2d else {
                 x = layers[index](x)
                 index += 1

@@ -1,7 +1,8 @@
 import Strata
 
-/// Cross-entropy of `logits` against integer class `labels`, through a fused, stable log-softmax
-/// (PyTorch's `cross_entropy`).
+/// Cross-entropy of `logits` against integer class `labels`, through a stable log-softmax
+/// (PyTorch's `cross_entropy`); without class weights and smoothing, `softmaxCrossEntropy`
+/// reduced, which the CPU backend runs as one fused kernel per direction.
 ///
 /// logits: `[batch, classes]`; labels: `[batch]` (int32/int64). `classWeights` (`[classes]`)
 /// weight each sample by its label's weight, and `.mean` divides by the total weight.
@@ -11,6 +12,10 @@ public func crossEntropy(logits: Tensor, labels: Tensor, classWeights: Tensor? =
     precondition(logits.rank == 2, "crossEntropy: logits must be [batch, classes], got \(logits.shape)")
     precondition(labels.rank == 1 && labels.shape[0] == logits.shape[0],
                  "crossEntropy: labels \(labels.shape) do not match logits \(logits.shape)")
+    if classWeights == nil && labelSmoothing == 0 {
+        // One op (a fused kernel on the CPU) for the common case.
+        return softmaxCrossEntropy(logits: logits, labels: labels).reduced(reduction)
+    }
     let logProbabilities = logSoftmax(logits, axis: 1)
     let classes = logits.shape[1]
     let index = labels.cast(to: .int64).unsqueezed(axis: 1)

@@ -38,10 +38,17 @@ public struct Adam: OptimizerRule {
     }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
+        var result = parameter
+        step(&result, gradient: gradient, state: &state, context: context)
+        return result
+    }
+
+    public func step(_ parameter: inout Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) {
         if let kernel = Backends.current.fusedKernels.adamUpdate, kernel.supports(parameter: parameter, gradient: gradient) {
-            return fusedUpdate(kernel, parameter, gradient: gradient, state: &state, context: context)
+            fusedStep(kernel, &parameter, gradient: gradient, state: &state, context: context)
+        } else {
+            parameter = plainUpdate(parameter, gradient: gradient, state: &state, context: context)
         }
-        return plainUpdate(parameter, gradient: gradient, state: &state, context: context)
     }
 
     /// The rule written with tensor ops: the specification the fused kernel is tested against.
@@ -64,22 +71,24 @@ public struct Adam: OptimizerRule {
         return start - m / denominator * (context.learningRate / correction1)
     }
 
-    /// The same step as `plainUpdate` through the backend's fused kernel.
-    private func fusedUpdate(_ kernel: any AdamUpdateKernel, _ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor],
-                             context: UpdateContext) -> Tensor {
+    /// The same step as `plainUpdate` through the backend's fused kernel, in place where the
+    /// parameter's and the moments' buffers are not shared (the moments leave `state` meanwhile).
+    private func fusedStep(_ kernel: any AdamUpdateKernel, _ parameter: inout Tensor, gradient: Tensor,
+                           state: inout [String: Tensor], context: UpdateContext) {
         let step = Double(state.incrementStep())
-        let zeros = { Tensor.zeros(parameter.shape, dtype: parameter.dtype) }
-        let moments = AdamMoments(first: state["exp_avg"] ?? zeros(), second: state["exp_avg_sq"] ?? zeros(),
-                                  maximumSecond: amsgrad ? (state["max_exp_avg_sq"] ?? zeros()) : nil)
+        let (shape, dtype) = (parameter.shape, parameter.dtype)
+        let zeros = { Tensor.zeros(shape, dtype: dtype) }
+        var moments = AdamMoments(first: state.removeValue(forKey: "exp_avg") ?? zeros(),
+                                  second: state.removeValue(forKey: "exp_avg_sq") ?? zeros(),
+                                  maximumSecond: amsgrad ? (state.removeValue(forKey: "max_exp_avg_sq") ?? zeros()) : nil)
         let settings = AdamStepSettings(
             beta1: beta1, beta2: beta2, stepSize: context.learningRate / (1 - Foundation.pow(beta1, step)),
             biasCorrection2SquareRoot: (1 - Foundation.pow(beta2, step)).squareRoot(), epsilon: epsilon,
             decayFactor: decoupled ? 1 - context.learningRate * context.weightDecay : 1)
-        let (result, updated) = kernel.update(parameter, gradient: gradient, moments: moments, settings: settings)
-        state["exp_avg"] = updated.first
-        state["exp_avg_sq"] = updated.second
-        if let maximum = updated.maximumSecond { state["max_exp_avg_sq"] = maximum }
-        return result
+        kernel.updateInPlace(&parameter, gradient: gradient, moments: &moments, settings: settings)
+        state["exp_avg"] = moments.first
+        state["exp_avg_sq"] = moments.second
+        if let maximum = moments.maximumSecond { state["max_exp_avg_sq"] = maximum }
     }
 }
 
