@@ -84,13 +84,17 @@ import Testing
         return all
     }
 
-    /// float32: 1e-5 relative (the absolute part covers gradients that cancellation leaves near
-    /// zero, as in RNNFidelityTests).
+    /// float32: 1e-5 relative to the element plus 1e-5 of the tensor's largest magnitude. The
+    /// absolute part covers gradients that cancellation leaves small: with hidden size 264, an
+    /// element of d weight_hh is a sum over 48 (time x batch) products of sums over 264 terms,
+    /// and the composite's matrix products (oneDNN's sgemm, cut per thread) add in another order
+    /// than the kernel's one product over all steps; measured: 1.9e-6 apart on -0.088 in a
+    /// full-suite CI run (the bound there was 1.88e-6).
     @Test(arguments: Kind.allCases, Case.all)
     func float32MatchesComposite(_ kind: Kind, _ test: Case) {
         expectFusedMatchesComposite(withBackend(CPUBackend.shared) { Self.results(kind, test, dtype: .float32) },
                                     withBackend(Self.composite) { Self.results(kind, test, dtype: .float32) },
-                                    relative: 1e-5, absolute: 1e-6, caseName: "\(kind.rawValue), \(test.name)", reference: "step by step")
+                                    relative: 1e-5, absolute: 1e-5, absoluteScaledByLargest: true, caseName: "\(kind.rawValue), \(test.name)", reference: "step by step")
     }
 
     /// float64: the kernels and the composites differ only in rounding order.
