@@ -8,7 +8,7 @@ its LSTM replaced by a GRU: embedding 65 -> 128, nn.GRU(128, 256, batch_first=Tr
 Prints JSON lines in the peers' schema (../shared/bench/peers/common.py, imported from there),
 so compare_peers.py reads it as it reads the peer scripts.
 
-    /root/.cache/anchor-venv/bin/python Benchmarks/gru_torch.py --threads 2
+    python3 Benchmarks/gru_torch.py --threads 2   # a Python with torch
 """
 import os
 import sys
