@@ -57,37 +57,41 @@ var trainingWorkloads: [Workload] {
     ]
 }
 
-/// The character model of the `lstm_train` workload: embedding 65 -> 128, one LSTM layer of
-/// 256 (batch first), a linear head back to 65 (names as bench_torch.py's CharLSTM).
-struct CharacterLSTM: Layer {
+/// The character model of the `lstm_train` and `gru_train` workloads: embedding 65 -> 128, one
+/// recurrent layer of 256 (batch first), a linear head back to 65 (names as bench_torch.py's
+/// CharLSTM and gru_torch.py's CharGRU, the recurrent layer under `recurrentName`).
+struct CharacterModel<Recurrent: Layer>: Layer {
     var embedding: Embedding
-    var lstm: LSTM
+    var recurrent: Recurrent
     var head: Linear
+    let recurrentName: String
 
-    init(generator: RandomGenerator) {
+    init(recurrentName: String, generator: RandomGenerator, makeRecurrent: (RandomGenerator) -> Recurrent) {
         embedding = Embedding(count: 65, embeddingSize: 128, generator: generator)
-        lstm = LSTM(inputSize: 128, hiddenSize: 256, batchFirst: true, generator: generator)
+        recurrent = makeRecurrent(generator)
         head = Linear(inputSize: 256, outputSize: 65, generator: generator)
+        self.recurrentName = recurrentName
     }
 
     mutating func visitParameters(_ visitor: inout ParameterVisitor) {
         visitor.visit("emb", &embedding)
-        visitor.visit("lstm", &lstm)
+        visitor.visit(recurrentName, &recurrent)
         visitor.visit("fc", &head)
     }
 
     /// codes `[batch, time]` -> logits `[batch * time, 65]`.
     func callAsFunction(_ codes: Tensor) -> Tensor {
-        head(lstm(embedding(codes))).reshaped(to: [-1, 65])
+        head(recurrent(embedding(codes))).reshaped(to: [-1, 65])
     }
 }
 
-/// lstm_train: 32 sequences of 64 random codes, cross-entropy over all 2048 positions, Adam 1e-3.
-func lstmTraining() -> Workload {
-    Workload(name: "lstm_train", metric: .samplesPerSecond,
-             note: "char LSTM: embedding 65->128, LSTM 256, seq 64, linear 256->65, CE over all steps, Adam lr 1e-3, batch 32") { settings in
+/// A character-model workload: 32 sequences of 64 random codes, cross-entropy over all 2048
+/// positions, Adam 1e-3.
+func characterModelTraining<Recurrent: Layer>(name: String, note: String, recurrentName: String,
+                                              makeRecurrent: @escaping @Sendable (RandomGenerator) -> Recurrent) -> Workload {
+    Workload(name: name, metric: .samplesPerSecond, note: note) { settings in
         let generator = RandomGenerator(seed: 0)
-        var model = CharacterLSTM(generator: generator)
+        var model = CharacterModel(recurrentName: recurrentName, generator: generator, makeRecurrent: makeRecurrent)
         var optimizer = Optimizer(Adam(), learningRate: 1e-3)
         let inputs = Tensor.uniform([32, 64], high: 65, generator: generator).cast(to: .int64)
         let targets = Tensor.uniform([32 * 64], high: 65, generator: generator).cast(to: .int64)
@@ -98,4 +102,10 @@ func lstmTraining() -> Workload {
             optimizer.update(&model, along: gradients)
         }
     }
+}
+
+/// lstm_train: the character model with one LSTM layer.
+func lstmTraining() -> Workload {
+    characterModelTraining(name: "lstm_train", note: "char LSTM: embedding 65->128, LSTM 256, seq 64, linear 256->65, CE over all steps, Adam lr 1e-3, batch 32",
+                           recurrentName: "lstm") { LSTM(inputSize: 128, hiddenSize: 256, batchFirst: true, generator: $0) }
 }
