@@ -9,9 +9,13 @@ sgemm) in the peers' JSON schema; this script reads the child's peak resident me
 kernel (ru_maxrss of os.wait4, the same measurement for every framework; StrataBench's own
 `peak_rss_mb`, from VmHWM, is kept in the raw records as a cross-check).
 
-Workloads the peers do not define have PyTorch twins of ours in Benchmarks/ (TWINS): a twin whose
-script is not there yet is reported as absent. A framework that fails, or has no script for a
-workload, is reported as such in the table, never left out.
+Workloads the peers do not define (wide_deep_train, transformer_train, bert_infer, gru_train) have
+twins of ours in Benchmarks/ for each peer (TWINS): PyTorch's in *_torch.py, TensorFlow's in
+tf_twins.py, JAX's in jax_twins.py, each written as the peers' script of its framework writes the
+five standard workloads. A twin that is missing is reported as absent. A framework that fails, or
+has no script for a workload, is reported as such in the table, never left out. bert_infer's
+PyTorch twin needs `transformers`, which the peers' virtualenv lacks: install it into a folder of
+its own and pass it on PYTHONPATH (below), or that cell reads "error".
 
 The table gives, per workload, each framework's median over rounds and its spread (min-max of the
 rounds), the best peer, Strata / best peer, and the peak RSS of each beside Strata / PyTorch.
@@ -23,6 +27,9 @@ rounds), the best peer, Strata / best peer, and the peak RSS of each beside Stra
     python3 Benchmarks/compare_peers.py --frameworks strata,pytorch --workloads wide_deep_train
 
 On a loaded machine shorten the quiet waits: PEERS_QUIET_WAIT_S=2 PEERS_MAX_ATTEMPTS=1.
+
+    ~/.cache/strata-peers/venv/bin/pip install --target ~/.cache/tf-pkgs transformers   # then delete the numpy it brought along
+    PYTHONPATH=~/.cache/tf-pkgs python3 Benchmarks/compare_peers.py --workloads bert_infer
 """
 import argparse
 import json
@@ -44,9 +51,13 @@ PEER_SCRIPTS = {"pytorch": ("bench_torch.py", ["--threads", "2"]), "tensorflow":
 # The peers' workloads, and the name each script takes for them (sgemm_2048 comes from "sgemm").
 PEER_WORKLOADS = {"mlp_train": "mlp_train", "lenet_train": "lenet_train", "lstm_train": "lstm_train",
                   "resnet_train": "resnet_train", "lenet_infer": "lenet_infer", "sgemm_2048": "sgemm"}
-# Workloads outside the peers' set, each with a PyTorch script of ours in Benchmarks/ (2 threads).
-TWINS = {"wide_deep_train": "wide_deep_torch.py", "transformer_train": "transformer_torch.py",
-         "bert_infer": "transformer_torch.py", "gru_train": "gru_torch.py"}
+# Workloads outside the peers' set, each with a twin script of ours in Benchmarks/ per peer
+# framework, run with that framework's flags (PyTorch at 2 threads, as bench_torch.py is).
+TWINS = {"wide_deep_train": {"pytorch": "wide_deep_torch.py", "tensorflow": "tf_twins.py", "jax": "jax_twins.py"},
+         "transformer_train": {"pytorch": "transformer_torch.py", "tensorflow": "tf_twins.py", "jax": "jax_twins.py"},
+         "bert_infer": {"pytorch": "transformer_torch.py", "tensorflow": "tf_twins.py", "jax": "jax_twins.py"},
+         "gru_train": {"pytorch": "gru_torch.py", "tensorflow": "tf_twins.py", "jax": "jax_twins.py"}}
+TWIN_FLAGS = {"pytorch": ["--threads", "2"], "tensorflow": [], "jax": []}
 WORKLOADS = list(PEER_WORKLOADS) + list(TWINS)
 # Variables that force a slow OpenBLAS kernel on this machine; every side runs without them.
 DROPPED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -83,12 +94,13 @@ def command_for(framework, workload, known_to_strata, timing):
     if workload in PEER_WORKLOADS:
         script, extra = PEER_SCRIPTS[framework]
         return [PYTHON, script, "--workloads", PEER_WORKLOADS[workload]] + extra + timing, PEERS
-    if framework != "pytorch":
-        return "n/a: no script for this workload"
-    twin = os.path.join(ROOT, "Benchmarks", TWINS[workload])
+    script = TWINS[workload].get(framework)
+    if script is None:
+        return f"absent: no {framework} twin of {workload} in Benchmarks/"
+    twin = os.path.join(ROOT, "Benchmarks", script)
     if not os.path.exists(twin):
-        return f"absent: no Benchmarks/{TWINS[workload]} yet"
-    return [PYTHON, twin, "--workloads", workload, "--threads", "2"] + timing, ROOT
+        return f"absent: no Benchmarks/{script} yet"
+    return [PYTHON, twin, "--workloads", workload] + TWIN_FLAGS[framework] + timing, ROOT
 
 
 def run(command, cwd, workload, log):
