@@ -190,4 +190,28 @@ struct OpConformanceTests {
             expectOpsAgree("scatterAdding \(dtype)", tolerance: .exact) { x.scatterAdding(along: 1, index: index, source: source) }
         }
     }
+
+    @Test("indexSelect's adjoint agrees with strided sources, and so do embedding-bag gradients")
+    func rowScatterFromStridedSources() {
+        var generator = SeededGenerator(seed: 1004)
+        func input(_ shape: [Int], _ layout: Layout = .contiguous) -> Tensor {
+            makeInput(shape: shape, dtype: .float32, layout: layout, distribution: .integers(-9...9), using: &generator)
+        }
+        // The index of indexSelect(axis: 0) on a [7, 3] table: one row id per row, repeated ids included.
+        let index = Tensor([4, 0, 4, 6, 1, 1, 4, 2, 0, 5] as [Int64], shape: [10, 1]).expanded(to: [10, 3])
+        let base = input([7, 3])
+        let sources: [(String, Tensor)] = [
+            ("broadcast", input([10, 1]).expanded(to: [10, 3])), ("stepped", input([10, 3], .stepped)),
+            ("column slice", input([10, 8])[.all, .range(2..<5)]), ("dense", input([10, 3])),
+        ]
+        for (name, source) in sources {
+            expectOpsAgree("row scatterAdd, \(name) source", tolerance: .exact) { base.scatterAdding(along: 0, index: index, source: source) }
+        }
+        // The wide part of Wide & Deep: a width-1 bag's sum broadcasts its gradient back over the bag.
+        let table = input([9, 1]), weights = input([4, 1])
+        let ids = Tensor([8, 0, 3, 3, 1, 8, 2, 5] as [Int64], shape: [4, 2])
+        expectOpsAgree("embedding-bag table gradient", tolerance: .exact) {
+            valueAndGradient(at: table) { table in (table.embeddingBag(indices: ids) * weights).sum() }.gradient
+        }
+    }
 }

@@ -255,12 +255,15 @@ public struct CPUBackend: Backend {
 
     /// The adjoint of `gather`'s indexSelect fast path (embedding gradients): the index varies only
     /// along `axis` and covers the trailing dimensions, so whole slices are added one row at a
-    /// time, in index order (deterministic for repeated indices).
+    /// time, in index order (deterministic for repeated indices). A strided source (the broadcast
+    /// gradient of an embedding bag's sum, a column slice from concat's backward) is copied dense
+    /// first: one pass, where the reference loop's per-element index walk costs far more.
     private func scatterAddRows(_ base: Tensor, axis: Int, index: Tensor, source: Tensor) -> Tensor? {
         let trailing = Array(base.shape[(axis + 1)...])
-        guard base.dtype == .float32, source.isContiguous, Array(index.shape[(axis + 1)...]) == trailing,
+        guard base.dtype == .float32, Array(index.shape[(axis + 1)...]) == trailing,
               Array(index.shape[..<axis]) == Array(base.shape[..<axis]),
               (0..<index.rank).allSatisfy({ $0 == axis || index.strides[$0] == 0 || index.shape[$0] == 1 }) else { return nil }
+        let source = source.isContiguous ? source : contiguous(source)
         let result = contiguous(base)
         let block = Shape.count(trailing)
         let outer = Shape.count(Array(index.shape[..<axis]))
