@@ -144,7 +144,7 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
         task.beginEpoch()
         if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
         for callback in callbacks { try callback.epochBegan(epoch, context: context(epochs)) }
-        let (action, lossSum, correct, samples, steps) = try Self.withTrainingModes(of: model, optimizer: optimizer) {
+        let (action, lossSum, correct, samples, steps) = try Self.withTrainingModes(frozen: frozenStatisticsTensors(of: model, where: optimizer.isFrozen)) {
             try trainSteps(epoch, of: epochs, data: data, callbacks: callbacks)
         }
         // Running statistics followed each rank's own batches: evaluate rank 0's everywhere.
@@ -201,7 +201,9 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     @discardableResult
     public mutating func step(on batch: Task.Batch) throws
         -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
-        try Self.withTrainingModes(of: model, optimizer: optimizer) { try trainingStep(on: batch) }
+        try Self.withTrainingModes(frozen: frozenStatisticsTensors(of: model, where: optimizer.isFrozen)) {
+            try trainingStep(on: batch)
+        }
     }
 
     /// `step(on:)` inside `withTrainingModes`.
@@ -250,11 +252,14 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     // The modes the model runs in are set here and only here; they are task-local settings
     // (`withTrainingMode`, `withFrozenStatistics`), not flags stored in the model.
 
-    /// Runs `body` in training mode; batch normalization inside the part of `model` that
-    /// `optimizer` freezes stays on its pretrained running statistics.
-    private static func withTrainingModes<Result>(of model: Task.Model, optimizer: Optimizer,
+    /// Runs `body` in training mode; batch normalization whose tensors are among `frozen`
+    /// (`frozenStatisticsTensors` of the model, where the optimizer freezes it) stays on its
+    /// pretrained running statistics. It takes the identities, not the model: a copy of the
+    /// model held across the step would share every parameter buffer and keep the optimizer
+    /// from updating them in place.
+    private static func withTrainingModes<Result>(frozen: Set<TensorStorageIdentity>,
                                                   _ body: () throws -> Result) rethrows -> Result {
-        try withFrozenStatistics(of: model, where: optimizer.isFrozen) {
+        try withFrozenStatistics(frozen) {
             try withTrainingMode(true, body)
         }
     }

@@ -12,6 +12,8 @@ public struct CPUBackend: Backend {
     /// Elements below which elementwise kernels stay on one thread: waking a worker costs a few
     /// microseconds, about what one core needs for 16K float32 additions.
     static let parallelGrain = 32_768
+    /// Rows shorter than this many float32 elements are added in a Swift loop by the row scatter.
+    static let smallRowBlock = 16
 
     let reference = ReferenceBackend()
     let pool = ThreadPool.shared
@@ -219,10 +221,17 @@ public struct CPUBackend: Backend {
         let indices = index.elementPointer(as: Int64.self)
         let (source, target) = (x.rawElementPointer, result.rawElementPointer)
         pool.forEachChunk(of: selected, grain: max(1, Self.parallelGrain * 4 / max(block * outer, 1))) { rows in
+            let indexStride = index.strides[axis]
             for row in rows {
-                let position = ReferenceBackend.checkedIndex(indices[row * index.strides[axis]], size: size, op: "gather")
+                let position = ReferenceBackend.checkedIndex(indices[row * indexStride], size: size, op: "gather")
                 for o in 0..<outer {
-                    (target + ((o * selected + row) * block)).copyMemory(from: source + (o * size + position) * block, byteCount: block)
+                    let (to, from) = (target + ((o * selected + row) * block), source + (o * size + position) * block)
+                    if block == 4 {
+                        // One float32 or int32 (a wide weight): a load and a store, no memmove call.
+                        to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                    } else {
+                        to.copyMemory(from: from, byteCount: block)
+                    }
                 }
             }
         }
@@ -270,11 +279,18 @@ public struct CPUBackend: Backend {
         let (selected, size) = (index.shape[axis], base.shape[axis])
         let indices = index.elementPointer(as: Int64.self)
         let (y, s) = (result.elementPointer(as: Float.self), source.elementPointer(as: Float.self))
+        let indexStride = index.strides[axis]
         for o in 0..<outer {
             for row in 0..<selected {
-                let position = ReferenceBackend.checkedIndex(indices[row * index.strides[axis]], size: size, op: "scatterAdd")
-                strata_binary_f32(BinaryOperation.add.rawValue, y + (o * size + position) * block, 1,
-                                  s + (o * selected + row) * block, 1, y + (o * size + position) * block, block)
+                let position = ReferenceBackend.checkedIndex(indices[row * indexStride], size: size, op: "scatterAdd")
+                let (target, values) = (y + (o * size + position) * block, s + (o * selected + row) * block)
+                if block < Self.smallRowBlock {
+                    // An embedding's row (a width-1 wide weight, a few-wide column embedding):
+                    // the kernel call costs more than the adds.
+                    for column in 0..<block { target[column] += values[column] }
+                } else {
+                    strata_binary_f32(BinaryOperation.add.rawValue, target, 1, values, 1, target, block)
+                }
             }
         }
         return result

@@ -30,6 +30,16 @@ public enum FrozenStatistics {
 public func withFrozenStatistics<Model: ParameterContainer, Result>(
     of model: Model, where isFrozen: (ParameterPath) -> Bool, _ body: () throws -> Result
 ) rethrows -> Result {
+    try withFrozenStatistics(frozenStatisticsTensors(of: model, where: isFrozen), body)
+}
+
+/// The tensors of `model` that `withFrozenStatistics(of:where:_:)` treats as frozen: those that
+/// `isFrozen` selects. Collecting them first and running `withFrozenStatistics(_:_:)` keeps no
+/// copy of `model` alive while `body` runs, so the optimizer may still update the model's
+/// parameters in place (a copy would share every buffer).
+public func frozenStatisticsTensors<Model: ParameterContainer>(
+    of model: Model, where isFrozen: (ParameterPath) -> Bool
+) -> Set<TensorStorageIdentity> {
     var copy = model
     var frozen: Set<TensorStorageIdentity> = []
     var trained: Set<TensorStorageIdentity> = []
@@ -42,5 +52,11 @@ public func withFrozenStatistics<Model: ParameterContainer, Result>(
     }
     // Copies of one layer value placed twice in a model share storage until trained apart; such
     // storage counts as frozen only where every path holding it is frozen.
-    return try FrozenStatistics.$frozenTensors.withValue(frozen.subtracting(trained), operation: body)
+    return frozen.subtracting(trained)
+}
+
+/// Runs `body` with the layers whose tensors are among `frozenTensors` (from
+/// `frozenStatisticsTensors(of:where:)`) keeping their running statistics.
+public func withFrozenStatistics<Result>(_ frozenTensors: Set<TensorStorageIdentity>, _ body: () throws -> Result) rethrows -> Result {
+    try FrozenStatistics.$frozenTensors.withValue(frozenTensors, operation: body)
 }
