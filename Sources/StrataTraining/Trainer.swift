@@ -211,12 +211,12 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
         -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
         var task = self.task
         var counts = (samples: 0, correct: 0)
-        let frozen = optimizer
+        let isFrozen = optimizer.isFrozenPredicate
         var parallel = dataParallel
         // Backward with the buckets' allreduces overlapped (one rank: plain backward).
         let step = withStatisticsUpdates(of: &model) { model in
             Result { () throws(ProcessGroupError) in
-                try parallel.valueAndAveragedGradient(at: model, excluding: frozen.isFrozen) { model in
+                try parallel.valueAndAveragedGradient(at: model, excluding: isFrozen) { model in
                     let measured = task.loss(of: model, on: batch)
                     counts = (measured.sampleCount, measured.correctCount)
                     return (measured.loss, measured.sampleCount)
