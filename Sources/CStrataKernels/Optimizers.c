@@ -74,3 +74,23 @@ void strata_adam_in_place_f32(float *restrict param, const float *restrict grad,
         }
     }
 }
+
+STRATA_DISPATCH
+void strata_ftrl_f32(const float *param, const float *grad, const float *z, const float *n, float *param_out,
+                     float *z_out, float *n_out, long count, const strata_ftrl_parameters *h) {
+    const float alpha = h->alpha, beta = h->beta, l1 = h->l1, l2 = h->l2;
+    for (long i = 0; i < count; i++) {
+        float g = grad[i], old_n = n[i];
+        float new_n = old_n + g * g;
+        float root_n = STRATA_SQRTF(new_n);
+        float sigma = (root_n - STRATA_SQRTF(old_n)) / alpha;
+        float new_z = (z[i] + g) - sigma * param[i];
+        // sign(z) * relu(|z| - l1), as the unary ops compute them (sign keeps a zero's sign).
+        float sign = new_z > 0 ? 1.0f : (new_z < 0 ? -1.0f : new_z);
+        float excess = fabsf(new_z) - l1;
+        float shrunk = sign * (excess < 0 ? 0.0f : excess);
+        n_out[i] = new_n;
+        z_out[i] = new_z;
+        param_out[i] = -shrunk / ((root_n + beta) / alpha + l2);
+    }
+}

@@ -154,6 +154,19 @@ void strata_adam_in_place_f32(float *restrict param, const float *restrict grad,
                               float *restrict exp_avg_sq, float *restrict max_exp_avg_sq, long n,
                               const strata_adam_parameters *h);
 
+/// Hyperparameters of one fused FTRL-proximal step, converted to float32 as the plain rule does.
+typedef struct {
+    float alpha;  ///< the learning rate
+    float beta, l1, l2;
+} strata_ftrl_parameters;
+
+/// One FTRL-proximal step over count elements (StrataOptimizers' FTRLProximal): reads the
+/// weights, gradient and the z and n accumulators, writes the new ones. Each output may be its
+/// input's buffer (in place); otherwise no two pointers may overlap. Same operation order as
+/// the plain rule written with tensor ops, without contraction into FMA.
+void strata_ftrl_f32(const float *param, const float *grad, const float *z, const float *n, float *param_out,
+                     float *z_out, float *n_out, long count, const strata_ftrl_parameters *h);
+
 /// One LSTM step's gate nonlinearities and cell update for hidden units [start, end) of every
 /// batch row. `gates` [batch, 4 * hidden] holds the pre-activations (gate order i, f, g, o) and
 /// is overwritten with σ(i), σ(f), tanh(g), σ(o); writes c = f c_prev + i g and h = o tanh(c)

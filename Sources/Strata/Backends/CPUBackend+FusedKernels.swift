@@ -1,7 +1,7 @@
 extension FusedKernels {
     /// The CPU backend's fused kernels: the LSTM sequence in float32 and the GRU and Elman RNN
     /// sequences in float32 and float64 (GEMMs and C cell kernels), batch normalization in
-    /// training, the Adam step, scaled dot-product attention, layer normalization, the exact
+    /// training, the Adam and FTRL-proximal steps, scaled dot-product attention, layer normalization, the exact
     /// GELU and softmax cross-entropy (float32 C kernels), the dense layer (oneDNN's sgemm with
     /// C epilogues), and convolution steps in inference (float32, oneDNN post-ops). Other dtypes
     /// run the composites.
@@ -10,7 +10,8 @@ extension FusedKernels {
                                          adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel(),
                                          layerNorm: CPULayerNormKernel(), gelu: CPUGELUKernel(),
                                          convolutionInference: CPUConvolutionInferenceKernel(),
-                                         linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel())
+                                         linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel(),
+                                         ftrlUpdate: CPUFTRLUpdateKernel())
 }
 
 extension CPUBackend {

@@ -3,7 +3,7 @@
 ///
 /// Each composite (`lstmSequence`, `gruSequence`, `rnnSequence`, `batchNormTraining`,
 /// `scaledDotProductAttention`, `layerNormalization`, `exactGELU`, `linear`, `softmaxCrossEntropy`,
-/// Adam's update in StrataOptimizers) is
+/// Adam's and FTRL-proximal's updates in StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
 /// backend offers one that supports its inputs, else the composite. The kernel's derivative
@@ -23,6 +23,8 @@ public struct FusedKernels: Sendable {
     public var batchNormTraining: (any BatchNormTrainingKernel)?
     /// One Adam/AdamW step over a parameter and its moments (StrataOptimizers' `Adam`).
     public var adamUpdate: (any AdamUpdateKernel)?
+    /// One FTRL-proximal step over a parameter and its accumulators (StrataOptimizers' `FTRLProximal`).
+    public var ftrlUpdate: (any FTRLUpdateKernel)?
     /// Scaled dot-product attention (`scaledDotProductAttention`).
     public var attention: (any AttentionKernel)?
     /// Layer normalization (`layerNormalization`).
@@ -42,12 +44,14 @@ public struct FusedKernels: Sendable {
                 adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
                 layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil,
                 convolutionInference: (any ConvolutionInferenceKernel)? = nil,
-                linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil) {
+                linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil,
+                ftrlUpdate: (any FTRLUpdateKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.gruSequence = gruSequence
         self.rnnSequence = rnnSequence
         self.batchNormTraining = batchNormTraining
         self.adamUpdate = adamUpdate
+        self.ftrlUpdate = ftrlUpdate
         self.attention = attention
         self.layerNorm = layerNorm
         self.gelu = gelu

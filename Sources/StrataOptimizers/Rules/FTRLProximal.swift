@@ -41,6 +41,26 @@ public struct FTRLProximal: OptimizerRule {
 
     public var stateSlots: [StateSlot] { [StateSlot("z"), StateSlot("n")] }
 
+    /// The same step as `update` through the backend's fused kernel (`FusedKernels.ftrlUpdate`)
+    /// where it has one, in place where the weights' and the accumulators' buffers are not
+    /// shared (the accumulators leave `state` meanwhile).
+    public func step(_ parameter: inout Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) {
+        guard let kernel = Backends.current.fusedKernels.ftrlUpdate, kernel.supports(parameter: parameter, gradient: gradient) else {
+            parameter = update(parameter, gradient: gradient, state: &state, context: context)
+            return
+        }
+        let alpha = context.learningRate
+        precondition(alpha > 0, "FTRLProximal: the learning rate (alpha) must be positive, got \(alpha)")
+        let (shape, dtype) = (parameter.shape, parameter.dtype)
+        var z = state.removeValue(forKey: "z") ?? Tensor.zeros(shape, dtype: dtype)
+        var n = state.removeValue(forKey: "n") ?? Tensor.zeros(shape, dtype: dtype)
+        kernel.updateInPlace(&parameter, gradient: gradient, z: &z, n: &n,
+                             settings: FTRLStepSettings(alpha: alpha, beta: beta, l1Strength: l1Strength, l2Strength: l2Strength))
+        state["n"] = n
+        state["z"] = z
+    }
+
+    /// The rule written with tensor ops: the specification the fused kernel is tested against.
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         let alpha = context.learningRate
         precondition(alpha > 0, "FTRLProximal: the learning rate (alpha) must be positive, got \(alpha)")
