@@ -144,7 +144,7 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
         task.beginEpoch()
         if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
         for callback in callbacks { try callback.epochBegan(epoch, context: context(epochs)) }
-        let (action, lossSum, correct, samples, steps) = try Self.withTrainingModes(of: model, optimizer: optimizer) {
+        let (action, lossSum, correct, samples, steps) = try Self.withTrainingModes(frozenTensors) {
             try trainSteps(epoch, of: epochs, data: data, callbacks: callbacks)
         }
         // Running statistics followed each rank's own batches: evaluate rank 0's everywhere.
@@ -201,7 +201,7 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     @discardableResult
     public mutating func step(on batch: Task.Batch) throws
         -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
-        try Self.withTrainingModes(of: model, optimizer: optimizer) { try trainingStep(on: batch) }
+        try Self.withTrainingModes(frozenTensors) { try trainingStep(on: batch) }
     }
 
     /// `step(on:)` inside `withTrainingModes`.
@@ -262,11 +262,15 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     // The modes the model runs in are set here and only here; they are task-local settings
     // (`withTrainingMode`, `withFrozenStatistics`), not flags stored in the model.
 
-    /// Runs `body` in training mode; batch normalization inside the part of `model` that
-    /// `optimizer` freezes stays on its pretrained running statistics.
-    private static func withTrainingModes<Result>(of model: Task.Model, optimizer: Optimizer,
-                                                  _ body: () throws -> Result) rethrows -> Result {
-        try withFrozenStatistics(of: model, where: optimizer.isFrozen) {
+    /// The tensors of the model that the optimizer freezes, whose batch normalization keeps its
+    /// running statistics in training mode. Collected before the steps run, since a copy of the
+    /// model held while they run would keep the update from writing its buffers in place.
+    private var frozenTensors: FrozenTensors { FrozenTensors(of: model, where: optimizer.isFrozen) }
+
+    /// Runs `body` in training mode; batch normalization holding `frozen` tensors stays on its
+    /// pretrained running statistics.
+    private static func withTrainingModes<Result>(_ frozen: FrozenTensors, _ body: () throws -> Result) rethrows -> Result {
+        try withFrozenStatistics(frozen) {
             try withTrainingMode(true, body)
         }
     }
