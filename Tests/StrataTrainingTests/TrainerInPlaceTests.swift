@@ -31,9 +31,8 @@ private final class BufferRecorder: TrainingCallback {
     #expect(recorder.buffers.count == 12)
     let first = try #require(recorder.buffers.first)
     #expect(first.count == 12, "4 parameters and their two moments")
-    for (index, record) in recorder.buffers.enumerated() {
-        #expect(record == first, "step \(index) wrote into the first step's buffers")
-    }
+    let moved = recorder.buffers.indices.filter { recorder.buffers[$0] != first }
+    #expect(moved.isEmpty, "steps \(moved) of 12 gave the parameters or moments new buffers")
     let batch = try #require(trainer.trainingData.batches(forEpoch: 3).first { _ in true })
     let parameters = trainer.model.parameters.mapValues(\.storageIdentity)
     try trainer.step(on: batch)
