@@ -93,16 +93,6 @@ public struct Optimizer: Sendable {
         settings(for: path).isFrozen
     }
 
-    /// `isFrozen` as a closure over a copy of the settings without the state: a closure over the
-    /// whole optimizer (`optimizer.isFrozen`) shares the state's tensors while it lives, and
-    /// a fused update (Adam's) writes only buffers nobody else holds, so an update run while such
-    /// a closure lives allocates new moments instead of writing them in place.
-    public var isFrozenPredicate: (ParameterPath) -> Bool {
-        var settingsOnly = self
-        settingsOnly.state = [:]
-        return { settingsOnly.isFrozen($0) }
-    }
-
     /// Freezes the parameters of `model` that `pattern` matches: they keep their values (and
     /// their state) until unfrozen. Run the training steps inside
     /// `withFrozenStatistics(of: model, where: optimizer.isFrozen) { ... }` so frozen batch
