@@ -32,7 +32,11 @@ func fusedFTRLEqualsThePlainRuleBitForBit(strengths: (l1: Double, l2: Double, be
         #expect(fusedOptimizer.state["wide.weight"]![slot]!.scalars(as: Float.self)
             == plainOptimizer.state["wide.weight"]![slot]!.scalars(as: Float.self), "\(slot)")
     }
-    #expect(weights.contains { $0 == 0 } == (strengths.l1 > 0), "L1 zeroes weights exactly, and only L1")
+    // A coordinate never seen keeps z = 0, so weight 0; among the seen ones only L1 makes zeros.
+    let seen = gradients.map { $0["wide.weight"]!.scalars(as: Float.self) }.reduce(into: [Bool](repeating: false, count: weights.count)) {
+        for (index, value) in $1.enumerated() where value != 0 { $0[index] = true }
+    }
+    #expect(zip(weights, seen).contains { $0 == 0 && $1 } == (strengths.l1 > 0), "L1 zeroes seen weights exactly, and only L1")
 }
 
 /// The fused step writes a training loop's weights and accumulators into their own buffers,
