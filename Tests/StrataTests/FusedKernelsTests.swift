@@ -61,13 +61,13 @@ private struct CountedBatchNormKernel: BatchNormTrainingKernel {
     @Test func backendsOfferTheirKernels() {
         let cpu = CPUBackend.shared.fusedKernels
         #expect(cpu.lstmSequence != nil && cpu.batchNormTraining != nil && cpu.adamUpdate != nil)
-        #expect(cpu.gruSequence != nil && cpu.rnnSequence != nil)
+        #expect(cpu.gruSequence != nil && cpu.rnnSequence != nil && cpu.ftrlUpdate != nil)
         let reference = ReferenceBackend().fusedKernels
         #expect(reference.lstmSequence == nil && reference.batchNormTraining == nil && reference.adamUpdate == nil)
-        #expect(reference.gruSequence == nil && reference.rnnSequence == nil)
+        #expect(reference.gruSequence == nil && reference.rnnSequence == nil && reference.ftrlUpdate == nil)
         let bare = CPUBackend.shared.offeringFusedKernels(FusedKernels()).fusedKernels
         #expect(bare.lstmSequence == nil && bare.batchNormTraining == nil && bare.adamUpdate == nil)
-        #expect(bare.gruSequence == nil && bare.rnnSequence == nil)
+        #expect(bare.gruSequence == nil && bare.rnnSequence == nil && bare.ftrlUpdate == nil)
         let x = Tensor.zeros([2, 3])
         #expect(cpu.batchNormTraining!.supports(x) && !cpu.batchNormTraining!.supports(x.cast(to: .float64)))
     }
