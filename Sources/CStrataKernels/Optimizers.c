@@ -11,6 +11,12 @@
 // The second moment is never negative, and the value is the same as sqrtf's.
 #define STRATA_SQRTF(x) __builtin_elementwise_sqrt(x)
 
+/// `x`, or +0 when it is subnormal (its magnitude below the smallest normal float): Adam stores its
+/// moments so, as the rule does, because arithmetic on subnormals takes a slow microcode path.
+static inline float strata_flush_subnormal(float x) {
+    return __builtin_fabsf(x) < 1.17549435e-38f ? 0.0f : x;
+}
+
 /// The AMSGrad maximum as `maximum` computes it: NaN from either side propagates.
 static inline float strata_amsgrad_max(float previous, float v) {
     return previous != previous ? previous : (v != v ? v : (previous > v ? previous : v));
@@ -26,8 +32,8 @@ void strata_adam_f32(const float *param, const float *grad, const float *exp_avg
     const float epsilon = h->epsilon, decay = h->decay_factor;
     for (long i = 0; i < n; i++) {
         float g = grad[i];
-        float m = exp_avg[i] * beta1 + g * one_minus_beta1;
-        float v = exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2;
+        float m = strata_flush_subnormal(exp_avg[i] * beta1 + g * one_minus_beta1);
+        float v = strata_flush_subnormal(exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2);
         exp_avg_out[i] = m;
         exp_avg_sq_out[i] = v;
         float second = v;
@@ -53,8 +59,8 @@ void strata_adam_in_place_f32(float *restrict param, const float *restrict grad,
     if (max_exp_avg_sq) {
         for (long i = 0; i < n; i++) {
             float g = grad[i];
-            float m = exp_avg[i] * beta1 + g * one_minus_beta1;
-            float v = exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2;
+            float m = strata_flush_subnormal(exp_avg[i] * beta1 + g * one_minus_beta1);
+            float v = strata_flush_subnormal(exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2);
             float second = strata_amsgrad_max(max_exp_avg_sq[i], v);
             exp_avg[i] = m;
             exp_avg_sq[i] = v;
@@ -65,8 +71,8 @@ void strata_adam_in_place_f32(float *restrict param, const float *restrict grad,
     } else {
         for (long i = 0; i < n; i++) {
             float g = grad[i];
-            float m = exp_avg[i] * beta1 + g * one_minus_beta1;
-            float v = exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2;
+            float m = strata_flush_subnormal(exp_avg[i] * beta1 + g * one_minus_beta1);
+            float v = strata_flush_subnormal(exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2);
             exp_avg[i] = m;
             exp_avg_sq[i] = v;
             float denominator = STRATA_SQRTF(v) / correction + epsilon;

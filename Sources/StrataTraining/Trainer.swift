@@ -144,7 +144,7 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
         task.beginEpoch()
         if let schedule, scheduleInterval == .epoch { optimizer.learningRate = schedule.learningRate(at: epoch) }
         for callback in callbacks { try callback.epochBegan(epoch, context: context(epochs)) }
-        let (action, lossSum, correct, samples, steps) = try Self.withTrainingModes(of: model, optimizer: optimizer) {
+        let (action, lossSum, correct, samples, steps) = try Self.withTrainingModes(frozenTensors) {
             try trainSteps(epoch, of: epochs, data: data, callbacks: callbacks)
         }
         // Running statistics followed each rank's own batches: evaluate rank 0's everywhere.
@@ -201,12 +201,33 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     @discardableResult
     public mutating func step(on batch: Task.Batch) throws
         -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
-        try Self.withTrainingModes(of: model, optimizer: optimizer) { try trainingStep(on: batch) }
+        try Self.withTrainingModes(frozenTensors) { try trainingStep(on: batch) }
     }
 
     /// `step(on:)` inside `withTrainingModes`.
     private mutating func trainingStep(on batch: Task.Batch) throws(ProcessGroupError)
         -> (loss: Double, sampleCount: Int, correctCount: Int, gradientNorm: Double?) {
+        let (value, counts, computedGradients) = try lossAndGradients(on: batch)
+        var gradients = computedGradients
+        let norm = maxGradientNorm.map { clipGradientNorm(&gradients, maxNorm: $0) }
+        // Nothing but the model and the optimizer holds the parameters and the moments here, so
+        // a fused update (Adam on the CPU) writes them in place.
+        optimizer.update(&model, along: gradients)
+        let loss = value.cast(to: .float64).scalar(as: Double.self)
+        guard dataParallel.group.size > 1 else { return (loss, counts.samples, counts.correct, norm) }
+        // Global numbers: the loss weighted by samples (a rank without samples adds nothing).
+        let sums = try dataParallel.group.allReduceSum([counts.samples > 0 ? loss * Double(counts.samples) : 0,
+                                                        Double(counts.samples), Double(counts.correct)])
+        return (sums[1] > 0 ? sums[0] / sums[1] : 0, Int(sums[1]), Int(sums[2]), norm)
+    }
+
+    /// The task's loss on `batch`, its counts and the (averaged) gradients of the parameters the
+    /// optimizer does not freeze, with the forward pass's running statistics applied to the model.
+    /// A function of its own so that the optimizer copy the gradient transform consults is gone
+    /// before the update: a copy would share the moments' buffers and keep the update from
+    /// writing them in place.
+    private mutating func lossAndGradients(on batch: Task.Batch) throws(ProcessGroupError)
+        -> (value: Tensor, counts: (samples: Int, correct: Int), gradients: [ParameterPath: Tensor]) {
         var task = self.task
         var counts = (samples: 0, correct: 0)
         let frozen = optimizer
@@ -224,16 +245,7 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
         self.task = task
         dataParallel = parallel
         let computed = try step.get()
-        let value = computed.value
-        var gradients = computed.gradient
-        let norm = maxGradientNorm.map { clipGradientNorm(&gradients, maxNorm: $0) }
-        optimizer.update(&model, along: gradients)
-        let loss = value.cast(to: .float64).scalar(as: Double.self)
-        guard dataParallel.group.size > 1 else { return (loss, counts.samples, counts.correct, norm) }
-        // Global numbers: the loss weighted by samples (a rank without samples adds nothing).
-        let sums = try dataParallel.group.allReduceSum([counts.samples > 0 ? loss * Double(counts.samples) : 0,
-                                                        Double(counts.samples), Double(counts.correct)])
-        return (sums[1] > 0 ? sums[0] / sums[1] : 0, Int(sums[1]), Int(sums[2]), norm)
+        return (computed.value, counts, computed.gradient)
     }
 
     /// The task's loss and metrics of the model over `data`, in inference mode and without
@@ -250,11 +262,15 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     // The modes the model runs in are set here and only here; they are task-local settings
     // (`withTrainingMode`, `withFrozenStatistics`), not flags stored in the model.
 
-    /// Runs `body` in training mode; batch normalization inside the part of `model` that
-    /// `optimizer` freezes stays on its pretrained running statistics.
-    private static func withTrainingModes<Result>(of model: Task.Model, optimizer: Optimizer,
-                                                  _ body: () throws -> Result) rethrows -> Result {
-        try withFrozenStatistics(of: model, where: optimizer.isFrozen) {
+    /// The tensors of the model that the optimizer freezes, whose batch normalization keeps its
+    /// running statistics in training mode. Collected before the steps run, since a copy of the
+    /// model held while they run would keep the update from writing its buffers in place.
+    private var frozenTensors: FrozenTensors { FrozenTensors(of: model, where: optimizer.isFrozen) }
+
+    /// Runs `body` in training mode; batch normalization holding `frozen` tensors stays on its
+    /// pretrained running statistics.
+    private static func withTrainingModes<Result>(_ frozen: FrozenTensors, _ body: () throws -> Result) rethrows -> Result {
+        try withFrozenStatistics(frozen) {
             try withTrainingMode(true, body)
         }
     }

@@ -143,7 +143,8 @@ typedef struct {
 
 /// One Adam/AdamW step over n elements in a single pass, writing new parameter and moment
 /// buffers. `max_exp_avg_sq`/`max_out` are null unless AMSGrad. Same operation order as the
-/// plain rule written with tensor ops, without contraction into FMA, so results are identical.
+/// plain rule written with tensor ops, without contraction into FMA, so results are identical;
+/// like the rule, it stores a subnormal moment as +0.
 void strata_adam_f32(const float *param, const float *grad, const float *exp_avg, const float *exp_avg_sq,
                      const float *max_exp_avg_sq, float *param_out, float *exp_avg_out, float *exp_avg_sq_out,
                      float *max_out, long n, const strata_adam_parameters *h);

@@ -27,20 +27,41 @@ public enum FrozenStatistics {
 ///     withFrozenStatistics(of: model, where: optimizer.isFrozen) {
 ///         withTrainingMode(true) { ... training steps ... }
 ///     }
+///
+/// `model` stays alive while `body` runs, so its buffers are shared with the model `body` trains
+/// and an update cannot write them in place; a loop that wants in-place updates collects
+/// `FrozenTensors` first and calls `withFrozenStatistics(_:_:)`.
 public func withFrozenStatistics<Model: ParameterContainer, Result>(
     of model: Model, where isFrozen: (ParameterPath) -> Bool, _ body: () throws -> Result
 ) rethrows -> Result {
-    var copy = model
-    var frozen: Set<TensorStorageIdentity> = []
-    var trained: Set<TensorStorageIdentity> = []
-    copy.visitParameters { path, tensor, _ in
-        if isFrozen(path) {
-            frozen.insert(tensor.storageIdentity)
-        } else {
-            trained.insert(tensor.storageIdentity)
+    try withFrozenStatistics(FrozenTensors(of: model, where: isFrozen), body)
+}
+
+/// Runs `body` with the layers holding `frozen` keeping their running statistics (see
+/// `withFrozenStatistics(of:where:_:)`).
+public func withFrozenStatistics<Result>(_ frozen: FrozenTensors, _ body: () throws -> Result) rethrows -> Result {
+    try FrozenStatistics.$frozenTensors.withValue(frozen.identities, operation: body)
+}
+
+/// The frozen tensors of a model, known by their storage: what `withFrozenStatistics(_:_:)`
+/// keeps the running statistics of. It holds no tensor, so the model's buffers stay unshared.
+public struct FrozenTensors: Sendable {
+    let identities: Set<TensorStorageIdentity>
+
+    /// The tensors of `model` at the paths `isFrozen` selects.
+    public init<Model: ParameterContainer>(of model: Model, where isFrozen: (ParameterPath) -> Bool) {
+        var copy = model
+        var frozen: Set<TensorStorageIdentity> = []
+        var trained: Set<TensorStorageIdentity> = []
+        copy.visitParameters { path, tensor, _ in
+            if isFrozen(path) {
+                frozen.insert(tensor.storageIdentity)
+            } else {
+                trained.insert(tensor.storageIdentity)
+            }
         }
+        // Copies of one layer value placed twice in a model share storage until trained apart;
+        // such storage counts as frozen only where every path holding it is frozen.
+        identities = frozen.subtracting(trained)
     }
-    // Copies of one layer value placed twice in a model share storage until trained apart; such
-    // storage counts as frozen only where every path holding it is frozen.
-    return try FrozenStatistics.$frozenTensors.withValue(frozen.subtracting(trained), operation: body)
 }
