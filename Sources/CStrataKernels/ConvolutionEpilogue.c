@@ -71,6 +71,11 @@ void strata_bias_relu_max_pool_2x2_blocked16_f32(const float *y, const float *bi
                                                  long channels, long height, long width, long out_height, long out_width,
                                                  int relu, long first_block, long end_block) {
     const long channel_blocks = (channels + 15) / 16, out_plane = out_height * out_width;
+    // One output row of all 16 lanes, [out_width][16], then written out lane by lane so that the
+    // stores to the plain planes are contiguous.
+    enum { ROW = 256 };
+    float best_row[ROW * 16];
+    int64_t offset_row[ROW * 16];
     for (long block = first_block; block < end_block; block++) {
         const long image = block / channel_blocks, first_channel = block % channel_blocks * 16;
         const long lanes = channels - first_channel < 16 ? channels - first_channel : 16;
@@ -80,31 +85,44 @@ void strata_bias_relu_max_pool_2x2_blocked16_f32(const float *y, const float *bi
         float *values = pooled + (image * channels + first_channel) * out_plane;
         int64_t *positions = indices + (image * channels + first_channel) * out_plane;
         for (long oy = 0; oy < out_height; oy++) {
-            for (long ox = 0; ox < out_width; ox++) {
-                const long corner = 2 * oy * width + 2 * ox;
-                const long candidates[4] = {corner, corner + 1, corner + width, corner + width + 1};
-                float best[16];
-                long offset[16];
-                for (long lane = 0; lane < 16; lane++) {
-                    float v = source[corner * 16 + lane] + shift[lane];
-                    best[lane] = relu && v < 0.0f ? 0.0f : v;
-                    offset[lane] = corner;
-                }
-                // Candidates in PyTorch's scan order; a larger value or a NaN takes over (as strata_max_pool_f32).
-                for (int k = 1; k < 4; k++) {
-                    const float *row = source + candidates[k] * 16;
+            for (long start = 0; start < out_width; start += ROW) {
+                const long count = out_width - start < ROW ? out_width - start : ROW;
+                for (long i = 0; i < count; i++) {
+                    const long corner = 2 * oy * width + 2 * (start + i);
+                    const float *top = source + corner * 16, *bottom = top + width * 16;
+                    float *best = best_row + i * 16;
+                    int64_t *offset = offset_row + i * 16;
+                    // Candidates in PyTorch's scan order; a larger value or a NaN takes over (as strata_max_pool_f32).
                     for (long lane = 0; lane < 16; lane++) {
-                        float v = row[lane] + shift[lane];
+                        float v = top[lane] + shift[lane];
+                        float b = relu && v < 0.0f ? 0.0f : v;
+                        int64_t at = corner;
+                        v = top[16 + lane] + shift[lane];
                         v = relu && v < 0.0f ? 0.0f : v;
-                        int take = v > best[lane] || v != v;
-                        best[lane] = take ? v : best[lane];
-                        offset[lane] = take ? candidates[k] : offset[lane];
+                        int take = v > b || v != v;
+                        b = take ? v : b;
+                        at = take ? corner + 1 : at;
+                        v = bottom[lane] + shift[lane];
+                        v = relu && v < 0.0f ? 0.0f : v;
+                        take = v > b || v != v;
+                        b = take ? v : b;
+                        at = take ? corner + width : at;
+                        v = bottom[16 + lane] + shift[lane];
+                        v = relu && v < 0.0f ? 0.0f : v;
+                        take = v > b || v != v;
+                        b = take ? v : b;
+                        at = take ? corner + width + 1 : at;
+                        best[lane] = b;
+                        offset[lane] = at;
                     }
                 }
-                const long at = oy * out_width + ox;
                 for (long lane = 0; lane < lanes; lane++) {
-                    values[lane * out_plane + at] = best[lane];
-                    positions[lane * out_plane + at] = offset[lane];
+                    float *value_row = values + lane * out_plane + oy * out_width + start;
+                    int64_t *position_row = positions + lane * out_plane + oy * out_width + start;
+                    for (long i = 0; i < count; i++) {
+                        value_row[i] = best_row[i * 16 + lane];
+                        position_row[i] = offset_row[i * 16 + lane];
+                    }
                 }
             }
         }
