@@ -19,6 +19,8 @@ struct CPUSGDUpdateKernel: SGDUpdateKernel {
 
     func update(_ parameter: Tensor, gradient: Tensor, buffer: Tensor?, settings: SGDStepSettings)
         -> (parameter: Tensor, buffer: Tensor) {
+        precondition(buffer.map { $0.shape == parameter.shape && $0.dtype == .float32 } ?? true,
+                     "CPUSGDUpdateKernel: the momentum buffer must match the parameter \(parameter.shape)")
         let scalars = Self.scalars(settings)
         var inputs = [parameter, gradient]
         if let buffer { inputs.append(buffer) }

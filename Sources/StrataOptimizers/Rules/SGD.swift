@@ -34,7 +34,10 @@ public struct SGD: OptimizerRule {
     /// pass for float32, in place where the parameter's and the buffer's storage is not shared)
     /// when it supports the parameter, else the rule written with tensor ops.
     public func step(_ parameter: inout Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) {
-        if momentum != 0, let kernel = Backends.current.fusedKernels.sgdUpdate, kernel.supports(parameter: parameter, gradient: gradient) {
+        // A buffer of another shape or dtype (a foreign checkpoint) takes the composite's checks.
+        let fits = state["momentum_buffer"].map { $0.shape == parameter.shape && $0.dtype == parameter.dtype } ?? true
+        if momentum != 0, fits, let kernel = Backends.current.fusedKernels.sgdUpdate,
+           kernel.supports(parameter: parameter, gradient: gradient) {
             var buffer = state.removeValue(forKey: "momentum_buffer")
             let settings = SGDStepSettings(momentum: momentum, dampening: dampening, nesterov: nesterov,
                                            learningRate: context.learningRate)
