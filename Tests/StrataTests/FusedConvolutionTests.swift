@@ -97,8 +97,8 @@ import Testing
         #expect(Self.relativeError(withoutGradients { Self.step(test, inputs) }, expected) <= 1e-5)
     }
 
-    /// With gradients recorded the op runs its composite, so its gradients are those of the ops
-    /// written out.
+    /// With gradients recorded and a residual the op runs its composite, so its gradients are
+    /// those of the ops written out (without a residual: FusedConvolutionTrainingTests).
     @Test func recordsGradientsThroughTheComposite() {
         let test = Case.all[4]
         let inputs = Self.inputs(test, seed: 7)

@@ -37,6 +37,17 @@ strata_conv_plan *strata_conv_plan_create(strata_conv_kind kind, const strata_co
 /// on one plan use separate streams, temporaries and scratchpads.
 int strata_conv_plan_execute(const strata_conv_plan *plan, const float *first, const float *second, float *output);
 
+/// The same with the tensors whose bit is set in `chosen_layouts` (1 first, 2 second, 4 output)
+/// already in the plan's own layout for them: those are read or written as they are, without a
+/// reorder (see strata_conv_plan_is_blocked16).
+int strata_conv_plan_execute_layouts(const strata_conv_plan *plan, const float *first, const float *second, float *output,
+                                     int chosen_layouts);
+
+/// Whether the plan's own layout for tensor `tensor` (0 first, 1 second, 2 output) is oneDNN's
+/// nChw16c (`aBcd16b`): [batch, ceil(channels / 16), height, width, 16], channels past the last
+/// zero-padded.
+int strata_conv_plan_is_blocked16(const strata_conv_plan *plan, int tensor);
+
 void strata_conv_plan_destroy(strata_conv_plan *plan);
 
 /// The implementation oneDNN chose (e.g. "jit:avx512_core"), for benchmarks and logs.

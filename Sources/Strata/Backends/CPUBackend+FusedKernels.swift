@@ -1,16 +1,18 @@
 extension FusedKernels {
     /// The CPU backend's fused kernels: the LSTM sequence in float32 and the GRU and Elman RNN
     /// sequences in float32 and float64 (GEMMs and C cell kernels), batch normalization in
-    /// training, the Adam step, scaled dot-product attention, layer normalization, the exact
+    /// training, the Adam and SGD-momentum steps, scaled dot-product attention, layer normalization, the exact
     /// GELU and softmax cross-entropy (float32 C kernels), the dense layer (oneDNN's sgemm with
-    /// C epilogues), and convolution steps in inference (float32, oneDNN post-ops). Other dtypes
+    /// C epilogues), and convolution steps in inference (float32, oneDNN post-ops) and training (float32,
+    /// oneDNN convolutions with C epilogues). Other dtypes
     /// run the composites.
     public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), gruSequence: CPUGRUSequenceKernel(),
                                          rnnSequence: CPURNNSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
                                          adamUpdate: CPUAdamUpdateKernel(), attention: CPUAttentionKernel(),
                                          layerNorm: CPULayerNormKernel(), gelu: CPUGELUKernel(),
                                          convolutionInference: CPUConvolutionInferenceKernel(),
-                                         linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel())
+                                         linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel(),
+                                         sgdUpdate: CPUSGDUpdateKernel(), convolutionTraining: CPUConvolutionTrainingKernel())
 }
 
 extension CPUBackend {

@@ -3,7 +3,7 @@
 ///
 /// Each composite (`lstmSequence`, `gruSequence`, `rnnSequence`, `batchNormTraining`,
 /// `scaledDotProductAttention`, `layerNormalization`, `exactGELU`, `linear`, `softmaxCrossEntropy`,
-/// Adam's update in StrataOptimizers) is
+/// Adam's and SGD's updates in StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
 /// backend offers one that supports its inputs, else the composite. The kernel's derivative
@@ -23,6 +23,8 @@ public struct FusedKernels: Sendable {
     public var batchNormTraining: (any BatchNormTrainingKernel)?
     /// One Adam/AdamW step over a parameter and its moments (StrataOptimizers' `Adam`).
     public var adamUpdate: (any AdamUpdateKernel)?
+    /// One SGD-with-momentum step over a parameter and its buffer (StrataOptimizers' `SGD`).
+    public var sgdUpdate: (any SGDUpdateKernel)?
     /// Scaled dot-product attention (`scaledDotProductAttention`).
     public var attention: (any AttentionKernel)?
     /// Layer normalization (`layerNormalization`).
@@ -31,6 +33,8 @@ public struct FusedKernels: Sendable {
     public var gelu: (any GELUKernel)?
     /// A convolution with bias, residual, ReLU and max-pool in inference (`conv2d(...then:)`).
     public var convolutionInference: (any ConvolutionInferenceKernel)?
+    /// A convolution with bias, ReLU and max-pool in training (`conv2d(...then:)`, no residual).
+    public var convolutionTraining: (any ConvolutionTrainingKernel)?
     /// A dense layer: product, bias and activation (`linear`).
     public var linear: (any LinearKernel)?
     /// Cross-entropy of logits against integer labels (`softmaxCrossEntropy`).
@@ -42,7 +46,8 @@ public struct FusedKernels: Sendable {
                 adamUpdate: (any AdamUpdateKernel)? = nil, attention: (any AttentionKernel)? = nil,
                 layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil,
                 convolutionInference: (any ConvolutionInferenceKernel)? = nil,
-                linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil) {
+                linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil,
+                sgdUpdate: (any SGDUpdateKernel)? = nil, convolutionTraining: (any ConvolutionTrainingKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.gruSequence = gruSequence
         self.rnnSequence = rnnSequence
@@ -54,5 +59,7 @@ public struct FusedKernels: Sendable {
         self.convolutionInference = convolutionInference
         self.linear = linear
         self.softmaxCrossEntropy = softmaxCrossEntropy
+        self.sgdUpdate = sgdUpdate
+        self.convolutionTraining = convolutionTraining
     }
 }
