@@ -163,12 +163,8 @@ public struct ONNXModel: Module, Sendable {
 
     /// Runs a Conv chain as one fused step; false (nothing computed) when it does not fit one.
     private func runChain(_ step: ONNXExecutionPlan.Step, _ values: inout ONNXValues) throws(ONNXError) -> Bool {
-        var residual: InferenceActivation?
-        if step.add != nil {
-            guard let slot = step.residual, let value = values.activation(slot) else { return false }
-            residual = value
-        }
-        guard let inputSlot = step.convInput, let input = values.activation(inputSlot) else { return false }
+        guard let inputSlot = step.convInput, let input = values.activation(inputSlot),
+              step.add == nil || step.residual.map(values.contains) == true else { return false }
         let conv = graph.nodes[step.nodes[0]]
         var convInputs = [nil] + step.inputs[0].dropFirst().map { $0.flatMap { values[$0] } }
         if let position = step.batchNorm {
@@ -181,11 +177,21 @@ public struct ONNXModel: Module, Sendable {
             else { return false }
             convInputs = [nil, foldedWeight, foldedBias]
         }
+        // A blocked residual that dies here (and is not the convolution's input too) is taken
+        // out of its slot, so the result can be written over it.
+        var owned: (slot: Int, value: BlockedActivation)?
+        if let slot = step.residual, slot != inputSlot, step.released.contains(slot), let value = values.takeUnique(slot) {
+            owned = (slot, value)
+        }
+        let residual = owned.map { .blocked($0.value) } ?? step.residual.flatMap(values.activation)
         let arguments = ONNXInputs(node: conv, values: convInputs)
         guard let result = try ONNXOperators.convChain(conv, arguments, input: input, residual: residual, relu: step.relu != nil,
                                                       maxPool: step.maxPool.map { graph.nodes[step.nodes[$0]] },
-                                                      blockedOutput: step.blockedOutput)
-        else { return false }
+                                                      blockedOutput: step.blockedOutput, reuseResidual: owned != nil)
+        else {
+            if let owned { values.set(owned.slot, .blocked(owned.value)) }  // for the nodes, run one by one
+            return false
+        }
         guard let slot = step.outputs[step.nodes.count - 1].first ?? nil else { return true }
         values.set(slot, result)
         return true

@@ -24,10 +24,23 @@ struct ONNXValues {
         }
     }
 
+    /// Whether `slot` holds a value.
+    func contains(_ slot: Int) -> Bool {
+        tensors[slot] != nil || blocked[slot] != nil
+    }
+
     /// The value in `slot` as it is, blocked or plain.
     func activation(_ slot: Int) -> InferenceActivation? {
         if let value = blocked[slot] { return .blocked(value) }
         return tensors[slot].map { .plain($0) }
+    }
+
+    /// The blocked value in `slot`, taken out (the slot emptied), when nothing else shares its
+    /// storage; else nil and the slot unchanged.
+    mutating func takeUnique(_ slot: Int) -> BlockedActivation? {
+        guard blocked[slot]?.isUniquelyReferenced() ?? false else { return nil }
+        defer { blocked[slot] = nil }
+        return blocked[slot]
     }
 
     /// Stores `value` in `slot`.

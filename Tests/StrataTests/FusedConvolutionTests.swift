@@ -154,6 +154,38 @@ import Testing
         #expect(FusedConvolutionTests.relativeError(tensor, y.plain) == 0)
     }
 
+    /// With `reuseResidual` the result is written over the residual's blocks, with the values of
+    /// the out-of-place sum.
+    @Test func reusedResidualTakesTheResult() {
+        let generator = RandomGenerator(seed: 12)
+        let x = Tensor.normal([2, 16, 6, 6], generator: generator)
+        let (weight, bias) = (Tensor.normal([32, 16, 3, 3], generator: generator) * 0.3, Tensor.normal([32], generator: generator))
+        let r = Tensor.normal([2, 32, 6, 6], generator: generator)
+        func step(_ residual: BlockedActivation, reuse: Bool) -> InferenceActivation {
+            withoutGradients {
+                conv2dInference(.plain(x), weight: weight, bias: bias, padding: .same, residual: .blocked(residual), relu: true,
+                                blockedOutput: true, reuseResidual: reuse)
+            }
+        }
+        // The residual in the kernel's own block, which the first result reveals.
+        guard case .blocked(let outOfPlace) = step(BlockedActivation(r, block: 16), reuse: false) else {
+            Issue.record("the output was not kept blocked")
+            return
+        }
+        var residual = BlockedActivation(r, block: outOfPlace.block)
+        let unique = residual.isUniquelyReferenced()
+        #expect(unique)
+        let identity = residual.blocks.storageIdentity
+        guard case .blocked(let inPlace) = step(residual, reuse: true) else {
+            Issue.record("the output was not kept blocked")
+            return
+        }
+        #expect(inPlace.blocks.storageIdentity == identity)
+        #expect(FusedConvolutionTests.relativeError(inPlace.plain, outOfPlace.plain) == 0)
+        let expected = withBackend(FusedConvolutionTests.composite) { relu(conv2d(x, weight: weight, bias: bias, padding: .same) + r) }
+        #expect(FusedConvolutionTests.relativeError(inPlace.plain, expected) <= 1e-5)
+    }
+
     /// Blocking and unblocking is exact, for channels that fill their blocks and ones that do not.
     @Test(arguments: [(8, 16), (20, 16), (5, 8)])
     func blockingRoundTrips(channels: Int, block: Int) {

@@ -17,16 +17,17 @@ struct CPUConvolutionInferenceKernel: ConvolutionInferenceKernel {
 
     func forward(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, epilogue: ConvolutionEpilogue) -> Tensor {
         let y = run(.plain(x), weight: weight, bias: bias, geometry: geometry, residual: epilogue.residual.map { .plain($0) },
-                    relu: epilogue.relu, maxPool: epilogue.maxPool, blockedOutput: false)
+                    relu: epilogue.relu, maxPool: epilogue.maxPool, blockedOutput: false, reuseResidual: false)
         return y?.plain ?? Self.composite(x, weight: weight, bias: bias, geometry: geometry, epilogue: epilogue)
     }
 
     func forward(_ x: InferenceActivation, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
-                 residual: InferenceActivation?, relu: Bool, maxPool: PoolingGeometry?, blockedOutput: Bool) -> InferenceActivation? {
+                 residual: InferenceActivation?, relu: Bool, maxPool: PoolingGeometry?, blockedOutput: Bool,
+                 reuseResidual: Bool) -> InferenceActivation? {
         guard x.dtype == .float32, weight.dtype == .float32, geometry.groups == 1, Shape.count(x.shape) > 0,
               weight.scalarCount > 0, residual?.dtype ?? .float32 == .float32 else { return nil }
         return run(x, weight: weight, bias: bias, geometry: geometry, residual: residual, relu: relu, maxPool: maxPool,
-                   blockedOutput: blockedOutput)
+                   blockedOutput: blockedOutput, reuseResidual: reuseResidual)
     }
 
     /// An activation as the C kernel reads it: its first element, its layout (0 plain, else the
@@ -57,7 +58,8 @@ struct CPUConvolutionInferenceKernel: ConvolutionInferenceKernel {
 
     /// The step over the pool; nil when oneDNN refuses a shape or fails.
     private func run(_ x: InferenceActivation, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
-                     residual: InferenceActivation?, relu: Bool, maxPool: PoolingGeometry?, blockedOutput: Bool) -> InferenceActivation? {
+                     residual: InferenceActivation?, relu: Bool, maxPool: PoolingGeometry?, blockedOutput: Bool,
+                     reuseResidual: Bool) -> InferenceActivation? {
         let inputShape = x.shape
         let (batch, channels) = (inputShape[0], weight.shape[0])
         let (outHeight, outWidth) = geometry.outputSize(height: inputShape[2], width: inputShape[3],
@@ -98,12 +100,18 @@ struct CPUConvolutionInferenceKernel: ConvolutionInferenceKernel {
         let blocks = Set(steps.map { strata_conv_inference_output_block($0.plan) })
         let outputBlock = blockedOutput && blocks.count == 1 ? Int(blocks.first!) : 0
         let outputShape = [batch, channels, pooled.0, pooled.1]
-        let output: InferenceActivation = outputBlock == 0
-            ? .plain(Tensor(uninitializedShape: outputShape, dtype: .float32))
-            : .blocked(BlockedActivation(
-                blocks: Tensor(uninitializedShape: [batch, BlockedActivation.paddedChannels(channels, block: outputBlock) / outputBlock,
-                                                    pooled.0, pooled.1, outputBlock], dtype: .float32),
+        let output: InferenceActivation
+        if reuseResidual, maxPool == nil, case .blocked(let given)? = residual, given.block == outputBlock {
+            // The sum post-op reads each residual element before writing the result over it.
+            output = .blocked(BlockedActivation(blocks: given.blocks, shape: outputShape))
+        } else if outputBlock == 0 {
+            output = .plain(Tensor(uninitializedShape: outputShape, dtype: .float32))
+        } else {
+            let padded = BlockedActivation.paddedChannels(channels, block: outputBlock)
+            output = .blocked(BlockedActivation(
+                blocks: Tensor(uninitializedShape: [batch, padded / outputBlock, pooled.0, pooled.1, outputBlock], dtype: .float32),
                 shape: outputShape))
+        }
         let (source, target, added) = (Operand(x), Operand(output), residual.map(Operand.init))
         let biasValues = bias?.contiguous()
         let (convolvedPlane, outputPlane) = (outHeight * outWidth, pooled.0 * pooled.1)

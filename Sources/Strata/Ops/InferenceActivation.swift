@@ -7,7 +7,7 @@
 public struct BlockedActivation: Sendable {
     /// The values, `[batch, paddedChannels / block, height, width, block]`, contiguous. The
     /// padding channels hold unspecified values.
-    public let blocks: Tensor
+    public private(set) var blocks: Tensor
     /// The plain shape, `[batch, channels, height, width]`.
     public let shape: [Int]
 
@@ -34,6 +34,12 @@ public struct BlockedActivation: Sendable {
         let blocks = x.detached.padded([(0, 0), (0, padded - channels), (0, 0), (0, 0)])
             .reshaped(to: [batch, padded / block, block, height, width]).permuted([0, 1, 3, 4, 2]).contiguous()
         self.init(blocks: blocks, shape: x.shape)
+    }
+
+    /// Whether no other value shares the storage of `blocks`, so that an op may write its result
+    /// over it (`conv2dInference(...reuseResidual:)`) once this value is no longer read.
+    public mutating func isUniquelyReferenced() -> Bool {
+        isKnownUniquelyReferenced(&blocks.storage)
     }
 
     /// The channels rounded up to a multiple of `block`.
@@ -85,13 +91,16 @@ public enum InferenceActivation: Sendable {
 /// `maxPool?(relu?(conv2d(x, weight) + bias + residual))`. With `blockedOutput`, the result
 /// stays in the kernel's blocked layout when it has one, for the next convolution to read; else
 /// (or without a backend kernel that takes blocked activations, or when a gradient would be
-/// recorded) it is plain and the values are `conv2d(x.plain, ..., then:)`'s.
+/// recorded) it is plain and the values are `conv2d(x.plain, ..., then:)`'s. `reuseResidual`
+/// promises that the caller reads the residual no more and nothing else shares its storage
+/// (`BlockedActivation.isUniquelyReferenced`): the result may then be written over it, the sum
+/// done in place.
 ///
 /// x: `[batch, inChannels, height, width]`; residual: the convolution's output shape.
 public func conv2dInference(_ x: InferenceActivation, weight: Tensor, bias: Tensor?, stride: SpatialSize = (1, 1),
                             padding: ConvolutionPadding = .valid, dilation: SpatialSize = (1, 1), groups: Int = 1,
                             residual: InferenceActivation? = nil, relu: Bool = false, maxPool: PoolingGeometry? = nil,
-                            blockedOutput: Bool = false) -> InferenceActivation {
+                            blockedOutput: Bool = false, reuseResidual: Bool = false) -> InferenceActivation {
     let geometry = padding.geometry(stride: stride, dilation: dilation, groups: groups, kernel: (weight.shape[2], weight.shape[3]))
     let plainInputs: [Tensor?] = [x, residual].map { if case .plain(let tensor)? = $0 { tensor } else { nil } }
     let blocked = [x, residual].contains { if case .blocked? = $0 { true } else { false } }
@@ -106,7 +115,7 @@ public func conv2dInference(_ x: InferenceActivation, weight: Tensor, bias: Tens
            residual.map({ $0.shape == output && $0.dtype == x.dtype }) ?? true,
            maxPool.map({ pool in let (h, w) = pool.outputSize(height: outHeight, width: outWidth); return h > 0 && w > 0 }) ?? true,
            let y = kernel.forward(x, weight: weight, bias: bias, geometry: geometry, residual: residual, relu: relu,
-                                  maxPool: maxPool, blockedOutput: blockedOutput) {
+                                  maxPool: maxPool, blockedOutput: blockedOutput, reuseResidual: reuseResidual) {
             return y
         }
     }

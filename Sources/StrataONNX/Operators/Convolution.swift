@@ -18,12 +18,14 @@ extension ONNXOperators {
     /// A Conv followed by the rest of its chain (see `ONNXExecutionPlan`): the residual of an Add,
     /// a Relu, a MaxPool node. `inputs` holds the Conv's weight and bias (its input slot may be
     /// empty); `input` is its input, plain or blocked. With `blockedOutput` the result may be
-    /// blocked. Nil when they do not fit one fused step (a 1-D convolution, a residual of another
+    /// blocked, and with `reuseResidual` written over the residual (which the caller gave up).
+    /// Nil when they do not fit one fused step (a 1-D convolution, a residual of another
     /// shape, a pool with asymmetric padding); the nodes then run one by one.
     static func convChain(_ node: ONNXNode, _ inputs: ONNXInputs, input: InferenceActivation, residual: InferenceActivation?,
-                          relu: Bool, maxPool: ONNXNode?, blockedOutput: Bool) throws(ONNXError) -> InferenceActivation? {
+                          relu: Bool, maxPool: ONNXNode?, blockedOutput: Bool, reuseResidual: Bool) throws(ONNXError) -> InferenceActivation? {
         guard input.shape.count == 4 else { return nil }
-        return try conv(node, inputs, input: input, blockedOutput: blockedOutput) { outputShape throws(ONNXError) -> ConvTail? in
+        return try conv(node, inputs, input: input, blockedOutput: blockedOutput,
+                        reuseResidual: reuseResidual) { outputShape throws(ONNXError) -> ConvTail? in
             if let residual, residual.shape != outputShape || residual.dtype != input.dtype { return nil }
             var tail = ConvTail(residual: residual, relu: relu)
             if let maxPool {
@@ -37,7 +39,7 @@ extension ONNXOperators {
     /// The convolution of `node` on `input` (else `inputs`' first), followed by the tail
     /// `tail(outputShape)` gives (nil returns nil before computing anything).
     static func conv(_ node: ONNXNode, _ inputs: ONNXInputs, input given: InferenceActivation? = nil, blockedOutput: Bool = false,
-                     tail: ([Int]) throws(ONNXError) -> ConvTail?) throws(ONNXError) -> InferenceActivation? {
+                     reuseResidual: Bool = false, tail: ([Int]) throws(ONNXError) -> ConvTail?) throws(ONNXError) -> InferenceActivation? {
         try node.checkAttributes(["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
         let input: InferenceActivation
         if let given { input = given } else { input = .plain(try inputs.required(0)) }
@@ -73,7 +75,7 @@ extension ONNXOperators {
         let y = conv2dInference(x, weight: w, bias: bias, stride: (geometry.strides[0], geometry.strides[1]), padding: padding,
                                 dilation: (geometry.dilations[0], geometry.dilations[1]), groups: groups,
                                 residual: tail.residual, relu: tail.relu, maxPool: tail.maxPool,
-                                blockedOutput: blockedOutput && rank == 4)
+                                blockedOutput: blockedOutput && rank == 4, reuseResidual: reuseResidual)
         return rank == 3 ? .plain(y.plain.squeezed(axis: 2)) : y
     }
 
