@@ -4,9 +4,9 @@ import Strata
 /// into an array instead of a name in a dictionary), each step knows its input and output slots
 /// and the slots that die after it, and convolution chains become single steps.
 ///
-/// A chain is a Conv, followed while only the next node reads each output by any of a BatchNormalization
-/// with initializers for its statistics, an Add of a residual, a Relu and a 2-D MaxPool (each
-/// reading the previous output, which nothing else reads): a ResNet block's `Conv, Add, Relu`
+/// A chain is a Conv followed by any of a BatchNormalization with initializers for its
+/// statistics, an Add of a residual, a Relu and a 2-D MaxPool (each reading the previous output,
+/// which nothing else reads): a ResNet block's `Conv, Add, Relu`
 /// (`Conv, BatchNormalization, Add, Relu` from exporters that keep batch norm), or LeNet's
 /// `Conv, Relu, MaxPool`. In inference the batch norm is folded into the convolution's weights
 /// and bias (`ONNXBatchNormFolding`); with gradients recorded it runs as its node. It runs as
@@ -17,7 +17,8 @@ import Strata
 /// one instead. A Conv with nothing to fuse is a chain of one.
 ///
 /// In inference a chain's output stays in the convolution kernel's blocked layout
-/// (`BlockedActivation`) when only chains read it, as their convolution's input or residual:
+/// (`BlockedActivation`) when only chains of ungrouped convolutions read it, as their
+/// convolution's input or residual:
 /// a ResNet's activations then go from one convolution to the next without reorders, and become
 /// plain only for the ops after the last one (GlobalAveragePool, Flatten, Gemm).
 struct ONNXExecutionPlan: Sendable {
@@ -27,6 +28,8 @@ struct ONNXExecutionPlan: Sendable {
         let nodes: [Int]
         /// Whether the step is a Conv chain (of one node or more).
         let isChain: Bool
+        /// Whether the chain's convolution can read blocked values (it is ungrouped).
+        var readsBlocked = false
         /// For each node of `nodes`, the slots of its inputs (nil: omitted).
         let inputs: [[Int?]]
         /// For each node of `nodes`, the slots of its outputs (nil: unused).
@@ -122,9 +125,12 @@ struct ONNXExecutionPlan: Sendable {
         for index in nodes.indices where !absorbed.contains(index) {
             let members = chains[index] ?? [index]
             let role = roles[index] ?? Roles()
-            steps.append(Step(nodes: members, isChain: chains[index] != nil, inputs: members.map { nodes[$0].inputs.map(slot) },
-                              outputs: members.map { nodes[$0].outputs.map(slot) },
-                              batchNorm: role.batchNorm, add: role.add, relu: role.relu, maxPool: role.maxPool))
+            var step = Step(nodes: members, isChain: chains[index] != nil, inputs: members.map { nodes[$0].inputs.map(slot) },
+                            outputs: members.map { nodes[$0].outputs.map(slot) },
+                            batchNorm: role.batchNorm, add: role.add, relu: role.relu, maxPool: role.maxPool)
+            // Grouped convolutions run on plain tensors; a blocked input would be reordered first.
+            step.readsBlocked = step.isChain && (try? nodes[members[0]].int("group", default: 1)) == 1
+            steps.append(step)
         }
         // A value dies after the last step that reads it; initializers and graph outputs live on.
         var lastStep: [Int: Int] = [:]
@@ -138,15 +144,16 @@ struct ONNXExecutionPlan: Sendable {
         self.steps = steps
     }
 
-    /// Sets `blockedOutput` on the chains whose output only chains read, each as its
-    /// convolution's input or residual and nothing else; never for the graph's outputs (`kept`).
+    /// Sets `blockedOutput` on the chains whose output only chains that read blocked values
+    /// read, each as its convolution's input or residual and nothing else; never for the graph's
+    /// outputs (`kept`).
     private static func markBlockedOutputs(_ steps: inout [Step], kept: Set<Int>) {
         var readsBlocked: [Int: Bool] = [:]  // slot -> whether every read so far takes it blocked
         for step in steps {
             var reads: [Int: Int] = [:]
             for slots in step.inputs { for case let slot? in slots { reads[slot, default: 0] += 1 } }
             for (slot, count) in reads {
-                let blockedReads = (step.convInput == slot ? 1 : 0) + (step.residual == slot ? 1 : 0)
+                let blockedReads = step.readsBlocked ? (step.convInput == slot ? 1 : 0) + (step.residual == slot ? 1 : 0) : 0
                 readsBlocked[slot] = (readsBlocked[slot] ?? true) && count == blockedReads
             }
         }

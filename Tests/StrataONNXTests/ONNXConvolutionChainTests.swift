@@ -125,6 +125,30 @@ import Testing
         }
     }
 
+    /// A depthwise (grouped) convolution after an ungrouped one: the first chain's output, read
+    /// by a chain that runs on plain tensors, is written plain.
+    @Test func groupedConvolutionAfterAChain() throws {
+        let w = Weights()
+        let (w1, b1, depthwise) = (w.normal([16, 8, 3, 3]), w.normal([16]), w.normal([16, 1, 3, 3]))
+        var builder = ONNXGraphBuilder(opset: 17)
+        let x = builder.addInput("x", dtype: .float32, shape: [.symbolic("batch"), .fixed(8), .fixed(7), .fixed(7)])
+        let pad1: [String: ONNXGraphBuilder.Attribute] = ["pads": .ints([1, 1, 1, 1])]
+        let h = builder.addNode("Relu", [builder.addNode("Conv", [x, builder.addInitializer("w1", w1), builder.addInitializer("b1", b1)],
+                                                         attributes: pad1)])
+        let d = builder.addNode("Conv", [h, builder.addInitializer("depthwise", depthwise)],
+                                attributes: ["pads": .ints([1, 1, 1, 1]), "group": .int(16)])
+        builder.addNode("Relu", [d], outputs: ["y"])
+        builder.addOutput("y", dtype: .float32)
+        let model = try ONNXModel(serialized: builder.serialized())
+        let input = Tensor.normal([2, 8, 7, 7], generator: RandomGenerator(seed: 50))
+        let expected = withBackend(Self.composite) {
+            let h = relu(conv2d(input, weight: w1, bias: b1, padding: .explicit(height: 1, width: 1)))
+            return relu(conv2d(h, weight: depthwise, padding: .explicit(height: 1, width: 1), groups: 16))
+        }
+        let output = try withoutGradients { try model.run(["x": input])["y"]! }
+        #expect(Self.relativeError(output, expected) <= 1e-5)
+    }
+
     /// `relu(batchNorm(conv(x)))` with the running statistics: in inference the batch norm is
     /// folded into the convolution; it must agree with the batch norm's formula run as a node,
     /// and a recorded pass (fine-tuning) keeps the node, so its gradients are unchanged.

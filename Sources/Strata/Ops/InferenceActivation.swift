@@ -18,7 +18,7 @@ public struct BlockedActivation: Sendable {
     /// for an activation of `shape`.
     init(blocks: Tensor, shape: [Int]) {
         precondition(shape.count == 4 && blocks.rank == 5 && blocks.isContiguous && blocks.dtype == .float32
-                     && blocks.shape[0] == shape[0] && blocks.shape[1] == Self.paddedChannels(shape[1], block: blocks.shape[4]) / blocks.shape[4]
+                     && blocks.shape[0] == shape[0] && blocks.shape[1] * blocks.shape[4] == Self.paddedChannels(shape[1], block: blocks.shape[4])
                      && Array(blocks.shape[2...3]) == Array(shape[2...3]),
                      "BlockedActivation: blocks \(blocks.shape) do not hold an activation of \(shape)")
         self.blocks = blocks
@@ -28,7 +28,8 @@ public struct BlockedActivation: Sendable {
     /// The plain float32 `x` (`[batch, channels, height, width]`) in blocks of `block` channels,
     /// the padding channels zero.
     public init(_ x: Tensor, block: Int) {
-        precondition(x.rank == 4 && x.dtype == .float32 && block > 0, "BlockedActivation: needs a float32 NCHW tensor, got \(x.shape) \(x.dtype)")
+        precondition(x.rank == 4 && x.dtype == .float32 && block > 0,
+                     "BlockedActivation: needs a float32 NCHW tensor, got \(x.shape) \(x.dtype)")
         let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let padded = Self.paddedChannels(channels, block: block)
         let blocks = x.detached.padded([(0, 0), (0, padded - channels), (0, 0), (0, 0)])

@@ -22,7 +22,8 @@ extension ONNXOperators {
     /// Nil when they do not fit one fused step (a 1-D convolution, a residual of another
     /// shape, a pool with asymmetric padding); the nodes then run one by one.
     static func convChain(_ node: ONNXNode, _ inputs: ONNXInputs, input: InferenceActivation, residual: InferenceActivation?,
-                          relu: Bool, maxPool: ONNXNode?, blockedOutput: Bool, reuseResidual: Bool) throws(ONNXError) -> InferenceActivation? {
+                          relu: Bool, maxPool: ONNXNode?, blockedOutput: Bool,
+                          reuseResidual: Bool) throws(ONNXError) -> InferenceActivation? {
         guard input.shape.count == 4 else { return nil }
         return try conv(node, inputs, input: input, blockedOutput: blockedOutput,
                         reuseResidual: reuseResidual) { outputShape throws(ONNXError) -> ConvTail? in
