@@ -86,6 +86,18 @@ int strata_conv_inference_pack_weights(const strata_conv_inference_plan *plan, c
 int strata_conv_inference_execute(const strata_conv_inference_plan *plan, const float *source, const void *packed_weights,
                                   const float *bias, const float *residual, float *output);
 
+/// The channel block of the layout the plan's last stage writes: 16 for nChw16c, 8 for nChw8c
+/// (oneDNN's blocked layouts: `[batch][channels / block][height][width][block]`, channels padded
+/// to a multiple of the block), 0 for another one. Output in that layout costs no reorder.
+int strata_conv_inference_output_block(const strata_conv_inference_plan *plan);
+
+/// `strata_conv_inference_execute` with each activation's layout given: 0 plain NCHW, 16
+/// nChw16c, 8 nChw8c. A source or residual in the layout the kernel reads is used as it is; the
+/// output may be the residual's buffer (the sum then happens in place). Returns 0 on success.
+int strata_conv_inference_execute_blocked(const strata_conv_inference_plan *plan, const float *source, int source_block,
+                                          const void *packed_weights, const float *bias, const float *residual,
+                                          int residual_block, float *output, int output_block);
+
 void strata_conv_inference_plan_destroy(strata_conv_inference_plan *plan);
 
 /// Row-major float32 `c = alpha op(a) op(b) + beta c` (op transposes when asked; op(a) is m x k,
