@@ -99,6 +99,19 @@ def models():
     ]
 
 
+def drop_stack_traces(path):
+    """Removes the dynamo exporter's per-node Python stack traces, which name the source files of
+    the exporting machine (its virtualenv and checkout paths); the other metadata stays."""
+    model = onnx.load(path, load_external_data=False)
+    graphs = [model.graph] + [function for function in model.functions]
+    for graph in graphs:
+        for node in graph.node:
+            kept = [entry for entry in node.metadata_props if entry.key != "pkg.torch.onnx.stack_trace"]
+            del node.metadata_props[:]
+            node.metadata_props.extend(kept)
+    onnx.save(model, path)
+
+
 def export(model, example, folder, dynamic, dynamo, external=False):
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "model.onnx")
@@ -109,6 +122,7 @@ def export(model, example, folder, dynamic, dynamo, external=False):
                                     input_names=["input"], output_names=["output"],
                                     dynamic_shapes=({list(dynamic)[0]: torch.export.Dim("batch", min=1, max=1024)},))
         program.save(path, external_data=external)
+        drop_stack_traces(path)
     else:
         torch.onnx.export(model, (trace_input,), path, dynamo=False, opset_version=17, input_names=["input"],
                           output_names=["output"], dynamic_axes={"input": dynamic, "output": {0: "batch"}})

@@ -76,6 +76,7 @@ for (index, name) in options.workloads.enumerated() {
     record.set("first_step_s", rounded(result.firstStepSeconds, 4))
     record.set("warmup_steps", result.warmupSteps)
     record.set("foreign_cpu_pct", rounded(result.foreignPercent, 1))
+    record.set("cpu_ms_per_step", rounded(1000 * result.cpuSecondsPerStep, 2))
     record.set("attempts", result.attempts)
     record.set("quiet_wait_s", rounded(result.quietWaitSeconds, 1))
     record.set("threads", threads)

@@ -192,7 +192,19 @@ static void free_workspace(workspace *space) {
     free(space);
 }
 
-int strata_conv_plan_execute(const strata_conv_plan *constant_plan, const float *first, const float *second, float *output) {
+int strata_conv_plan_is_blocked16(const strata_conv_plan *plan, int tensor) {
+    if (tensor < 0 || tensor >= TENSORS || plan->plain[tensor].ndims != 4) return 0;
+    dnnl_memory_desc_t blocked;
+    if (dnnl_memory_desc_init_by_tag(&blocked, 4, plan->plain[tensor].dims, dnnl_f32, dnnl_aBcd16b) != dnnl_success) return 0;
+    return dnnl_memory_desc_equal(&blocked, &plan->chosen[tensor]);
+}
+
+int strata_conv_plan_execute(const strata_conv_plan *plan, const float *first, const float *second, float *output) {
+    return strata_conv_plan_execute_layouts(plan, first, second, output, 0);
+}
+
+int strata_conv_plan_execute_layouts(const strata_conv_plan *constant_plan, const float *first, const float *second, float *output,
+                                     int chosen_layouts) {
     strata_dnnl_single_threaded();
     // The workspace list is the plan's only mutable part, guarded by its mutex.
     strata_conv_plan *plan = (strata_conv_plan *)constant_plan;
@@ -207,9 +219,12 @@ int strata_conv_plan_execute(const strata_conv_plan *constant_plan, const float 
         return_workspace(plan, space);
         return -1;
     }
+    int converts[TENSORS];  // whether tensor t goes through a reorder
     for (int t = 0; t < TENSORS; t++) {
-        if (dnnl_memory_create(&plain[t], &plan->plain[t], engine, user[t]) != dnnl_success) goto done;
-        if (plan->reorder[t]) {
+        const int given = (chosen_layouts >> t) & 1;
+        converts[t] = plan->reorder[t] && !given;
+        if (dnnl_memory_create(&plain[t], given ? &plan->chosen[t] : &plan->plain[t], engine, user[t]) != dnnl_success) goto done;
+        if (converts[t]) {
             if (!space->temporary[t]
                 || dnnl_memory_create(&chosen[t], &plan->chosen[t], engine, space->temporary[t]) != dnnl_success) goto done;
         } else {
@@ -217,7 +232,7 @@ int strata_conv_plan_execute(const strata_conv_plan *constant_plan, const float 
         }
     }
     for (int t = 0; t < TENSORS - 1; t++) {
-        if (!plan->reorder[t]) continue;
+        if (!converts[t]) continue;
         dnnl_exec_arg_t arguments[2] = {{DNNL_ARG_FROM, plain[t]}, {DNNL_ARG_TO, chosen[t]}};
         if (dnnl_primitive_execute(plan->reorder[t], stream, 2, arguments) != dnnl_success) goto done;
     }
@@ -228,7 +243,7 @@ int strata_conv_plan_execute(const strata_conv_plan *constant_plan, const float 
         arguments[TENSORS] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, scratch};
         if (dnnl_primitive_execute(plan->primitive, stream, TENSORS + 1, arguments) != dnnl_success) goto done;
     }
-    if (plan->reorder[TENSORS - 1]) {
+    if (converts[TENSORS - 1]) {
         dnnl_exec_arg_t arguments[2] = {{DNNL_ARG_FROM, chosen[TENSORS - 1]}, {DNNL_ARG_TO, plain[TENSORS - 1]}};
         if (dnnl_primitive_execute(plan->reorder[TENSORS - 1], stream, 2, arguments) != dnnl_success) goto done;
     }

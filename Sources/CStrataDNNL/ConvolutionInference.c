@@ -9,7 +9,8 @@
 
 // One inference step: convolution (direct jit kernels) with the bias, a residual sum and ReLU as
 // oneDNN post-ops, then optionally a max-pool on the convolution's own (blocked) output, so the
-// activations make one trip from the plain layout and back instead of one per op.
+// activations make one trip from the plain layout and back instead of one per op, or none when
+// the caller keeps them in the blocked layout (nChw16c/nChw8c) from one step to the next.
 
 enum { SOURCE, CONVOLVED, POOLED, TEMPORARIES };
 
@@ -200,44 +201,91 @@ static inference_workspace *take_workspace(strata_conv_inference_plan *plan) {
     pthread_mutex_unlock(&plan->lock);
     if (space) return space;
     space = calloc(1, sizeof(inference_workspace));
-    if (!space) return NULL;
-    int ok = 1;
-    if (plan->source_reorder) ok &= (space->temporary[SOURCE] = aligned_buffer(dnnl_memory_desc_get_size(&plan->source))) != NULL;
-    // The convolution writes the caller's output directly when nothing follows it in another layout.
-    if (plan->pool || plan->output_reorder)
-        ok &= (space->temporary[CONVOLVED] = aligned_buffer(dnnl_memory_desc_get_size(&plan->convolved))) != NULL;
-    if (plan->pool && plan->output_reorder)
-        ok &= (space->temporary[POOLED] = aligned_buffer(dnnl_memory_desc_get_size(&plan->pooled))) != NULL;
-    ok &= (space->scratch = aligned_buffer(plan->scratch_size)) != NULL;
-    if (!ok) {
+    if (space && !(space->scratch = aligned_buffer(plan->scratch_size))) {
         free_workspace(space);
         return NULL;
     }
     return space;
 }
 
-int strata_conv_inference_execute(const strata_conv_inference_plan *constant_plan, const float *source,
-                                  const void *packed_weights, const float *bias, const float *residual, float *output) {
+/// The workspace's buffer `which` for a tensor laid out as `md`, made on first use (an execution
+/// needs only the ones its layouts call for; the sizes are the plan's, the same every time).
+static void *temporary(inference_workspace *space, int which, const dnnl_memory_desc_t *md) {
+    if (!space->temporary[which]) space->temporary[which] = aligned_buffer(dnnl_memory_desc_get_size(md));
+    return space->temporary[which];
+}
+
+/// `plain`'s tensor in the layout `block` names: 0 plain NCHW, 16 nChw16c, 8 nChw8c.
+static int layout(dnnl_memory_desc_t *md, const dnnl_memory_desc_t *plain, int block) {
+    if (block == 0) {
+        *md = *plain;
+        return 1;
+    }
+    return (block == 16 || block == 8) && describe(md, 4, plain->dims, block == 16 ? dnnl_nChw16c : dnnl_nChw8c);
+}
+
+/// Writes `from` (laid out as `from_md`) to `to` (as `to_md`): a copy when the layouts agree,
+/// else through `reorder` when given (one between exactly these layouts) or one made now
+/// (oneDNN's primitive cache keeps it for the next call).
+static int convert(dnnl_stream_t stream, dnnl_primitive_t reorder, const dnnl_memory_desc_t *from_md, const void *from,
+                   const dnnl_memory_desc_t *to_md, void *to) {
+    if (dnnl_memory_desc_equal(from_md, to_md)) {
+        if (from != to) memcpy(to, from, dnnl_memory_desc_get_size(to_md));
+        return 1;
+    }
+    if (reorder) return run_reorder(reorder, stream, from_md, from, to_md, to);
+    dnnl_primitive_t made;
+    if (!reorder_between(&made, from_md, to_md, 0)) return 0;
+    int ok = run_reorder(made, stream, from_md, from, to_md, to) && dnnl_stream_wait(stream) == dnnl_success;
+    dnnl_primitive_destroy(made);
+    return ok;
+}
+
+int strata_conv_inference_output_block(const strata_conv_inference_plan *plan) {
+    const dnnl_memory_desc_t *last = plan->pool ? &plan->pooled : &plan->convolved;
+    dnnl_memory_desc_t blocked;
+    for (int block = 16; block >= 8; block -= 8) {
+        if (layout(&blocked, &plan->plain_output, block) && dnnl_memory_desc_equal(&blocked, last)) return block;
+    }
+    return 0;
+}
+
+int strata_conv_inference_execute(const strata_conv_inference_plan *plan, const float *source, const void *packed_weights,
+                                  const float *bias, const float *residual, float *output) {
+    return strata_conv_inference_execute_blocked(plan, source, 0, packed_weights, bias, residual, 0, output, 0);
+}
+
+int strata_conv_inference_execute_blocked(const strata_conv_inference_plan *constant_plan, const float *source,
+                                          int source_block, const void *packed_weights, const float *bias,
+                                          const float *residual, int residual_block, float *output, int output_block) {
     strata_dnnl_single_threaded();
     strata_conv_inference_plan *plan = (strata_conv_inference_plan *)constant_plan;  // only the workspace list changes
     dnnl_engine_t engine = strata_dnnl_engine();
+    dnnl_memory_desc_t source_md, residual_md, output_md;
+    if (!layout(&source_md, &plan->plain_source, source_block) || !layout(&output_md, &plan->plain_output, output_block)
+        || (plan->adds_residual && !layout(&residual_md, &plan->plain_convolved, residual_block)))
+        return -1;
     inference_workspace *space = take_workspace(plan);
     if (!space) return -1;
     dnnl_stream_t stream = NULL;
     dnnl_memory_t memory[6] = {NULL, NULL, NULL, NULL, NULL, NULL};  // source, weights, bias, convolved, scratch, pooled
     int ok = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) == dnnl_success;
-    const void *blocked_source = plan->source_reorder ? space->temporary[SOURCE] : source;
-    void *convolved = space->temporary[CONVOLVED] ? space->temporary[CONVOLVED] : output;
-    void *pooled = space->temporary[POOLED] ? space->temporary[POOLED] : output;
-    if (ok && plan->source_reorder)
-        ok = run_reorder(plan->source_reorder, stream, &plan->plain_source, source, &plan->source, space->temporary[SOURCE]);
-    if (ok && plan->adds_residual) {
-        if (plan->residual_reorder) {
-            ok = run_reorder(plan->residual_reorder, stream, &plan->plain_convolved, residual, &plan->convolved, convolved);
-        } else if (convolved != residual) {
-            memcpy(convolved, residual, dnnl_memory_desc_get_size(&plan->plain_convolved));
-        }
+    // Each stage writes the caller's output directly when it is the last one and in its layout.
+    const dnnl_memory_desc_t *last = plan->pool ? &plan->pooled : &plan->convolved;
+    int direct = dnnl_memory_desc_equal(last, &output_md);
+    const void *blocked_source = source;
+    void *convolved = plan->pool || !direct ? temporary(space, CONVOLVED, &plan->convolved) : output;
+    void *pooled = !plan->pool ? NULL : direct ? output : temporary(space, POOLED, &plan->pooled);
+    ok = ok && convolved && (!plan->pool || pooled);
+    if (ok && !dnnl_memory_desc_equal(&source_md, &plan->source)) {
+        void *copy = temporary(space, SOURCE, &plan->source);
+        ok = copy && convert(stream, source_block == 0 ? plan->source_reorder : NULL, &source_md, source, &plan->source, copy);
+        blocked_source = copy;
     }
+    // The sum post-op adds what the destination holds before the kernel writes it: the residual.
+    if (ok && plan->adds_residual)
+        ok = convert(stream, residual_block == 0 ? plan->residual_reorder : NULL, &residual_md, residual, &plan->convolved,
+                     convolved);
     ok = ok && dnnl_memory_create(&memory[0], &plan->source, engine, (void *)blocked_source) == dnnl_success
         && dnnl_memory_create(&memory[1], &plan->weights, engine, (void *)packed_weights) == dnnl_success
         && dnnl_memory_create(&memory[2], &plan->bias, engine, (void *)bias) == dnnl_success
@@ -253,16 +301,14 @@ int strata_conv_inference_execute(const strata_conv_inference_plan *constant_pla
                                         {DNNL_ARG_SCRATCHPAD, memory[4]}, {DNNL_ARG_BIAS, memory[2]}};
         ok = dnnl_primitive_execute(plan->convolution, stream, plan->has_bias ? 5 : 4, arguments) == dnnl_success;
     }
-    const dnnl_memory_desc_t *last = &plan->convolved;
     const void *last_data = convolved;
     if (ok && plan->pool) {
         ok = dnnl_memory_create(&memory[5], &plan->pooled, engine, pooled) == dnnl_success;
         dnnl_exec_arg_t arguments[3] = {{DNNL_ARG_SRC, memory[3]}, {DNNL_ARG_DST, memory[5]}, {DNNL_ARG_SCRATCHPAD, memory[4]}};
         ok = ok && dnnl_primitive_execute(plan->pool, stream, 3, arguments) == dnnl_success;
-        last = &plan->pooled;
         last_data = pooled;
     }
-    if (ok && plan->output_reorder) ok = run_reorder(plan->output_reorder, stream, last, last_data, &plan->plain_output, output);
+    if (ok && !direct) ok = convert(stream, output_block == 0 ? plan->output_reorder : NULL, last, last_data, &output_md, output);
     ok = ok && dnnl_stream_wait(stream) == dnnl_success;
     for (int m = 0; m < 6; m++) {
         if (memory[m]) dnnl_memory_destroy(memory[m]);

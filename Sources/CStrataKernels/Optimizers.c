@@ -82,6 +82,41 @@ void strata_adam_in_place_f32(float *restrict param, const float *restrict grad,
 }
 
 STRATA_DISPATCH
+void strata_sgd_momentum_f32(const float *param, const float *grad, const float *buffer, float *param_out,
+                             float *buffer_out, long n, const strata_sgd_parameters *h) {
+    const float momentum = h->momentum, one_minus_dampening = h->one_minus_dampening, rate = h->learning_rate;
+    const int nesterov = h->nesterov;
+    for (long i = 0; i < n; i++) {
+        float g = grad[i];
+        float b = buffer ? buffer[i] * momentum + g * one_minus_dampening : g;
+        buffer_out[i] = b;
+        float direction = nesterov ? g + b * momentum : b;
+        param_out[i] = param[i] - direction * rate;
+    }
+}
+
+STRATA_DISPATCH
+void strata_sgd_momentum_in_place_f32(float *restrict param, const float *restrict grad, float *restrict buffer, long n,
+                                      const strata_sgd_parameters *h) {
+    const float momentum = h->momentum, one_minus_dampening = h->one_minus_dampening, rate = h->learning_rate;
+    // One loop per variant rather than a test per element, so each vectorizes.
+    if (h->nesterov) {
+        for (long i = 0; i < n; i++) {
+            float g = grad[i];
+            float b = buffer[i] * momentum + g * one_minus_dampening;
+            buffer[i] = b;
+            param[i] = param[i] - (g + b * momentum) * rate;
+        }
+    } else {
+        for (long i = 0; i < n; i++) {
+            float b = buffer[i] * momentum + grad[i] * one_minus_dampening;
+            buffer[i] = b;
+            param[i] = param[i] - b * rate;
+        }
+    }
+}
+
+STRATA_DISPATCH
 void strata_ftrl_f32(const float *param, const float *grad, const float *z, const float *n, float *param_out,
                      float *z_out, float *n_out, long count, const strata_ftrl_parameters *h) {
     const float alpha = h->alpha, beta = h->beta, l1 = h->l1, l2 = h->l2;

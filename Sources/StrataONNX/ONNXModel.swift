@@ -119,7 +119,7 @@ public struct ONNXModel: Module, Sendable {
     /// - Throws: `ONNXError.invalidInput` for a missing or mis-shaped input, `.invalidNode` when
     ///   a node's inputs do not fit its operator.
     public func run(_ feeds: [String: Tensor]) throws(ONNXError) -> [String: Tensor] {
-        var values = [Tensor?](repeating: nil, count: plan.slots.count)
+        var values = ONNXValues(count: plan.slots.count)
         for (name, tensor) in initializers { values[plan.slots[name]!] = tensor }
         for input in graph.inputs {
             guard let tensor = feeds[input.name] else { throw .invalidInput(name: input.name, reason: "not given") }
@@ -131,12 +131,12 @@ public struct ONNXModel: Module, Sendable {
         }
         for step in plan.steps {
             var fused = false
-            if step.nodes.count > 1 { fused = try runChain(step, &values) }
+            if step.isChain { fused = try runChain(step, &values) }
             if !fused {
                 for member in step.nodes.indices { try runNode(step, member, &values) }
             }
             // Drop values no later step reads, so a deep graph holds only its live activations.
-            for slot in step.released { values[slot] = nil }
+            for slot in step.released { values.release(slot) }
         }
         var results: [String: Tensor] = [:]
         for output in graph.outputs {
@@ -149,7 +149,7 @@ public struct ONNXModel: Module, Sendable {
     }
 
     /// Runs node `member` of `step` on its own.
-    private func runNode(_ step: ONNXExecutionPlan.Step, _ member: Int, _ values: inout [Tensor?]) throws(ONNXError) {
+    private func runNode(_ step: ONNXExecutionPlan.Step, _ member: Int, _ values: inout ONNXValues) throws(ONNXError) {
         let index = step.nodes[member]
         let node = graph.nodes[index]
         let arguments = ONNXInputs(node: node, values: step.inputs[member].map { $0.flatMap { values[$0] } })
@@ -162,16 +162,11 @@ public struct ONNXModel: Module, Sendable {
     }
 
     /// Runs a Conv chain as one fused step; false (nothing computed) when it does not fit one.
-    private func runChain(_ step: ONNXExecutionPlan.Step, _ values: inout [Tensor?]) throws(ONNXError) -> Bool {
-        var residual: Tensor?
-        if let add = step.add {
-            let chained = step.outputs[add - 1].first ?? nil
-            let operands = step.inputs[add]
-            guard let other = operands[0] == chained ? operands[1] : operands[0], let value = values[other] else { return false }
-            residual = value
-        }
+    private func runChain(_ step: ONNXExecutionPlan.Step, _ values: inout ONNXValues) throws(ONNXError) -> Bool {
+        guard let inputSlot = step.convInput, let input = values.activation(inputSlot),
+              step.add == nil || step.residual.map(values.contains) == true else { return false }
         let conv = graph.nodes[step.nodes[0]]
-        var convInputs = step.inputs[0].map { $0.flatMap { values[$0] } }
+        var convInputs = [nil] + step.inputs[0].dropFirst().map { $0.flatMap { values[$0] } }
         if let position = step.batchNorm {
             // Folding is for inference; a recorded (fine-tuning) pass runs the batch norm's node.
             guard !GradientRecording.isEnabled, convInputs.count >= 2, let weight = convInputs[1], weight.rank == 4 else { return false }
@@ -180,14 +175,25 @@ public struct ONNXModel: Module, Sendable {
                 chain: step.nodes[0], norm: graph.nodes[step.nodes[position]], weight: weight,
                 bias: convInputs.count > 2 ? convInputs[2] : nil, statistics: statistics)
             else { return false }
-            convInputs = [convInputs[0], foldedWeight, foldedBias]
+            convInputs = [nil, foldedWeight, foldedBias]
         }
+        // A blocked residual that dies here (and is not the convolution's input too) is taken
+        // out of its slot, so the result can be written over it.
+        var owned: (slot: Int, value: BlockedActivation)?
+        if let slot = step.residual, slot != inputSlot, step.released.contains(slot), let value = values.takeUnique(slot) {
+            owned = (slot, value)
+        }
+        let residual = owned.map { .blocked($0.value) } ?? step.residual.flatMap(values.activation)
         let arguments = ONNXInputs(node: conv, values: convInputs)
-        guard let result = try ONNXOperators.convChain(conv, arguments, residual: residual, relu: step.relu != nil,
-                                                      maxPool: step.maxPool.map { graph.nodes[step.nodes[$0]] })
-        else { return false }
+        guard let result = try ONNXOperators.convChain(conv, arguments, input: input, residual: residual, relu: step.relu != nil,
+                                                      maxPool: step.maxPool.map { graph.nodes[step.nodes[$0]] },
+                                                      blockedOutput: step.blockedOutput, reuseResidual: owned != nil)
+        else {
+            if let owned { values.set(owned.slot, .blocked(owned.value)) }  // for the nodes, run one by one
+            return false
+        }
         guard let slot = step.outputs[step.nodes.count - 1].first ?? nil else { return true }
-        values[slot] = result
+        values.set(slot, result)
         return true
     }
 

@@ -26,12 +26,15 @@ import Testing
 
     /// A ResNet-like graph: a stem (Conv, Relu, MaxPool 3x3/2 pad 1), then a block whose residual
     /// is a 1x1 "downsample" convolution listed after the block's second convolution, as
-    /// torchvision's exports order them: `relu(conv2(relu(conv1(p))) + down(p))`.
-    @Test func resNetLikeGraphMatchesItsNodes() throws {
+    /// torchvision's exports order them: `relu(conv2(relu(conv1(p))) + down(p))`. The values
+    /// between the convolutions stay blocked (24 channels pad to the kernel's block) and the
+    /// output, a graph output, is plain.
+    @Test(arguments: [8, 24])
+    func resNetLikeGraphMatchesItsNodes(channels c: Int) throws {
         let w = Weights()
-        let (stemW, stemB) = (w.normal([8, 3, 3, 3]), w.normal([8]))
-        let (w1, b1, w2, b2) = (w.normal([8, 8, 3, 3]), w.normal([8]), w.normal([8, 8, 3, 3]), w.normal([8]))
-        let (downW, downB) = (w.normal([8, 8, 1, 1]), w.normal([8]))
+        let (stemW, stemB) = (w.normal([c, 3, 3, 3]), w.normal([c]))
+        let (w1, b1, w2, b2) = (w.normal([c, c, 3, 3]), w.normal([c]), w.normal([c, c, 3, 3]), w.normal([c]))
+        let (downW, downB) = (w.normal([c, c, 1, 1]), w.normal([c]))
         var builder = ONNXGraphBuilder(opset: 17)
         let x = builder.addInput("x", dtype: .float32, shape: [.symbolic("batch"), .fixed(3), .fixed(16), .fixed(16)])
         let pad1: [String: ONNXGraphBuilder.Attribute] = ["pads": .ints([1, 1, 1, 1]), "kernel_shape": .ints([3, 3])]
@@ -61,7 +64,7 @@ import Testing
                 return relu(c2 + conv2d(p, weight: downW, bias: downB))
             }
             let fused = try withoutGradients { try model.run(["x": input])["y"]! }
-            #expect(fused.shape == [batch, 8, 8, 8])
+            #expect(fused.shape == [batch, c, 8, 8])
             #expect(Self.relativeError(fused, expected) <= 1e-5, "batch \(batch)")
         }
     }
@@ -88,6 +91,62 @@ import Testing
         #expect(Self.relativeError(outputs["y"]!, withBackend(Self.composite) { relu(raw + shift) }) <= 1e-5)
         #expect(Self.relativeError(outputs["raw"]!, raw) <= 1e-5)
         #expect(Self.relativeError(outputs["activated"]!, withBackend(Self.composite) { relu(raw) }) <= 1e-5)
+    }
+
+    /// A chain whose input a previous chain left blocked, but which cannot fuse (its Add
+    /// broadcasts), runs its nodes on the input made plain; a Conv whose output nodes other than
+    /// chains read (a Relu and an Add) writes it plain.
+    @Test func blockedValuesReachNodesPlain() throws {
+        let w = Weights()
+        let (w1, w2, w3) = (w.normal([32, 16, 3, 3]), w.normal([32, 32, 3, 3]), w.normal([32, 32, 1, 1]))
+        let shift = w.normal([1, 32, 1, 1])
+        var builder = ONNXGraphBuilder(opset: 17)
+        let x = builder.addInput("x", dtype: .float32, shape: [.symbolic("batch"), .fixed(16), .fixed(8), .fixed(8)])
+        let pad1: [String: ONNXGraphBuilder.Attribute] = ["pads": .ints([1, 1, 1, 1])]
+        let h = builder.addNode("Relu", [builder.addNode("Conv", [x, builder.addInitializer("w1", w1)], attributes: pad1)])
+        let conv2 = builder.addNode("Conv", [h, builder.addInitializer("w2", w2)], attributes: pad1)
+        let g = builder.addNode("Relu", [builder.addNode("Add", [conv2, builder.addInitializer("shift", shift)])])
+        let k = builder.addNode("Conv", [g, builder.addInitializer("w3", w3)])
+        let sum = builder.addNode("Add", [builder.addNode("Relu", [k]), k])
+        builder.addNode("GlobalAveragePool", [sum], outputs: ["y"])
+        builder.addOutput("y", dtype: .float32)
+        let model = try ONNXModel(serialized: builder.serialized())
+        for batch in [1, 2] {
+            let input = Tensor.normal([batch, 16, 8, 8], generator: RandomGenerator(seed: 40 + UInt64(batch)))
+            let expected = withBackend(Self.composite) {
+                let h = relu(conv2d(input, weight: w1, padding: .explicit(height: 1, width: 1)))
+                let g = relu(conv2d(h, weight: w2, padding: .explicit(height: 1, width: 1)) + shift)
+                let k = conv2d(g, weight: w3)
+                return (relu(k) + k).mean(alongAxes: [2, 3], keepDims: true)
+            }
+            let output = try withoutGradients { try model.run(["x": input])["y"]! }
+            #expect(output.shape == [batch, 32, 1, 1])
+            #expect(Self.relativeError(output, expected) <= 1e-5, "batch \(batch)")
+        }
+    }
+
+    /// A depthwise (grouped) convolution after an ungrouped one: the first chain's output, read
+    /// by a chain that runs on plain tensors, is written plain.
+    @Test func groupedConvolutionAfterAChain() throws {
+        let w = Weights()
+        let (w1, b1, depthwise) = (w.normal([16, 8, 3, 3]), w.normal([16]), w.normal([16, 1, 3, 3]))
+        var builder = ONNXGraphBuilder(opset: 17)
+        let x = builder.addInput("x", dtype: .float32, shape: [.symbolic("batch"), .fixed(8), .fixed(7), .fixed(7)])
+        let pad1: [String: ONNXGraphBuilder.Attribute] = ["pads": .ints([1, 1, 1, 1])]
+        let h = builder.addNode("Relu", [builder.addNode("Conv", [x, builder.addInitializer("w1", w1), builder.addInitializer("b1", b1)],
+                                                         attributes: pad1)])
+        let d = builder.addNode("Conv", [h, builder.addInitializer("depthwise", depthwise)],
+                                attributes: ["pads": .ints([1, 1, 1, 1]), "group": .int(16)])
+        builder.addNode("Relu", [d], outputs: ["y"])
+        builder.addOutput("y", dtype: .float32)
+        let model = try ONNXModel(serialized: builder.serialized())
+        let input = Tensor.normal([2, 8, 7, 7], generator: RandomGenerator(seed: 50))
+        let expected = withBackend(Self.composite) {
+            let h = relu(conv2d(input, weight: w1, bias: b1, padding: .explicit(height: 1, width: 1)))
+            return relu(conv2d(h, weight: depthwise, padding: .explicit(height: 1, width: 1), groups: 16))
+        }
+        let output = try withoutGradients { try model.run(["x": input])["y"]! }
+        #expect(Self.relativeError(output, expected) <= 1e-5)
     }
 
     /// `relu(batchNorm(conv(x)))` with the running statistics: in inference the batch norm is

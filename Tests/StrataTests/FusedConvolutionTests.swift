@@ -97,8 +97,8 @@ import Testing
         #expect(Self.relativeError(withoutGradients { Self.step(test, inputs) }, expected) <= 1e-5)
     }
 
-    /// With gradients recorded the op runs its composite, so its gradients are those of the ops
-    /// written out.
+    /// With gradients recorded and a residual the op runs its composite, so its gradients are
+    /// those of the ops written out (without a residual: FusedConvolutionTrainingTests).
     @Test func recordsGradientsThroughTheComposite() {
         let test = Case.all[4]
         let inputs = Self.inputs(test, seed: 7)
@@ -109,5 +109,106 @@ import Testing
             relu(conv2d(inputs.x, weight: weight, bias: inputs.bias, padding: test.padding) + inputs.residual!).sum()
         }
         #expect(Self.relativeError(fused.gradient, explicit.gradient) <= 1e-6)
+    }
+}
+
+// `conv2dInference` on blocked activations (the layout the kernel's convolutions read and write,
+// `BlockedActivation`) against the composite on plain tensors: two steps in a row, the first
+// leaving its output blocked for the second to read as its input and residual.
+@Suite struct BlockedConvolutionTests {
+    /// 24 channels pad to 32 in blocks of 16 (and fill 3 blocks of 8); batch 1 splits channels
+    /// across threads, batch 3 splits images.
+    @Test(arguments: [1, 3])
+    func blockedStepsMatchTheComposite(batch: Int) {
+        let generator = RandomGenerator(seed: 5)
+        let x = Tensor.normal([batch, 16, 10, 10], generator: generator)
+        let (w1, b1) = (Tensor.normal([24, 16, 3, 3], generator: generator) * 0.3, Tensor.normal([24], generator: generator))
+        let (w2, b2) = (Tensor.normal([24, 24, 3, 3], generator: generator) * 0.3, Tensor.normal([24], generator: generator))
+        let pad = ConvolutionPadding.explicit(height: 1, width: 1)
+        let pool = PoolingGeometry(kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2)
+        let expected = withBackend(FusedConvolutionTests.composite) {
+            let h = relu(conv2d(x, weight: w1, bias: b1, padding: pad))
+            return maxPool2d(relu(conv2d(h, weight: w2, bias: b2, padding: pad) + h), kernelSize: (2, 2), stride: (2, 2))
+        }
+        let (h, y) = withoutGradients {
+            let h = conv2dInference(.plain(x), weight: w1, bias: b1, padding: pad, relu: true, blockedOutput: true)
+            let y = conv2dInference(h, weight: w2, bias: b2, padding: pad, residual: h, relu: true, maxPool: pool, blockedOutput: true)
+            return (h, y)
+        }
+        // The CPU kernel keeps both outputs blocked (nChw16c with AVX-512, nChw8c with AVX2).
+        guard case .blocked(let blockedH) = h, case .blocked = y else {
+            Issue.record("the outputs were not kept blocked")
+            return
+        }
+        #expect(blockedH.shape == [batch, 24, 10, 10] && blockedH.blocks.shape[1] * blockedH.block >= 24)
+        #expect(y.shape == [batch, 24, 5, 5])
+        #expect(FusedConvolutionTests.relativeError(y.plain, expected) <= 1e-5)
+        // A plain request gets a plain tensor with the same values.
+        let plain = withoutGradients {
+            conv2dInference(h, weight: w2, bias: b2, padding: pad, residual: h, relu: true, maxPool: pool)
+        }
+        guard case .plain(let tensor) = plain else {
+            Issue.record("a plain output was asked for")
+            return
+        }
+        #expect(FusedConvolutionTests.relativeError(tensor, y.plain) == 0)
+    }
+
+    /// With `reuseResidual` the result is written over the residual's blocks, with the values of
+    /// the out-of-place sum.
+    @Test func reusedResidualTakesTheResult() {
+        let generator = RandomGenerator(seed: 12)
+        let x = Tensor.normal([2, 16, 6, 6], generator: generator)
+        let (weight, bias) = (Tensor.normal([32, 16, 3, 3], generator: generator) * 0.3, Tensor.normal([32], generator: generator))
+        let r = Tensor.normal([2, 32, 6, 6], generator: generator)
+        func step(_ residual: BlockedActivation, reuse: Bool) -> InferenceActivation {
+            withoutGradients {
+                conv2dInference(.plain(x), weight: weight, bias: bias, padding: .same, residual: .blocked(residual), relu: true,
+                                blockedOutput: true, reuseResidual: reuse)
+            }
+        }
+        // The residual in the kernel's own block, which the first result reveals.
+        guard case .blocked(let outOfPlace) = step(BlockedActivation(r, block: 16), reuse: false) else {
+            Issue.record("the output was not kept blocked")
+            return
+        }
+        var residual = BlockedActivation(r, block: outOfPlace.block)
+        let unique = residual.isUniquelyReferenced()
+        #expect(unique)
+        let identity = residual.blocks.storageIdentity
+        guard case .blocked(let inPlace) = step(residual, reuse: true) else {
+            Issue.record("the output was not kept blocked")
+            return
+        }
+        #expect(inPlace.blocks.storageIdentity == identity)
+        #expect(FusedConvolutionTests.relativeError(inPlace.plain, outOfPlace.plain) == 0)
+        let expected = withBackend(FusedConvolutionTests.composite) { relu(conv2d(x, weight: weight, bias: bias, padding: .same) + r) }
+        #expect(FusedConvolutionTests.relativeError(inPlace.plain, expected) <= 1e-5)
+    }
+
+    /// Blocking and unblocking is exact, for channels that fill their blocks and ones that do not.
+    @Test(arguments: [(8, 16), (20, 16), (5, 8)])
+    func blockingRoundTrips(channels: Int, block: Int) {
+        let x = Tensor.normal([2, channels, 3, 4], generator: RandomGenerator(seed: 2))
+        let blocked = BlockedActivation(x, block: block)
+        #expect(blocked.blocks.shape == [2, (channels + block - 1) / block, 3, 4, block])
+        #expect(blocked.plain.scalars(as: Float.self) == x.scalars(as: Float.self))
+        // Channel c of pixel (h, w) sits at [n, c / block, h, w, c % block].
+        let last = channels - 1
+        #expect(blocked.blocks[1, .index(last / block), 2, 3, .index(last % block)].scalar(as: Float.self)
+                == x[1, .index(last), 2, 3].scalar(as: Float.self))
+    }
+
+    /// With gradients recorded the op runs the composite on plain tensors.
+    @Test func recordsGradientsThroughTheComposite() {
+        let generator = RandomGenerator(seed: 8)
+        let (x, weight) = (Tensor.normal([2, 16, 6, 6], generator: generator), Tensor.normal([16, 16, 3, 3], generator: generator))
+        let blocked = InferenceActivation.blocked(BlockedActivation(x, block: 16))
+        let fused = valueAndGradient(at: weight) { weight in
+            conv2dInference(blocked, weight: weight, bias: nil, padding: .same, residual: blocked, relu: true, blockedOutput: true)
+                .plain.sum()
+        }
+        let explicit = valueAndGradient(at: weight) { weight in relu(conv2d(x, weight: weight, padding: .same) + x).sum() }
+        #expect(FusedConvolutionTests.relativeError(fused.gradient, explicit.gradient) <= 1e-6)
     }
 }

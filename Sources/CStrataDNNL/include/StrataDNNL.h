@@ -37,6 +37,17 @@ strata_conv_plan *strata_conv_plan_create(strata_conv_kind kind, const strata_co
 /// on one plan use separate streams, temporaries and scratchpads.
 int strata_conv_plan_execute(const strata_conv_plan *plan, const float *first, const float *second, float *output);
 
+/// The same with the tensors whose bit is set in `chosen_layouts` (1 first, 2 second, 4 output)
+/// already in the plan's own layout for them: those are read or written as they are, without a
+/// reorder (see strata_conv_plan_is_blocked16).
+int strata_conv_plan_execute_layouts(const strata_conv_plan *plan, const float *first, const float *second, float *output,
+                                     int chosen_layouts);
+
+/// Whether the plan's own layout for tensor `tensor` (0 first, 1 second, 2 output) is oneDNN's
+/// nChw16c (`aBcd16b`): [batch, ceil(channels / 16), height, width, 16], channels past the last
+/// zero-padded.
+int strata_conv_plan_is_blocked16(const strata_conv_plan *plan, int tensor);
+
 void strata_conv_plan_destroy(strata_conv_plan *plan);
 
 /// The implementation oneDNN chose (e.g. "jit:avx512_core"), for benchmarks and logs.
@@ -74,6 +85,18 @@ int strata_conv_inference_pack_weights(const strata_conv_inference_plan *plan, c
 /// one), `output` NCHW (pooled when the plan pools). Returns 0 on success. Thread-safe.
 int strata_conv_inference_execute(const strata_conv_inference_plan *plan, const float *source, const void *packed_weights,
                                   const float *bias, const float *residual, float *output);
+
+/// The channel block of the layout the plan's last stage writes: 16 for nChw16c, 8 for nChw8c
+/// (oneDNN's blocked layouts: `[batch][channels / block][height][width][block]`, channels padded
+/// to a multiple of the block), 0 for another one. Output in that layout costs no reorder.
+int strata_conv_inference_output_block(const strata_conv_inference_plan *plan);
+
+/// `strata_conv_inference_execute` with each activation's layout given: 0 plain NCHW, 16
+/// nChw16c, 8 nChw8c. A source or residual in the layout the kernel reads is used as it is; the
+/// output may be the residual's buffer (the sum then happens in place). Returns 0 on success.
+int strata_conv_inference_execute_blocked(const strata_conv_inference_plan *plan, const float *source, int source_block,
+                                          const void *packed_weights, const float *bias, const float *residual,
+                                          int residual_block, float *output, int output_block);
 
 void strata_conv_inference_plan_destroy(strata_conv_inference_plan *plan);
 

@@ -155,6 +155,64 @@ void strata_adam_in_place_f32(float *restrict param, const float *restrict grad,
                               float *restrict exp_avg_sq, float *restrict max_exp_avg_sq, long n,
                               const strata_adam_parameters *h);
 
+/// A convolution step's epilogue in training, in place on `planes` NCHW planes of `plane_size`
+/// (the first is plane `first_plane` of the whole tensor, whose channel is the plane index
+/// modulo `channels`): y = relu?(y + bias[channel]); `bias` NULL for none, `relu` 0 or 1. ReLU
+/// rounds as strata_unary_f32's (negative to 0, NaN kept).
+void strata_bias_relu_planes_f32(float *y, const float *bias, long first_plane, long planes, long channels, long plane_size,
+                                 int relu);
+
+/// The backward of that epilogue with an optional max-pool after it, for channels
+/// [first_channel, end_channel) of every image: from the gradient of the step's `result`
+/// ([batch, channels, result_plane], the activated or pooled output), writes the gradient of the
+/// convolution's output `convolved` ([batch, channels, convolved_plane]): with `indices` (the
+/// max-pool's positions within each plane) the gradient is scattered to the maxima, else taken
+/// elementwise; with `relu` only where `result` > 0. `bias_gradient[c]` (NULL for none) gets
+/// the sum over images and positions of channel c's gradient, added in double.
+void strata_conv_epilogue_backward_f32(const float *gradient, const float *result, const int64_t *indices, float *convolved,
+                                       double *bias_gradient, long batch, long channels, long first_channel, long end_channel,
+                                       long result_plane, long convolved_plane, int relu);
+
+/// strata_bias_relu_planes_f32 and strata_max_pool_f32 (2x2, stride 2, no padding) in one pass
+/// over a convolution's output `y` in oneDNN's nChw16c layout ([images][ceil(channels / 16)]
+/// [height][width][16]), for blocks [first_block, end_block) (block = image * ceil(channels / 16)
+/// + channel block): writes the pooled values and their positions `row * width + column` in
+/// plain NCHW ([images][channels][out_height][out_width]), with strata_max_pool_f32's values,
+/// positions and ties.
+void strata_bias_relu_max_pool_2x2_blocked16_f32(const float *y, const float *bias, float *pooled, int64_t *indices,
+                                                 long channels, long height, long width, long out_height, long out_width,
+                                                 int relu, long first_block, long end_block);
+
+/// The backward of that step for channel blocks [first_channel_block, end_channel_block) of every
+/// image: writes the gradient of the convolution's output in nChw16c (`convolved`, padded
+/// channels zero) from the pooled gradient, `pooled` values and `indices` as
+/// strata_conv_epilogue_backward_f32 does, and `bias_gradient[c]` (NULL for none).
+void strata_max_pool_2x2_backward_blocked16_f32(const float *gradient, const float *pooled, const int64_t *indices,
+                                                float *convolved, double *bias_gradient, long images, long channels,
+                                                long height, long width, long out_height, long out_width, int relu,
+                                                long first_channel_block, long end_channel_block);
+
+/// The scalars of one SGD-with-momentum step, each rounded to float32 once as the rule's
+/// tensor-scalar ops round them.
+typedef struct {
+    float momentum;
+    float one_minus_dampening;
+    float learning_rate;
+    int nesterov;
+} strata_sgd_parameters;
+
+/// One SGD-with-momentum step over n elements in a single pass (PyTorch's rule):
+/// b' = b momentum + g (1 - dampening), or b' = g on the first step (`buffer` NULL);
+/// w' = w - (nesterov ? g + b' momentum : b') lr. Writes new parameter and buffer arrays; same
+/// operation order as the rule written with tensor ops, no FMA contraction: identical results.
+void strata_sgd_momentum_f32(const float *param, const float *grad, const float *buffer, float *param_out,
+                             float *buffer_out, long n, const strata_sgd_parameters *h);
+
+/// The same step as strata_sgd_momentum_f32 (not the first) in place: param and buffer are read
+/// and overwritten; no two pointers may overlap.
+void strata_sgd_momentum_in_place_f32(float *restrict param, const float *restrict grad, float *restrict buffer, long n,
+                                      const strata_sgd_parameters *h);
+
 /// Hyperparameters of one fused FTRL-proximal step, converted to float32 as the plain rule does.
 typedef struct {
     float alpha;  ///< the learning rate

@@ -140,6 +140,17 @@ enum DerivativeRules {
         }
     }
 
+    /// A fused convolution step in training: its kernel gives the gradients of x, weight and bias
+    /// (those present, in that order). A kernel, not ops: no second derivative.
+    static func convolutionTraining(_ kernel: any ConvolutionTrainingKernel, x: Tensor, weight: Tensor, bias: Tensor?,
+                                    geometry: ConvolutionGeometry, step: ConvolutionTrainingStep,
+                                    needs: ConvolutionGradientNeeds) -> GradientNode.Pullback {
+        { g in
+            let gradients = kernel.backward(g, x: x, weight: weight, geometry: geometry, step: step, needs: needs)
+            return [gradients.input, gradients.weight] + (bias == nil ? [] : [gradients.bias])
+        }
+    }
+
     /// A transposed convolution `y = C_wᵀ x` is linear in x with adjoint `C_w`; as a function of w,
     /// `<g, C_wᵀ x> = <C_w g, x>` is a convolution of g whose weight gradient is taken against x.
     static func transposedConvolution(x: Tensor, weight: Tensor, geometry: ConvolutionGeometry) -> GradientNode.Pullback {

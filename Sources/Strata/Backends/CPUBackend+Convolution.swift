@@ -39,11 +39,10 @@ final class ConvolutionPlans: @unchecked Sendable {
 }
 
 extension CPUBackend {
-    /// Runs a convolution kind over the batch in parts, one per pool thread. `first` and the
-    /// output are split along the batch when `splitsOutput`; for weight gradients each part
-    /// writes its own partial sum, which are added at the end.
-    private func runConvolution(_ kind: strata_conv_kind, first: Tensor, second: Tensor, outputShape: [Int],
-                                input: [Int], weight: [Int], output: [Int], geometry: ConvolutionGeometry) -> Tensor? {
+    /// The plans of one convolution kind for the batch in parts, one per pool thread (nil when
+    /// oneDNN refuses one), and the parts' bounds.
+    private func convolutionPlans(_ kind: strata_conv_kind, input: [Int], weight: [Int], output: [Int],
+                                  geometry: ConvolutionGeometry) -> (plans: [OpaquePointer], bounds: [Int])? {
         let batch = input[0]
         let parts = max(1, min(ThreadPool.shared.threadCount, batch))
         let bounds = (0...parts).map { batch * $0 / parts }
@@ -55,6 +54,28 @@ extension CPUBackend {
             else { return nil }
             plans.append(plan)
         }
+        return (plans, bounds)
+    }
+
+    /// Whether every plan of this convolution kind and shape keeps tensor `tensor` (0 first, 1
+    /// second, 2 output) in oneDNN's nChw16c layout, so a caller may hand it over in that layout.
+    func convolutionKeepsBlocked16(_ kind: strata_conv_kind, tensor: Int32, input: [Int], weight: [Int], output: [Int],
+                                   geometry: ConvolutionGeometry) -> Bool {
+        guard let (plans, _) = convolutionPlans(kind, input: input, weight: weight, output: output, geometry: geometry)
+        else { return false }
+        return plans.allSatisfy { strata_conv_plan_is_blocked16($0, tensor) != 0 }
+    }
+
+    /// Runs a convolution kind over the batch in parts, one per pool thread. `first` and the
+    /// output are split along the batch when `splitsOutput`; for weight gradients each part
+    /// writes its own partial sum, which are added at the end. The tensors whose bit is set in
+    /// `layouts` (1 first, 2 second, 4 output) are in the plans' nChw16c layout already (see
+    /// `convolutionKeepsBlocked16`), shaped `[batch, channels rounded up to 16, height, width]`.
+    func runConvolution(_ kind: strata_conv_kind, first: Tensor, second: Tensor, outputShape: [Int],
+                        input: [Int], weight: [Int], output: [Int], geometry: ConvolutionGeometry, layouts: Int32 = 0) -> Tensor? {
+        guard let (plans, bounds) = convolutionPlans(kind, input: input, weight: weight, output: output, geometry: geometry)
+        else { return nil }
+        let parts = plans.count
         let (a, b) = (first.contiguous(), second.contiguous())
         let splitsSecond = kind == STRATA_CONV_BACKWARD_WEIGHTS
         let weightGradient = kind == STRATA_CONV_BACKWARD_WEIGHTS
@@ -71,7 +92,7 @@ extension CPUBackend {
             let secondPointer = splitsSecond ? pb + start * bPlane : pb
             let target = weightGradient ? partials[part].elementPointer(as: Float.self)
                 : result.elementPointer(as: Float.self) + start * outputPlane
-            if strata_conv_plan_execute(plans[part], firstPointer, secondPointer, target) != 0 {
+            if strata_conv_plan_execute_layouts(plans[part], firstPointer, secondPointer, target, layouts) != 0 {
                 failures.withLock { failed = true }
             }
         }

@@ -1,9 +1,10 @@
 extension FusedKernels {
     /// The CPU backend's fused kernels: the LSTM sequence in float32 and the GRU and Elman RNN
     /// sequences in float32 and float64 (GEMMs and C cell kernels), batch normalization in
-    /// training, the Adam and FTRL-proximal steps, scaled dot-product attention, layer normalization, the exact
+    /// training, the Adam, SGD-momentum and FTRL-proximal steps, scaled dot-product attention, layer normalization, the exact
     /// GELU and softmax cross-entropy (float32 C kernels), the dense layer (oneDNN's sgemm with
-    /// C epilogues), and convolution steps in inference (float32, oneDNN post-ops). Other dtypes
+    /// C epilogues), and convolution steps in inference (float32, oneDNN post-ops) and training (float32,
+    /// oneDNN convolutions with C epilogues). Other dtypes
     /// run the composites.
     public static let cpu = FusedKernels(lstmSequence: CPULSTMSequenceKernel(), gruSequence: CPUGRUSequenceKernel(),
                                          rnnSequence: CPURNNSequenceKernel(), batchNormTraining: CPUBatchNormTrainingKernel(),
@@ -11,6 +12,7 @@ extension FusedKernels {
                                          layerNorm: CPULayerNormKernel(), gelu: CPUGELUKernel(),
                                          convolutionInference: CPUConvolutionInferenceKernel(),
                                          linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel(),
+                                         sgdUpdate: CPUSGDUpdateKernel(), convolutionTraining: CPUConvolutionTrainingKernel(),
                                          ftrlUpdate: CPUFTRLUpdateKernel())
 }
 

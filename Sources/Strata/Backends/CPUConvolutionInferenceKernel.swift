@@ -4,7 +4,8 @@ import Foundation
 /// The CPU's convolution step for inference: one oneDNN convolution with the
 /// bias, residual sum and ReLU as post-ops and the max-pool on its blocked output (float32,
 /// ungrouped). Plans are cached per shape and weights are packed into oneDNN's layout once per
-/// weight tensor, so repeated inference on one model reorders only activations.
+/// weight tensor, so repeated inference on one model reorders only activations, and none when
+/// they come and go in the kernel's blocked layout (`BlockedActivation`).
 ///
 /// The work is split over the pool: by batch when there are at least as many images as threads,
 /// else (batch 1) by output channels, so a single image still uses every core.
@@ -15,12 +16,58 @@ struct CPUConvolutionInferenceKernel: ConvolutionInferenceKernel {
     }
 
     func forward(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, epilogue: ConvolutionEpilogue) -> Tensor {
-        let (batch, channels) = (x.shape[0], weight.shape[0])
-        let (outHeight, outWidth) = geometry.outputSize(height: x.shape[2], width: x.shape[3],
+        let y = run(.plain(x), weight: weight, bias: bias, geometry: geometry, residual: epilogue.residual.map { .plain($0) },
+                    relu: epilogue.relu, maxPool: epilogue.maxPool, blockedOutput: false, reuseResidual: false)
+        return y?.plain ?? Self.composite(x, weight: weight, bias: bias, geometry: geometry, epilogue: epilogue)
+    }
+
+    func forward(_ x: InferenceActivation, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
+                 residual: InferenceActivation?, relu: Bool, maxPool: PoolingGeometry?, blockedOutput: Bool,
+                 reuseResidual: Bool) -> InferenceActivation? {
+        guard x.dtype == .float32, weight.dtype == .float32, geometry.groups == 1, Shape.count(x.shape) > 0,
+              weight.scalarCount > 0, residual?.dtype ?? .float32 == .float32 else { return nil }
+        return run(x, weight: weight, bias: bias, geometry: geometry, residual: residual, relu: relu, maxPool: maxPool,
+                   blockedOutput: blockedOutput, reuseResidual: reuseResidual)
+    }
+
+    /// An activation as the C kernel reads it: its first element, its layout (0 plain, else the
+    /// channel block) and the distance between images, in elements.
+    private struct Operand {
+        let tensor: Tensor
+        let block: Int32
+        let imageStride: Int
+
+        init(_ activation: InferenceActivation) {
+            switch activation {
+            case .plain(let x):
+                tensor = x.contiguous()
+                block = 0
+            case .blocked(let x):
+                tensor = x.blocks
+                block = Int32(x.block)
+            }
+            imageStride = Shape.count(Array(tensor.shape.dropFirst()))
+        }
+
+        /// Where image `image`'s channel `channel` (a multiple of the block) starts, for planes of
+        /// `plane` elements: channel blocks are outermost within an image in both layouts.
+        func pointer(image: Int, channel: Int, plane: Int) -> UnsafeMutablePointer<Float> {
+            tensor.elementPointer(as: Float.self) + image * imageStride + channel * plane
+        }
+    }
+
+    /// The step over the pool; nil when oneDNN refuses a shape or fails.
+    private func run(_ x: InferenceActivation, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
+                     residual: InferenceActivation?, relu: Bool, maxPool: PoolingGeometry?, blockedOutput: Bool,
+                     reuseResidual: Bool) -> InferenceActivation? {
+        let inputShape = x.shape
+        let (batch, channels) = (inputShape[0], weight.shape[0])
+        let (outHeight, outWidth) = geometry.outputSize(height: inputShape[2], width: inputShape[3],
                                                         kernelHeight: weight.shape[2], kernelWidth: weight.shape[3])
-        let pooled = epilogue.maxPool.map { $0.outputSize(height: outHeight, width: outWidth) } ?? (outHeight, outWidth)
+        let pooled = maxPool.map { $0.outputSize(height: outHeight, width: outWidth) } ?? (outHeight, outWidth)
         let threads = ThreadPool.shared.threadCount
-        // Channel parts stay multiples of 16, the block oneDNN's AVX-512 kernels work in.
+        // Channel parts stay multiples of 16, the block oneDNN's AVX-512 kernels work in (and a
+        // multiple of every block, so a part's channels start on a block boundary).
         let channelParts = batch == 1 ? max(1, min(threads, channels / 16)) : 1
         let batchParts = max(1, min(threads, batch))
         let parts = channelParts * batchParts
@@ -30,41 +77,57 @@ struct CPUConvolutionInferenceKernel: ConvolutionInferenceKernel {
             let channelRange = channelParts == 1 ? 0..<channels : min(c * step, channels)..<(c == channelParts - 1 ? channels : min((c + 1) * step, channels))
             return (batch * b / batchParts..<batch * (b + 1) / batchParts, channelRange)
         }
-        let (source, weights) = (x.contiguous(), weight.contiguous())
-        let (biasValues, residual) = (bias?.contiguous(), epilogue.residual?.contiguous())
+        let weights = weight.contiguous()
         var steps: [(plan: OpaquePointer, packed: PackedConvolutionWeights)] = []
         for part in 0..<parts {
             let (images, range) = bounds(part)
             let shape = strata_conv_shape(
-                batch: Int32(images.count), in_channels: Int32(x.shape[1]), in_height: Int32(x.shape[2]), in_width: Int32(x.shape[3]),
-                out_channels: Int32(range.count), out_height: Int32(outHeight), out_width: Int32(outWidth),
-                kernel_height: Int32(weight.shape[2]), kernel_width: Int32(weight.shape[3]),
+                batch: Int32(images.count), in_channels: Int32(inputShape[1]), in_height: Int32(inputShape[2]),
+                in_width: Int32(inputShape[3]), out_channels: Int32(range.count), out_height: Int32(outHeight),
+                out_width: Int32(outWidth), kernel_height: Int32(weight.shape[2]), kernel_width: Int32(weight.shape[3]),
                 stride_height: Int32(geometry.strideHeight), stride_width: Int32(geometry.strideWidth),
                 pad_top: Int32(geometry.padTop), pad_left: Int32(geometry.padLeft), pad_bottom: Int32(geometry.padBottom),
                 pad_right: Int32(geometry.padRight), dilation_height: Int32(geometry.dilationHeight),
                 dilation_width: Int32(geometry.dilationWidth), groups: 1)
             let key = ConvolutionInferencePlans.Key(shape: shape, hasBias: bias != nil, addsResidual: residual != nil,
-                                                    relu: epilogue.relu, pool: epilogue.maxPool, convolved: (outHeight, outWidth))
+                                                    relu: relu, pool: maxPool, convolved: (outHeight, outWidth))
             guard let plan = ConvolutionInferencePlans.shared.plan(key),
                   let packed = ConvolutionInferencePlans.shared.packedWeights(weights, channels: range, plan: plan)
-            else { return Self.composite(x, weight: weight, bias: bias, geometry: geometry, epilogue: epilogue) }
+            else { return nil }
             steps.append((plan, packed))
         }
-        let result = Tensor(uninitializedShape: [batch, channels, pooled.0, pooled.1], dtype: .float32)
-        let (inputImage, convolvedPlane, outputPlane) = (Shape.count(Array(x.shape.dropFirst())), outHeight * outWidth, pooled.0 * pooled.1)
+        // Blocked output when asked for and every part's kernel writes the same blocked layout.
+        let blocks = Set(steps.map { strata_conv_inference_output_block($0.plan) })
+        let outputBlock = blockedOutput && blocks.count == 1 ? Int(blocks.first!) : 0
+        let outputShape = [batch, channels, pooled.0, pooled.1]
+        let output: InferenceActivation
+        if reuseResidual, maxPool == nil, case .blocked(let given)? = residual, given.block == outputBlock {
+            // The sum post-op reads each residual element before writing the result over it.
+            output = .blocked(BlockedActivation(blocks: given.blocks, shape: outputShape))
+        } else if outputBlock == 0 {
+            output = .plain(Tensor(uninitializedShape: outputShape, dtype: .float32))
+        } else {
+            let padded = BlockedActivation.paddedChannels(channels, block: outputBlock)
+            output = .blocked(BlockedActivation(
+                blocks: Tensor(uninitializedShape: [batch, padded / outputBlock, pooled.0, pooled.1, outputBlock], dtype: .float32),
+                shape: outputShape))
+        }
+        let (source, target, added) = (Operand(x), Operand(output), residual.map(Operand.init))
+        let biasValues = bias?.contiguous()
+        let (convolvedPlane, outputPlane) = (outHeight * outWidth, pooled.0 * pooled.1)
         var failed = false
         let failures = NSLock()
         ThreadPool.shared.forEachPart(parts) { part in
             let (images, range) = bounds(part)
-            let status = strata_conv_inference_execute(
-                steps[part].plan, source.elementPointer(as: Float.self) + images.lowerBound * inputImage,
+            let status = strata_conv_inference_execute_blocked(
+                steps[part].plan, source.pointer(image: images.lowerBound, channel: 0, plane: 0), source.block,
                 steps[part].packed.pointer, biasValues.map { $0.elementPointer(as: Float.self) + range.lowerBound },
-                residual.map { $0.elementPointer(as: Float.self) + (images.lowerBound * channels + range.lowerBound) * convolvedPlane },
-                result.elementPointer(as: Float.self) + (images.lowerBound * channels + range.lowerBound) * outputPlane)
+                added?.pointer(image: images.lowerBound, channel: range.lowerBound, plane: convolvedPlane), added?.block ?? 0,
+                target.pointer(image: images.lowerBound, channel: range.lowerBound, plane: outputPlane), target.block)
             if status != 0 { failures.withLock { failed = true } }
         }
-        withExtendedLifetime((source, weights, biasValues, residual, steps)) {}
-        return failed ? Self.composite(x, weight: weight, bias: bias, geometry: geometry, epilogue: epilogue) : result
+        withExtendedLifetime((source, weights, biasValues, added, target, steps)) {}
+        return failed ? nil : output
     }
 
     /// The same step through the reference path, for shapes oneDNN refuses.

@@ -3,7 +3,7 @@
 ///
 /// Each composite (`lstmSequence`, `gruSequence`, `rnnSequence`, `batchNormTraining`,
 /// `scaledDotProductAttention`, `layerNormalization`, `exactGELU`, `linear`, `softmaxCrossEntropy`,
-/// Adam's and FTRL-proximal's updates in StrataOptimizers) is
+/// Adam's, SGD's and FTRL-proximal's updates in StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
 /// backend offers one that supports its inputs, else the composite. The kernel's derivative
@@ -23,6 +23,8 @@ public struct FusedKernels: Sendable {
     public var batchNormTraining: (any BatchNormTrainingKernel)?
     /// One Adam/AdamW step over a parameter and its moments (StrataOptimizers' `Adam`).
     public var adamUpdate: (any AdamUpdateKernel)?
+    /// One SGD-with-momentum step over a parameter and its buffer (StrataOptimizers' `SGD`).
+    public var sgdUpdate: (any SGDUpdateKernel)?
     /// One FTRL-proximal step over a parameter and its accumulators (StrataOptimizers' `FTRLProximal`).
     public var ftrlUpdate: (any FTRLUpdateKernel)?
     /// Scaled dot-product attention (`scaledDotProductAttention`).
@@ -33,6 +35,8 @@ public struct FusedKernels: Sendable {
     public var gelu: (any GELUKernel)?
     /// A convolution with bias, residual, ReLU and max-pool in inference (`conv2d(...then:)`).
     public var convolutionInference: (any ConvolutionInferenceKernel)?
+    /// A convolution with bias, ReLU and max-pool in training (`conv2d(...then:)`, no residual).
+    public var convolutionTraining: (any ConvolutionTrainingKernel)?
     /// A dense layer: product, bias and activation (`linear`).
     public var linear: (any LinearKernel)?
     /// Cross-entropy of logits against integer labels (`softmaxCrossEntropy`).
@@ -45,6 +49,7 @@ public struct FusedKernels: Sendable {
                 layerNorm: (any LayerNormKernel)? = nil, gelu: (any GELUKernel)? = nil,
                 convolutionInference: (any ConvolutionInferenceKernel)? = nil,
                 linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil,
+                sgdUpdate: (any SGDUpdateKernel)? = nil, convolutionTraining: (any ConvolutionTrainingKernel)? = nil,
                 ftrlUpdate: (any FTRLUpdateKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.gruSequence = gruSequence
@@ -58,5 +63,7 @@ public struct FusedKernels: Sendable {
         self.convolutionInference = convolutionInference
         self.linear = linear
         self.softmaxCrossEntropy = softmaxCrossEntropy
+        self.sgdUpdate = sgdUpdate
+        self.convolutionTraining = convolutionTraining
     }
 }

@@ -45,8 +45,9 @@ public struct Conv2d: Layer {
         callAsFunction(input, then: ConvolutionEpilogue())
     }
 
-    /// The convolution followed by `epilogue` (residual, ReLU, max-pool) as one step: in
-    /// inference the backend's fused kernel runs all of it in one pass (see `conv2d(...then:)`).
+    /// The convolution followed by `epilogue` (residual, ReLU, max-pool) as one step: the
+    /// backend's fused kernels run it in one pass, in inference and (without a residual) in
+    /// training (see `conv2d(...then:)`).
     public func callAsFunction(_ input: Tensor, then epilogue: ConvolutionEpilogue) -> Tensor {
         conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
                then: epilogue)

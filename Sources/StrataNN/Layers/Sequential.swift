@@ -38,8 +38,9 @@ public struct Sequential: Layer {
     /// Applies the layers in order, with two fusions that give the same values as the layers in
     /// turn: a `Linear` directly followed by a `ReLU` runs as one fused op
     /// (`Linear.callAsFunction(_:activation:)`), and a `Conv2d` directly followed by `ReLU` and/or
-    /// `MaxPool2d` runs with them as one step (`Conv2d.callAsFunction(_:then:)`: in inference one
-    /// fused kernel instead of a pass over the activations per layer).
+    /// `MaxPool2d` runs with them as one step (`Conv2d.callAsFunction(_:then:)`: one fused kernel
+    /// instead of a pass over the activations per layer, in inference and, as one graph node, in
+    /// training).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
         var index = 0

@@ -4,49 +4,64 @@ import Strata
 // asymmetric, or auto_pad SAME_UPPER/SAME_LOWER/VALID).
 extension ONNXOperators {
     static let convolution: [String: ONNXOperator] = [
-        "Conv": ONNXOperator { node, inputs throws(ONNXError) in [try conv(node, inputs) { _ throws(ONNXError) in ConvolutionEpilogue() }!] },
+        "Conv": ONNXOperator { node, inputs throws(ONNXError) in [try conv(node, inputs) { _ throws(ONNXError) in ConvTail() }!.plain] },
         "ConvTranspose": ONNXOperator(convTranspose),
     ]
 
+    /// What follows a convolution in its chain: the residual of an Add, a Relu, a MaxPool.
+    struct ConvTail {
+        var residual: InferenceActivation?
+        var relu = false
+        var maxPool: PoolingGeometry?
+    }
+
     /// A Conv followed by the rest of its chain (see `ONNXExecutionPlan`): the residual of an Add,
-    /// a Relu, a MaxPool node. Nil when they do not fit one fused step (a 1-D convolution, a
-    /// residual of another shape, a pool with asymmetric padding); the nodes then run one by one.
-    static func convChain(_ node: ONNXNode, _ inputs: ONNXInputs, residual: Tensor?, relu: Bool,
-                          maxPool: ONNXNode?) throws(ONNXError) -> Tensor? {
-        guard let input = inputs.optional(0), input.rank == 4 else { return nil }
-        return try conv(node, inputs) { outputShape throws(ONNXError) -> ConvolutionEpilogue? in
+    /// a Relu, a MaxPool node. `inputs` holds the Conv's weight and bias (its input slot may be
+    /// empty); `input` is its input, plain or blocked. With `blockedOutput` the result may be
+    /// blocked, and with `reuseResidual` written over the residual (which the caller gave up).
+    /// Nil when they do not fit one fused step (a 1-D convolution, a residual of another
+    /// shape, a pool with asymmetric padding); the nodes then run one by one.
+    static func convChain(_ node: ONNXNode, _ inputs: ONNXInputs, input: InferenceActivation, residual: InferenceActivation?,
+                          relu: Bool, maxPool: ONNXNode?, blockedOutput: Bool,
+                          reuseResidual: Bool) throws(ONNXError) -> InferenceActivation? {
+        guard input.shape.count == 4 else { return nil }
+        return try conv(node, inputs, input: input, blockedOutput: blockedOutput,
+                        reuseResidual: reuseResidual) { outputShape throws(ONNXError) -> ConvTail? in
             if let residual, residual.shape != outputShape || residual.dtype != input.dtype { return nil }
-            var epilogue = ConvolutionEpilogue(residual: residual, relu: relu)
+            var tail = ConvTail(residual: residual, relu: relu)
             if let maxPool {
                 guard let geometry = try maxPoolGeometry(maxPool, inputShape: outputShape) else { return nil }
-                epilogue.maxPool = geometry
+                tail.maxPool = geometry
             }
-            return epilogue
+            return tail
         }
     }
 
-    /// The convolution of `node`, followed by the epilogue `epilogue(outputShape)` gives (nil
-    /// returns nil before computing anything).
-    static func conv(_ node: ONNXNode, _ inputs: ONNXInputs,
-                     epilogue: ([Int]) throws(ONNXError) -> ConvolutionEpilogue?) throws(ONNXError) -> Tensor? {
+    /// The convolution of `node` on `input` (else `inputs`' first), followed by the tail
+    /// `tail(outputShape)` gives (nil returns nil before computing anything).
+    static func conv(_ node: ONNXNode, _ inputs: ONNXInputs, input given: InferenceActivation? = nil, blockedOutput: Bool = false,
+                     reuseResidual: Bool = false, tail: ([Int]) throws(ONNXError) -> ConvTail?) throws(ONNXError) -> InferenceActivation? {
         try node.checkAttributes(["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
-        let (input, weight) = (try inputs.required(0), try inputs.required(1))
-        try node.requireFloat(input)
-        try node.require(weight.rank == input.rank && weight.dtype == input.dtype,
+        let input: InferenceActivation
+        if let given { input = given } else { input = .plain(try inputs.required(0)) }
+        let weight = try inputs.required(1)
+        if case .plain(let x) = input { try node.requireFloat(x) }
+        let rank = input.shape.count
+        try node.require(weight.rank == rank && weight.dtype == input.dtype,
                          "weight \(weight.shape) \(weight.dtype) does not fit input \(input.shape) \(input.dtype)")
-        let geometry = try SpatialGeometry(node, input: input, kernel: Array(weight.shape.dropFirst(2)))
+        let geometry = try SpatialGeometry(node, inputShape: input.shape, kernel: Array(weight.shape.dropFirst(2)))
         let groups = try node.int("group", default: 1)
         try node.require(groups > 0 && input.shape[1] == weight.shape[1] * groups && weight.shape[0] % groups == 0,
                          "weight \(weight.shape) does not fit input \(input.shape) with \(groups) groups")
         let bias = inputs.optional(2)
         if let bias { try node.require(bias.shape == [weight.shape[0]] && bias.dtype == weight.dtype, "bias \(bias.shape) must be [\(weight.shape[0])]") }
-        var x = input.asSpatial2D()
+        var x = rank == 3 ? .plain(input.plain.asSpatial2D()) : input
         let w = weight.asSpatial2D()
         let padding: ConvolutionPadding
         if geometry.isSymmetric {
             padding = .explicit(height: geometry.padsBegin[0], width: geometry.padsBegin[1])
         } else {
-            x = geometry.pad(x, value: 0)
+            x = .plain(geometry.pad(x.plain, value: 0))
             padding = .valid
         }
         var outputShape = [x.shape[0], weight.shape[0]]
@@ -57,11 +72,12 @@ extension ONNXOperators {
             outputShape.append(size)
         }
         try node.requireAllocatable(outputShape)
-        guard let epilogue = try epilogue(outputShape) else { return nil }
-        var y = conv2d(x, weight: w, bias: bias, stride: (geometry.strides[0], geometry.strides[1]), padding: padding,
-                       dilation: (geometry.dilations[0], geometry.dilations[1]), groups: groups, then: epilogue)
-        if input.rank == 3 { y = y.squeezed(axis: 2) }
-        return y
+        guard let tail = try tail(outputShape) else { return nil }
+        let y = conv2dInference(x, weight: w, bias: bias, stride: (geometry.strides[0], geometry.strides[1]), padding: padding,
+                                dilation: (geometry.dilations[0], geometry.dilations[1]), groups: groups,
+                                residual: tail.residual, relu: tail.relu, maxPool: tail.maxPool,
+                                blockedOutput: blockedOutput && rank == 4, reuseResidual: reuseResidual)
+        return rank == 3 ? .plain(y.plain.squeezed(axis: 2)) : y
     }
 
     static func convTranspose(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {

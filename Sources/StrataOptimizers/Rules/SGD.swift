@@ -25,6 +25,31 @@ public struct SGD: OptimizerRule {
     public var stateSlots: [StateSlot] { momentum != 0 ? [StateSlot("momentum_buffer")] : [] }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
+        var result = parameter
+        step(&result, gradient: gradient, state: &state, context: context)
+        return result
+    }
+
+    /// With momentum, a backend's fused kernel (`FusedKernels.sgdUpdate`: the CPU backend's one
+    /// pass for float32, in place where the parameter's and the buffer's storage is not shared)
+    /// when it supports the parameter, else the rule written with tensor ops.
+    public func step(_ parameter: inout Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) {
+        // A buffer of another shape or dtype (a foreign checkpoint) takes the composite's checks.
+        let fits = state["momentum_buffer"].map { $0.shape == parameter.shape && $0.dtype == parameter.dtype } ?? true
+        if momentum != 0, fits, let kernel = Backends.current.fusedKernels.sgdUpdate,
+           kernel.supports(parameter: parameter, gradient: gradient) {
+            var buffer = state.removeValue(forKey: "momentum_buffer")
+            let settings = SGDStepSettings(momentum: momentum, dampening: dampening, nesterov: nesterov,
+                                           learningRate: context.learningRate)
+            kernel.updateInPlace(&parameter, gradient: gradient, buffer: &buffer, settings: settings)
+            state["momentum_buffer"] = buffer
+        } else {
+            parameter = plainUpdate(parameter, gradient: gradient, state: &state, context: context)
+        }
+    }
+
+    /// The rule written with tensor ops: the specification the fused kernel is tested against.
+    private func plainUpdate(_ parameter: Tensor, gradient: Tensor, state: inout [String: Tensor], context: UpdateContext) -> Tensor {
         var direction = gradient
         if momentum != 0 {
             let buffer = state["momentum_buffer"].map { $0 * momentum + gradient * (1 - dampening) } ?? gradient
