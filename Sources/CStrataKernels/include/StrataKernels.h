@@ -109,6 +109,12 @@ void strata_average_pool_backward_f32(const float *dy, float *dx, const strata_p
 /// A CPU hint for spin-wait loops (x86 `pause`): lets the sibling hyperthread run and saves power.
 void strata_spin_pause(void);
 
+/// A per-thread depth of `withoutThreadPool` scopes: while it is positive, the thread pool runs
+/// the parallel loops this thread starts on this thread alone.
+void strata_serial_enter(void);
+void strata_serial_leave(void);
+int strata_serial_active(void);
+
 /// The forward epilogue of a dense layer, in place on a block of `rows` x `cols` values whose
 /// rows are `ldy` apart: y = y + bias[c] (when bias is not NULL), then y = max(y, 0) when `relu`
 /// (y < 0 ? 0 : y, so NaN passes as in strata_unary_f32).

@@ -11,7 +11,7 @@ import Synchronization
 /// semaphore. OpenBLAS and oneDNN are pinned to one thread (see `CPUBackend`) and large matrix
 /// products and convolutions are split across this pool instead, so no other pool spins beside
 /// it. A loop started while the pool is busy (from a worker, or from a second thread) runs on
-/// the calling thread.
+/// the calling thread, and so does every loop of a thread inside `withoutThreadPool`.
 final class ThreadPool: @unchecked Sendable {
     /// Sized by `STRATA_NUM_THREADS` when set (read once, at first use), else one thread per core.
     /// The variable exists for benchmarks and for sharing a machine: `STRATA_NUM_THREADS=1`
@@ -86,7 +86,7 @@ final class ThreadPool: @unchecked Sendable {
     /// Calls `body(part)` for every part in `0..<parts`, spread over the pool; returns when all
     /// are done. Parts are assigned statically so results never depend on timing.
     func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
-        if parts <= 1 || threadCount == 1 || !lock.try() {
+        if parts <= 1 || threadCount == 1 || strata_serial_active() != 0 || !lock.try() {
             for part in 0..<parts { body(part) }
             return
         }
@@ -127,6 +127,16 @@ final class ThreadPool: @unchecked Sendable {
             body(count * chunk / chunks ..< count * (chunk + 1) / chunks)
         }
     }
+}
+
+/// Runs `body` with every parallel loop it starts confined to the calling thread. For background
+/// work beside a training step, such as a data loader's prefetch thread: a loop of its own would
+/// take the pool while it runs, and the step's loops, finding the pool busy, would run on one
+/// thread instead of all of them.
+public func withoutThreadPool<Result>(_ body: () throws -> Result) rethrows -> Result {
+    strata_serial_enter()
+    defer { strata_serial_leave() }
+    return try body()
 }
 
 /// Runs `body` on contiguous chunks of `0..<count` spread over Strata's thread pool, none

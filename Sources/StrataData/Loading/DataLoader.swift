@@ -135,11 +135,14 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
         init(loader: DataLoader, order: [Int], batchCount: Int) {
             let buffer = PrefetchBuffer<(inputs: Tensor, labels: Tensor)>(capacity: loader.prefetchCount)
             self.buffer = buffer
+            // The batches are made on this thread alone, so the training step keeps the pool.
             let thread = Thread {
-                for index in 0..<batchCount {
-                    guard buffer.put(loader.batch(index, order: order)) else { return }
+                withoutThreadPool {
+                    for index in 0..<batchCount {
+                        guard buffer.put(loader.batch(index, order: order)) else { return }
+                    }
+                    buffer.finish()
                 }
-                buffer.finish()
             }
             thread.name = "DataLoader prefetch"
             thread.start()
