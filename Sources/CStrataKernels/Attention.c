@@ -20,6 +20,27 @@
 
 enum { QUERY_BLOCK = 8, KEY_TILE = 64, CHUNK = 16 };
 
+// Fast paths for full blocks: GCC/Clang vector extensions (AVX-512 code in the x86-64-v4 clone,
+// split into narrower registers in the others), several query rows or keys at once so enough
+// independent accumulators hide the multiply-add latency. Each output element sums its terms in
+// the same order as the generic loops, so results are unchanged.
+// The helpers below are always inlined, so the -Wpsabi note on passing 64-byte vectors in the
+// clones without AVX-512 concerns no real call.
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float v16f __attribute__((vector_size(64), aligned(4)));
+
+static inline __attribute__((always_inline)) v16f load16(const float *p) {
+    v16f x;
+    __builtin_memcpy(&x, p, sizeof x);
+    return x;
+}
+
+static inline __attribute__((always_inline)) void store16(float *p, v16f x) { __builtin_memcpy(p, &x, sizeof x); }
+
+static inline __attribute__((always_inline)) v16f splat16(float a) {
+    return (v16f){a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a};
+}
+
 /// Keys [0, keys) of k [keys, depth] transposed into kt [depth][padded], zeros past `keys`.
 static void transpose_padded(const float *restrict k, long keys, long depth, long padded, float *restrict kt) {
     for (long j = 0; j < keys; j++)
@@ -33,6 +54,26 @@ static void transpose_padded(const float *restrict k, long keys, long depth, lon
 static inline __attribute__((always_inline)) void tile_products(const float *restrict q, long rows, long depth,
                                                                 const float *restrict kt, long padded,
                                                                 float s[QUERY_BLOCK][KEY_TILE]) {
+    if (rows == QUERY_BLOCK && KEY_TILE == 64) {
+        // Four rows x four vectors of keys: 16 independent accumulators.
+        for (int r0 = 0; r0 < QUERY_BLOCK; r0 += 4) {
+            v16f a[4][4] = {{{0}}};
+            for (long d = 0; d < depth; d++) {
+                const float *restrict keys = kt + d * padded;
+                v16f k0 = load16(keys), k1 = load16(keys + 16), k2 = load16(keys + 32), k3 = load16(keys + 48);
+                for (int r = 0; r < 4; r++) {
+                    v16f w = splat16(q[(r0 + r) * depth + d]);
+                    a[r][0] += w * k0;
+                    a[r][1] += w * k1;
+                    a[r][2] += w * k2;
+                    a[r][3] += w * k3;
+                }
+            }
+            for (int r = 0; r < 4; r++)
+                for (int u = 0; u < 4; u++) store16(&s[r0 + r][16 * u], a[r][u]);
+        }
+        return;
+    }
     for (long r = 0; r < rows; r++) {
         float acc[KEY_TILE] = {0};
         const float *restrict row = q + r * depth;
@@ -86,6 +127,87 @@ static inline __attribute__((always_inline)) void accumulate_rows(float *restric
     }
 }
 
+/// The forward pass's acc[r] += Σ_t s[r][t] v_(t) for a full block of rows and value_depth 32,
+/// every row at once over t < count (hidden keys have weight 0).
+static inline __attribute__((always_inline)) void accumulate_block32(float *restrict acc, float s[QUERY_BLOCK][KEY_TILE],
+                                                                     const float *restrict v, long count) {
+    v16f a[QUERY_BLOCK][2];
+    for (int r = 0; r < QUERY_BLOCK; r++) {
+        a[r][0] = load16(acc + r * 32);
+        a[r][1] = load16(acc + r * 32 + 16);
+    }
+    for (long t = 0; t < count; t++) {
+        v16f x0 = load16(v + t * 32), x1 = load16(v + t * 32 + 16);
+        for (int r = 0; r < QUERY_BLOCK; r++) {
+            v16f w = splat16(s[r][t]);
+            a[r][0] += w * x0;
+            a[r][1] += w * x1;
+        }
+    }
+    for (int r = 0; r < QUERY_BLOCK; r++) {
+        store16(acc + r * 32, a[r][0]);
+        store16(acc + r * 32 + 16, a[r][1]);
+    }
+}
+
+/// The backward pass's updates for a full block of rows with depth and value_depth 32:
+/// dV_j += Σ_r p_rj dO_r and dK_j += Σ_r dS_rj Q_r four keys at a time, then dQ_r += Σ_j dS_rj K_j
+/// for every row at once (the same order of terms as `accumulate_rows`).
+static inline __attribute__((always_inline)) void backward_block32(const float *restrict q, const float *restrict k,
+                                                                   const float *restrict dout, float p[QUERY_BLOCK][KEY_TILE],
+                                                                   float ds[QUERY_BLOCK][KEY_TILE], float *restrict dq,
+                                                                   float *restrict dk, float *restrict dv, long tile) {
+    long t0 = 0;
+    for (; t0 + 4 <= tile; t0 += 4) {
+        v16f av[4][2], ak[4][2];
+        for (int u = 0; u < 4; u++)
+            for (int h = 0; h < 2; h++) {
+                av[u][h] = load16(dv + (t0 + u) * 32 + 16 * h);
+                ak[u][h] = load16(dk + (t0 + u) * 32 + 16 * h);
+            }
+        for (int r = 0; r < QUERY_BLOCK; r++) {
+            v16f g0 = load16(dout + r * 32), g1 = load16(dout + r * 32 + 16);
+            v16f q0 = load16(q + r * 32), q1 = load16(q + r * 32 + 16);
+            for (int u = 0; u < 4; u++) {
+                v16f wp = splat16(p[r][t0 + u]), ws = splat16(ds[r][t0 + u]);
+                av[u][0] += wp * g0;
+                av[u][1] += wp * g1;
+                ak[u][0] += ws * q0;
+                ak[u][1] += ws * q1;
+            }
+        }
+        for (int u = 0; u < 4; u++)
+            for (int h = 0; h < 2; h++) {
+                store16(dv + (t0 + u) * 32 + 16 * h, av[u][h]);
+                store16(dk + (t0 + u) * 32 + 16 * h, ak[u][h]);
+            }
+    }
+    float column[QUERY_BLOCK];
+    for (long t = t0; t < tile; t++) {
+        for (int r = 0; r < QUERY_BLOCK; r++) column[r] = p[r][t];
+        accumulate_rows(dv + t * 32, column, dout, 32, QUERY_BLOCK, 32);
+        for (int r = 0; r < QUERY_BLOCK; r++) column[r] = ds[r][t];
+        accumulate_rows(dk + t * 32, column, q, 32, QUERY_BLOCK, 32);
+    }
+    v16f aq[QUERY_BLOCK][2];
+    for (int r = 0; r < QUERY_BLOCK; r++) {
+        aq[r][0] = load16(dq + r * 32);
+        aq[r][1] = load16(dq + r * 32 + 16);
+    }
+    for (long t = 0; t < tile; t++) {
+        v16f k0 = load16(k + t * 32), k1 = load16(k + t * 32 + 16);
+        for (int r = 0; r < QUERY_BLOCK; r++) {
+            v16f w = splat16(ds[r][t]);
+            aq[r][0] += w * k0;
+            aq[r][1] += w * k1;
+        }
+    }
+    for (int r = 0; r < QUERY_BLOCK; r++) {
+        store16(dq + r * 32, aq[r][0]);
+        store16(dq + r * 32 + 16, aq[r][1]);
+    }
+}
+
 static inline __attribute__((always_inline)) float dot(const float *restrict a, const float *restrict b, long n) {
 #pragma clang fp reassociate(on)
     float sum = 0;
@@ -117,12 +239,22 @@ void strata_attention_forward_f32(const float *q, const float *k, const float *v
         long key_end = causal ? (i0 + rows < key_limit ? i0 + rows : key_limit) : key_limit;
         for (long j0 = 0; j0 < key_end; j0 += KEY_TILE) {
             tile_products(q + i0 * depth, rows, depth, kt + j0, padded, s);
+            // A full block with value_depth 32 sums P.V for all its rows at once after the loop.
+            const int whole_block = rows == QUERY_BLOCK && value_depth == 32;
             for (long r = 0; r < rows; r++) {
                 long visible = mask_scores(s[r], mask, mask_row, mask_col, i0 + r, j0, key_end, scale, causal);
+                // Lane-wise maxima first (16 independent comparisons), then across the lanes.
+                float lane_max[16];
+                for (int u = 0; u < 16; u++) lane_max[u] = s[r][u];
+                for (int t = 16; t < KEY_TILE; t += 16)
+                    for (int u = 0; u < 16; u++) lane_max[u] = s[r][t + u] > lane_max[u] ? s[r][t + u] : lane_max[u];
                 float tile_max = -INFINITY;
-                for (int t = 0; t < KEY_TILE; t++) tile_max = s[r][t] > tile_max ? s[r][t] : tile_max;
+                for (int u = 0; u < 16; u++) tile_max = lane_max[u] > tile_max ? lane_max[u] : tile_max;
                 float new_max = tile_max > m[r] ? tile_max : m[r];
-                if (new_max == -INFINITY) continue;  // every key so far is masked
+                if (new_max == -INFINITY) {  // every key so far is masked
+                    for (int t = 0; t < KEY_TILE; t++) s[r][t] = 0;
+                    continue;
+                }
                 float rescale = strata_expf(m[r] - new_max);
                 float sum = 0;
                 {
@@ -137,9 +269,11 @@ void strata_attention_forward_f32(const float *q, const float *k, const float *v
                 if (rescale != 1.0f)
                     for (long c = 0; c < value_depth; c++) row_acc[c] *= rescale;
                 l[r] = l[r] * rescale + sum;
-                accumulate_rows(row_acc, s[r], v + j0 * value_depth, value_depth, visible, value_depth);
+                if (!whole_block) accumulate_rows(row_acc, s[r], v + j0 * value_depth, value_depth, visible, value_depth);
                 m[r] = new_max;
             }
+            if (whole_block)
+                accumulate_block32(acc, s, v + j0 * 32, key_end - j0 < KEY_TILE ? key_end - j0 : KEY_TILE);
         }
         for (long r = 0; r < rows; r++) {
             // A row with every key masked has l = 0: 0/0 gives NaN, as the composite's softmax does.
@@ -194,6 +328,11 @@ void strata_attention_backward_f32(const float *q, const float *k, const float *
                     p[r][t] = weight;
                     ds[r][t] = weight * (ds[r][t] - d[r]) * scale;
                 }
+            }
+            if (block == QUERY_BLOCK && depth == 32 && value_depth == 32) {
+                backward_block32(q + i0 * 32, k + j0 * 32, dout + i0 * 32, p, ds, dq + i0 * 32, dk + j0 * 32,
+                                 dv + j0 * 32, tile);
+                continue;
             }
             // Per key of the tile: dV_j += Σ_r p_rj dO_r and dK_j += Σ_r dS_rj Q_r.
             for (long t = 0; t < tile; t++) {
