@@ -60,6 +60,9 @@ import Testing
         Case(batch: 1, heads: 2, queries: 1, keys: 40, depth: 8, valueDepth: 8, mask: .none, causal: false),
         // Whole and partial register chunks (16 floats) of depth and value depth, more queries than keys.
         Case(batch: 1, heads: 2, queries: 100, keys: 90, depth: 40, valueDepth: 32, mask: .additive, causal: true),
+        // The full-block fast paths (depth and value depth 32) with a key tile ending mid-way
+        // (99 keys: 35 in the last tile, not a multiple of four) and a padding mask.
+        Case(batch: 2, heads: 1, queries: 72, keys: 99, depth: 32, valueDepth: 32, mask: .keyPadding, causal: false),
     ]
 
     /// The fused float32 kernel against the composite in float64: values and the three gradients.
