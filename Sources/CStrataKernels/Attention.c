@@ -189,23 +189,7 @@ static inline __attribute__((always_inline)) void backward_block32(const float *
         for (int r = 0; r < QUERY_BLOCK; r++) column[r] = ds[r][t];
         accumulate_rows(dk + t * 32, column, q, 32, QUERY_BLOCK, 32);
     }
-    v16f aq[QUERY_BLOCK][2];
-    for (int r = 0; r < QUERY_BLOCK; r++) {
-        aq[r][0] = load16(dq + r * 32);
-        aq[r][1] = load16(dq + r * 32 + 16);
-    }
-    for (long t = 0; t < tile; t++) {
-        v16f k0 = load16(k + t * 32), k1 = load16(k + t * 32 + 16);
-        for (int r = 0; r < QUERY_BLOCK; r++) {
-            v16f w = splat16(ds[r][t]);
-            aq[r][0] += w * k0;
-            aq[r][1] += w * k1;
-        }
-    }
-    for (int r = 0; r < QUERY_BLOCK; r++) {
-        store16(dq + r * 32, aq[r][0]);
-        store16(dq + r * 32 + 16, aq[r][1]);
-    }
+    accumulate_block32(dq, ds, k, tile);  // dQ_r += Σ_j dS_rj K_j: the forward's P·V shape
 }
 
 static inline __attribute__((always_inline)) float dot(const float *restrict a, const float *restrict b, long n) {
