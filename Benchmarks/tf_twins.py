@@ -34,13 +34,15 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(ROOT), "shared", "bench", "peers"))
 import common  # noqa: E402  (first: it re-executes without the OPENBLAS_* variables)
+import twin_workloads  # noqa: E402
+from twin_workloads import (WORKLOADS, VOCAB, CONTEXT, D_MODEL, HEADS, LAYERS, BATCH, BERT_VOCAB, HIDDEN,  # noqa: E402
+                            BERT_LAYERS, BERT_HEADS, INTERMEDIATE, POSITIONS, SEQ_LEN, GRU_HIDDEN, WIDE_BATCH,
+                            WIDE_FIELD_SIZES, CATEGORY_COUNTS, NUMERIC_COUNT, ROWS)
 
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 from keras import layers as L  # noqa: E402
 
-WORKLOADS = ["transformer_train", "bert_infer", "gru_train", "wide_deep_train"]
 
 
 def gelu(x):
@@ -88,7 +90,6 @@ def apply_all(optimizer, model):
 
 
 # ---------------------------------------------------------------- transformer_train
-VOCAB, CONTEXT, D_MODEL, HEADS, LAYERS, BATCH = 65, 128, 128, 4, 2, 32
 
 
 class Block(keras.layers.Layer):
@@ -139,7 +140,6 @@ def w_transformer_train(args):
 
 
 # ---------------------------------------------------------------- bert_infer
-BERT_VOCAB, HIDDEN, BERT_LAYERS, BERT_HEADS, INTERMEDIATE, POSITIONS = 30522, 384, 6, 12, 1536, 512
 
 
 class Bert(keras.Model):
@@ -183,7 +183,6 @@ def w_bert_infer(args):
 
 
 # ---------------------------------------------------------------- gru_train
-SEQ_LEN = 64
 
 
 def w_gru_train(args):
@@ -203,10 +202,6 @@ def w_gru_train(args):
 
 
 # ---------------------------------------------------------------- wide_deep_train
-WIDE_BATCH = 256
-WIDE_FIELD_SIZES = [10, 18, 9, 16, 8, 7, 4, 43, 11, 7, 3, 3, 7, 206, 1000, 1000]
-CATEGORY_COUNTS = [10, 18, 9, 16, 8, 7, 4, 43]
-NUMERIC_COUNT, ROWS = 5, 34189
 
 
 def embedding_size(count):
@@ -231,18 +226,7 @@ class WideDeep(keras.Model):
 
 
 def synthetic_batches():
-    rng = np.random.default_rng(0)
-
-    def ids(sizes, offsets):
-        values = np.minimum((rng.random((ROWS, len(sizes))) * sizes).astype(np.int64), np.array(sizes) - 1)
-        return (values + np.array(offsets)).astype(np.int32)
-    wide = ids(WIDE_FIELD_SIZES, [sum(WIDE_FIELD_SIZES[:i]) for i in range(len(WIDE_FIELD_SIZES))])
-    categorical = ids(CATEGORY_COUNTS, [0] * len(CATEGORY_COUNTS))
-    numeric = rng.standard_normal((ROWS, NUMERIC_COUNT)).astype(np.float32)
-    labels = (rng.random(ROWS) >= 0.5).astype(np.float32)
-    order = rng.permutation(ROWS)
-    return [tuple(tf.constant(t[order[s:s + WIDE_BATCH]]) for t in (wide, categorical, numeric, labels))
-            for s in range(0, ROWS - WIDE_BATCH + 1, WIDE_BATCH)]
+    return [tuple(tf.constant(t) for t in batch) for batch in twin_workloads.synthetic_wide_deep_batches()]
 
 
 def w_wide_deep_train(args):
