@@ -46,19 +46,6 @@ func fusedFTRLEqualsThePlainRuleBitForBit(strengths: (l1: Double, l2: Double, be
     var parameters: [ParameterPath: Tensor] = ["w": Tensor.zeros([50, 1])]
     let gradients: [ParameterPath: Tensor] = ["w": Tensor.normal([50, 1], generator: generator)]
     var optimizer = Optimizer(FTRLProximal(l1Strength: 0.01), learningRate: 0.1)
-    optimizer.update(&parameters, along: gradients)  // allocates the accumulators
-    let parameterBuffer = parameters["w"]!.storageIdentity
-    let accumulatorBuffer = optimizer.state["w"]!["z"]!.storageIdentity
-    optimizer.update(&parameters, along: gradients)
-    #expect(parameters["w"]!.storageIdentity == parameterBuffer, "the weights are written in place")
-    #expect(optimizer.state["w"]!["z"]!.storageIdentity == accumulatorBuffer, "z is written in place")
-
-    let kept = parameters["w"]!
-    let keptValues = kept.scalars(as: Float.self)
-    let exported = optimizer.exportState()
-    let exportedN = exported["state.w.n"]!.scalars(as: Float.self)
-    optimizer.update(&parameters, along: gradients)
-    #expect(kept.scalars(as: Float.self) == keptValues, "a held copy of the weights is never written")
-    #expect(exported["state.w.n"]!.scalars(as: Float.self) == exportedN, "an exported accumulator is never written")
-    #expect(parameters["w"]!.scalars(as: Float.self) != keptValues, "the step still moved the weights")
+    expectStepsWriteOnlyUnsharedBuffers(&optimizer, parameters: &parameters, gradients: gradients,
+                                        inPlaceSlot: "z", exportedSlot: "n")
 }
