@@ -48,3 +48,20 @@ void strata_softmax_cross_entropy_backward_f32(const float *x, const int64_t *la
         out[labels[r]] -= g;
     }
 }
+
+// Binary cross-entropy of logits (SigmoidCrossEntropy in Swift): the composite
+// `softplus(x) - t * x` with the same float32 functions, and its gradient g σ(x) - g t.
+
+STRATA_DISPATCH
+void strata_sigmoid_cross_entropy_forward_f32(const float *x, const float *t, long n, float *loss) {
+    for (long i = 0; i < n; i++) loss[i] = strata_softplusf(x[i]) - t[i] * x[i];
+}
+
+STRATA_DISPATCH
+void strata_sigmoid_cross_entropy_backward_f32(const float *x, const float *t, const float *g, long g_stride, long n,
+                                               float *dx) {
+    for (long i = 0; i < n; i++) {
+        const float gi = g[i * g_stride];
+        dx[i] = gi * strata_sigmoidf(x[i]) - gi * t[i];
+    }
+}

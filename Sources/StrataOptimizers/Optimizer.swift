@@ -87,6 +87,12 @@ public struct Optimizer: Sendable {
         return (context, freezing?.isFrozen ?? group?.isFrozen ?? false, group?.rule ?? rule)
     }
 
+    /// Whether no parameter can be frozen: no freezing rule freezes and no group is frozen (so
+    /// a trainer need not visit the model to find frozen tensors).
+    public var freezesNothing: Bool {
+        !freezingRules.contains { $0.isFrozen } && !groups.contains { $0.isFrozen }
+    }
+
     /// Whether the parameter at `path` is frozen, by the freezing rules or else by its group:
     /// the predicate for `valueAndGradient(at:excluding:of:)` and `withFrozenStatistics(of:where:_:)`.
     public func isFrozen(_ path: ParameterPath) -> Bool {

@@ -231,11 +231,13 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
         var task = self.task
         var counts = (samples: 0, correct: 0)
         let frozen = optimizer
+        let freezesNothing = frozen.freezesNothing
+        let isExcluded = { (path: ParameterPath) in !freezesNothing && frozen.isFrozen(path) }
         var parallel = dataParallel
         // Backward with the buckets' allreduces overlapped (one rank: plain backward).
         let step = withStatisticsUpdates(of: &model) { model in
             Result { () throws(ProcessGroupError) in
-                try parallel.valueAndAveragedGradient(at: model, excluding: frozen.isFrozen) { model in
+                try parallel.valueAndAveragedGradient(at: model, excluding: isExcluded) { model in
                     let measured = task.loss(of: model, on: batch)
                     counts = (measured.sampleCount, measured.correctCount)
                     return (measured.loss, measured.sampleCount)
@@ -265,7 +267,9 @@ public struct Trainer<Task: TrainingTask, TrainingData: EpochBatches> where Trai
     /// The tensors of the model that the optimizer freezes, whose batch normalization keeps its
     /// running statistics in training mode. Collected before the steps run, since a copy of the
     /// model held while they run would keep the update from writing its buffers in place.
-    private var frozenTensors: FrozenTensors { FrozenTensors(of: model, where: optimizer.isFrozen) }
+    private var frozenTensors: FrozenTensors {
+        optimizer.freezesNothing ? .none : FrozenTensors(of: model, where: optimizer.isFrozen)
+    }
 
     /// Runs `body` in training mode; batch normalization holding `frozen` tensors stays on its
     /// pretrained running statistics.

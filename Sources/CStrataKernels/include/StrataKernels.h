@@ -137,6 +137,38 @@ void strata_softmax_cross_entropy_forward_f32(const float *x, const int64_t *lab
 void strata_softmax_cross_entropy_backward_f32(const float *x, const int64_t *labels, const float *log_sum_exp,
                                                const float *gradient, long rows, long cols, float *dx);
 
+/// Fixed-count embedding bags side by side: out [batch, Σ widths + append_width] holds per row,
+/// for each table t (rows widths[t] wide) in turn, the sum of its rows at the row's next
+/// bag_sizes[t] ids (added in order from the first), then that row of `append` [batch,
+/// append_width] (append may be NULL when append_width is 0). Returns -1, or the flat position
+/// in `ids` of the first id outside its table's row_counts[t] rows (the output is then partial).
+long strata_embedding_bags_forward_f32(const float *const *tables, const long *row_counts, const long *widths,
+                                       const long *bag_sizes, long table_count, const int64_t *ids, long batch,
+                                       long id_columns, const float *append, long append_width, float *out);
+long strata_embedding_bags_forward_f64(const double *const *tables, const long *row_counts, const long *widths,
+                                       const long *bag_sizes, long table_count, const int64_t *ids, long batch,
+                                       long id_columns, const double *append, long append_width, double *out);
+
+/// Its backward for the output gradient `gradient`: adds each row's slice of table t into
+/// table_gradients[t] (zeroed by the caller; NULL: not wanted) at the same ids, rows and ids in
+/// order, and copies the append slice into append_gradient (NULL: not wanted). The ids must be
+/// those a forward call accepted.
+void strata_embedding_bags_backward_f32(const float *gradient, float *const *table_gradients, const long *widths,
+                                        const long *bag_sizes, long table_count, const int64_t *ids, long batch,
+                                        long id_columns, float *append_gradient, long append_width);
+void strata_embedding_bags_backward_f64(const double *gradient, double *const *table_gradients, const long *widths,
+                                        const long *bag_sizes, long table_count, const int64_t *ids, long batch,
+                                        long id_columns, double *append_gradient, long append_width);
+
+/// Binary cross-entropy of logits x [n] against targets t [n]: loss[i] = softplus(x[i]) - t[i] x[i]
+/// (strata_softplusf, then the product, then the difference, as the composite rounds).
+void strata_sigmoid_cross_entropy_forward_f32(const float *x, const float *t, long n, float *loss);
+
+/// Its gradient with respect to x for upstream gradients g (g_stride 0: one value for all):
+/// dx[i] = g sigmoid(x[i]) - g t[i].
+void strata_sigmoid_cross_entropy_backward_f32(const float *x, const float *t, const float *g, long g_stride, long n,
+                                               float *dx);
+
 /// Hyperparameters of one fused Adam step, already converted to float32 as the plain rule does.
 typedef struct {
     float beta1, one_minus_beta1;

@@ -259,6 +259,32 @@ enum DerivativeRules {
         { g in [kernel.backward(g, logits: logits, labels: labels, logSumExp: logSumExp)] }
     }
 
+    /// A fused sigmoid cross-entropy's backward kernel gives the logits' gradient; the targets'
+    /// `-g x`, when they are tracked, comes from ops. A kernel, not ops: no second derivative
+    /// through the logits.
+    static func sigmoidCrossEntropy(_ kernel: any SigmoidCrossEntropyKernel, logits: Tensor,
+                                    targets: Tensor) -> GradientNode.Pullback {
+        let needs = (logits: logits.node != nil, targets: targets.node != nil)
+        let (x, t) = (logits.detached, targets.detached)
+        return { g in
+            [needs.logits ? kernel.backward(g, logits: x, targets: t) : nil, needs.targets ? -(g * x) : nil]
+        }
+    }
+
+    /// Fused embedding bags' backward kernel scatter-adds the gradient into each tracked table's
+    /// and slices out the appended columns'; the ids take none. The pullback keeps the tables'
+    /// shapes only, not their buffers, so an optimizer may update them in place.
+    static func embeddingBags(_ kernel: any EmbeddingBagsKernel, tables: [Tensor], indices: Tensor, bagSizes: [Int],
+                              appending: Tensor?) -> GradientNode.Pullback {
+        let needs = EmbeddingBagsGradientNeeds(tables: tables.map { $0.node != nil }, appending: appending?.node != nil)
+        let (shapes, appends, appendWidth) = (tables.map(\.shape), appending != nil, appending?.shape[1] ?? 0)
+        return { g in
+            let gradients = kernel.backward(g, tableShapes: shapes, indices: indices, bagSizes: bagSizes, appendWidth: appendWidth,
+                                            needs: needs)
+            return gradients.tables + (appends ? [gradients.appending] : [])
+        }
+    }
+
     /// A fused layer normalization's backward kernel gives the gradients of x, weight and bias
     /// (those present, in that order) from the forward pass's per-row statistics. A kernel, not
     /// ops: no second derivative.

@@ -2,7 +2,8 @@ extension FusedKernels {
     /// The CPU backend's fused kernels: the LSTM sequence in float32 and the GRU and Elman RNN
     /// sequences in float32 and float64 (GEMMs and C cell kernels), batch normalization in
     /// training, the Adam, SGD-momentum and FTRL-proximal steps, scaled dot-product attention, layer normalization, the exact
-    /// GELU and softmax cross-entropy (float32 C kernels), the dense layer (oneDNN's sgemm with
+    /// GELU and softmax and sigmoid cross-entropy (float32 C kernels), embedding bags (float32 and
+    /// float64 C loops), the dense layer (oneDNN's sgemm with
     /// C epilogues), and convolution steps in inference (float32, oneDNN post-ops) and training (float32,
     /// oneDNN convolutions with C epilogues). Other dtypes
     /// run the composites.
@@ -13,7 +14,9 @@ extension FusedKernels {
                                          convolutionInference: CPUConvolutionInferenceKernel(),
                                          linear: CPULinearKernel(), softmaxCrossEntropy: CPUSoftmaxCrossEntropyKernel(),
                                          sgdUpdate: CPUSGDUpdateKernel(), convolutionTraining: CPUConvolutionTrainingKernel(),
-                                         ftrlUpdate: CPUFTRLUpdateKernel())
+                                         ftrlUpdate: CPUFTRLUpdateKernel(),
+                                         sigmoidCrossEntropy: CPUSigmoidCrossEntropyKernel(),
+                                         embeddingBags: CPUEmbeddingBagsKernel())
 }
 
 extension CPUBackend {

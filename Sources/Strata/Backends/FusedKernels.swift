@@ -3,6 +3,7 @@
 ///
 /// Each composite (`lstmSequence`, `gruSequence`, `rnnSequence`, `batchNormTraining`,
 /// `scaledDotProductAttention`, `layerNormalization`, `exactGELU`, `linear`, `softmaxCrossEntropy`,
+/// `sigmoidCrossEntropy`, `Tensor.concatenatedEmbeddingBags`,
 /// Adam's, SGD's and FTRL-proximal's updates in StrataOptimizers) is
 /// written once with ordinary ops; that composite is the specification. A backend that has a
 /// faster kernel for one of them lists it here, and the op runs the kernel when the current
@@ -41,6 +42,10 @@ public struct FusedKernels: Sendable {
     public var linear: (any LinearKernel)?
     /// Cross-entropy of logits against integer labels (`softmaxCrossEntropy`).
     public var softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)?
+    /// Binary cross-entropy of logits against targets (`sigmoidCrossEntropy`).
+    public var sigmoidCrossEntropy: (any SigmoidCrossEntropyKernel)?
+    /// Fixed-count embedding bags of several tables side by side (`Tensor.concatenatedEmbeddingBags`).
+    public var embeddingBags: (any EmbeddingBagsKernel)?
 
     /// Kernels for the given composites; the others run as composites.
     public init(lstmSequence: (any LSTMSequenceKernel)? = nil, gruSequence: (any GRUSequenceKernel)? = nil,
@@ -50,7 +55,8 @@ public struct FusedKernels: Sendable {
                 convolutionInference: (any ConvolutionInferenceKernel)? = nil,
                 linear: (any LinearKernel)? = nil, softmaxCrossEntropy: (any SoftmaxCrossEntropyKernel)? = nil,
                 sgdUpdate: (any SGDUpdateKernel)? = nil, convolutionTraining: (any ConvolutionTrainingKernel)? = nil,
-                ftrlUpdate: (any FTRLUpdateKernel)? = nil) {
+                ftrlUpdate: (any FTRLUpdateKernel)? = nil, sigmoidCrossEntropy: (any SigmoidCrossEntropyKernel)? = nil,
+                embeddingBags: (any EmbeddingBagsKernel)? = nil) {
         self.lstmSequence = lstmSequence
         self.gruSequence = gruSequence
         self.rnnSequence = rnnSequence
@@ -65,5 +71,7 @@ public struct FusedKernels: Sendable {
         self.softmaxCrossEntropy = softmaxCrossEntropy
         self.sgdUpdate = sgdUpdate
         self.convolutionTraining = convolutionTraining
+        self.sigmoidCrossEntropy = sigmoidCrossEntropy
+        self.embeddingBags = embeddingBags
     }
 }

@@ -51,7 +51,8 @@ public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, weights: 
     return loss.reduced(reduction)
 }
 
-/// Binary cross-entropy from logits, stable for large |x|: `softplus(x) - t x`, or with
+/// Binary cross-entropy from logits, stable for large |x|: `softplus(x) - t x`
+/// (`sigmoidCrossEntropy`, a fused kernel where the backend offers one), or with
 /// `positiveWeight` p: `(1 - t) x + (1 + (p - 1) t) softplus(-x)` (PyTorch's BCEWithLogits).
 public func binaryCrossEntropy(logits: Tensor, targets: Tensor, weights: Tensor? = nil, positiveWeight: Tensor? = nil,
                                reduction: LossReduction = .mean) -> Tensor {
@@ -60,7 +61,7 @@ public func binaryCrossEntropy(logits: Tensor, targets: Tensor, weights: Tensor?
     if let positiveWeight {
         loss = (1 - targets) * logits + (1 + (positiveWeight - 1) * targets) * softplus(-logits)
     } else {
-        loss = softplus(logits) - targets * logits
+        loss = sigmoidCrossEntropy(logits: logits, targets: targets)
     }
     if let weights { loss = loss * weights }
     return loss.reduced(reduction)

@@ -111,9 +111,21 @@ public struct WideDeep: Module {
             precondition(categorical.shape[1] == embeddings.count && numeric.shape[1] == configuration.numericCount,
                          "WideDeep: categorical \(categorical.shape) and numeric \(numeric.shape) do not match "
                             + "\(embeddings.count) embedded and \(configuration.numericCount) numeric columns")
-            let columns = embeddings.indices.map { embeddings[$0](categorical[.all, .index($0)]) }
-            logits = logits + deep(Tensor.concat(columns + [numeric.cast(to: bias.dtype)], axis: 1))
+            logits = logits + deep(deepInput(categorical: categorical, numeric: numeric.cast(to: bias.dtype)))
         }
         return logits.reshaped(to: [-1])
+    }
+
+    /// The deep part's input `[batch, Σ embeddingSizes + numericCount]`: each categorical
+    /// column's embedding, then the numeric columns. One fused lookup
+    /// (`Tensor.concatenatedEmbeddingBags`, one id per table) unless a table has a padding row,
+    /// whose lookups `Embedding` keeps out of the gradient.
+    private func deepInput(categorical: Tensor, numeric: Tensor) -> Tensor {
+        guard embeddings.allSatisfy({ $0.paddingIndex == nil }), !embeddings.isEmpty else {
+            let columns = embeddings.indices.map { embeddings[$0](categorical[.all, .index($0)]) }
+            return Tensor.concat(columns + [numeric], axis: 1)
+        }
+        return Tensor.concatenatedEmbeddingBags(tables: embeddings.map(\.weight), indices: categorical,
+                                                bagSizes: embeddings.map { _ in 1 }, appending: numeric)
     }
 }

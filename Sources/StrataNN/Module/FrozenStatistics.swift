@@ -48,6 +48,13 @@ public func withFrozenStatistics<Result>(_ frozen: FrozenTensors, _ body: () thr
 public struct FrozenTensors: Sendable {
     let identities: Set<TensorStorageIdentity>
 
+    /// No tensor: what a model trained whole holds frozen.
+    public static let none = FrozenTensors(identities: [])
+
+    init(identities: Set<TensorStorageIdentity>) {
+        self.identities = identities
+    }
+
     /// The tensors of `model` at the paths `isFrozen` selects.
     public init<Model: ParameterContainer>(of model: Model, where isFrozen: (ParameterPath) -> Bool) {
         var copy = model
