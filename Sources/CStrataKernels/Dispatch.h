@@ -84,9 +84,11 @@ static inline float strata_logf(float x) {
     return x != x ? x : y;
 }
 
+/// (Always inlined, as softplus below: called out of line, the loops around them would not
+/// vectorize.)
 /// log(1 + u) accurate for tiny u: log(1+u) * u / ((1+u) - 1) cancels the rounding of 1 + u
 /// (Goldberg, "What every computer scientist should know about floating-point", 1991).
-static inline float strata_log1pf(float u) {
+__attribute__((always_inline)) static inline float strata_log1pf(float u) {
     float w = 1.0f + u;
     float d = w - 1.0f;
     float y = d == 0.0f ? u : strata_logf(w) * (u / d);
@@ -121,7 +123,7 @@ static inline float strata_tanhf(float x) {
 static inline float strata_sigmoidf(float x) { return 1.0f / (1.0f + strata_expf(-x)); }
 
 /// softplus(x) = max(x, 0) + log(1 + exp(-|x|)), stable for large |x|.
-static inline float strata_softplusf(float x) {
+__attribute__((always_inline)) static inline float strata_softplusf(float x) {
     float a = x < 0.0f ? -x : x;
     float positive = x > 0.0f ? x : 0.0f;
     return positive + strata_log1pf(strata_expf(-a));

@@ -129,14 +129,13 @@ public struct Optimizer: Sendable {
                 guard !isFrozen else { return }
                 precondition(gradient.shape == parameter.shape,
                              "Optimizer: gradient \(gradient.shape) for \(path) does not match the parameter \(parameter.shape)")
-                // The slots leave the state while the rule runs, so that a fused kernel may write
-                // the model's parameter and its moments in place (see `OptimizerRule.step`).
-                var slots = state.removeValue(forKey: path) ?? [:]
                 let effective = context.weightDecay != 0 && !rule.decouplesWeightDecay
                     ? gradient + parameter.detached * context.weightDecay : gradient
                 parameter = parameter.detached
-                rule.step(&parameter, gradient: effective, state: &slots, context: context)
-                state[path] = slots
+                // The rule works on the slots in place in the state (one lookup; nothing else
+                // holds them), so that a fused kernel may write the model's parameter and its
+                // moments in place (see `OptimizerRule.step`).
+                rule.step(&parameter, gradient: effective, state: &state[path, default: [:]], context: context)
             }
         }
         stepCount += 1

@@ -44,7 +44,13 @@ extension Dictionary where Key == String, Value == Tensor {
     /// Increments the int64 scalar slot `step` and returns its new value.
     mutating func incrementStep() -> Int {
         let step = (self["step"]?.scalar(as: Int64.self) ?? 0) + 1
-        self["step"] = Tensor(step)
+        // In place where the counter is an int64 scalar (setScalar copies a counter that an
+        // exported state still shares); no binding holds it meanwhile, so it stays unshared.
+        if self["step"].map({ $0.dtype == .int64 && $0.rank == 0 && !$0.isTrackingGradient }) ?? false {
+            self["step"]!.setScalar(step, at: [])
+        } else {
+            self["step"] = Tensor(step)
+        }
         return Int(step)
     }
 }

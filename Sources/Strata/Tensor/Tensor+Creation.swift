@@ -97,6 +97,8 @@ extension Tensor {
     /// The only element of a one-element tensor, converted to `T`.
     public func scalar<T: TensorScalar>(as type: T.Type = T.self) -> T {
         precondition(scalarCount == 1, "scalar: the tensor has shape \(shape), not one element")
+        // The element in its own dtype is read in place (strides do not matter for one element).
+        if dtype == T.dtype { return withExtendedLifetime(self) { elementPointer(as: T.self)[0] } }
         return scalars(as: T.self)[0]
     }
 
