@@ -46,7 +46,7 @@ struct CPUEmbeddingBagsKernel: EmbeddingBagsKernel {
         let (batch, columns) = (indices.shape[0], indices.shape[1])
         let (g, ids) = (Self.dense(gradient), Self.dense(indices))
         let dtype = gradient.dtype
-        let tables = tableShapes.indices.map { needs.tables[$0] ? Tensor.zeros(tableShapes[$0], dtype: dtype) : nil }
+        let tables = tableShapes.indices.map { needs.tables[$0] ? Self.zeros(tableShapes[$0], dtype: dtype) : nil }
         let appending = needs.appending ? Tensor(uninitializedShape: [batch, appendWidth], dtype: dtype) : nil
         let widths = tableShapes.map { $0[1] }
         withExtendedLifetime((g, ids)) {
@@ -62,6 +62,13 @@ struct CPUEmbeddingBagsKernel: EmbeddingBagsKernel {
             }
         }
         return (tables, appending)
+    }
+
+    /// A zeroed dense tensor: one memset, not a fill through the backend.
+    private static func zeros(_ shape: [Int], dtype: DType) -> Tensor {
+        let x = Tensor(uninitializedShape: shape, dtype: dtype)
+        x.rawElementPointer.initializeMemory(as: UInt8.self, repeating: 0, count: x.scalarCount * dtype.byteSize)
+        return x
     }
 
     /// `x` itself when dense row-major, else a dense copy.
