@@ -94,6 +94,15 @@ extension GradientCheckTests {
             let strided = x.sliced(axis: 2, step: 2) * x.sliced(axis: 0, start: 1, step: 2).sum()
             return Tensor.concat([split, halves, overlapping, strided, x * x.sum()].map { $0.reshaped(to: [-1]) })
         }
+        // Slices of a permuted view: tiling ones (the q/k/v heads of a packed projection), then
+        // overlapping and strided ones.
+        checkGradient(at: x) { x in
+            let heads = x.reshaped(to: [3, 2, 2, 6]).permuted([1, 3, 0, 2])
+            let split = heads.sliced(axis: 2, end: 1) * heads.sliced(axis: 2, start: 1, end: 2) * heads.sliced(axis: 2, start: 2)
+            let overlapping = heads.sliced(axis: 1, end: 4) * heads.sliced(axis: 1, start: 2)
+            let strided = heads.sliced(axis: 1, step: 3) * heads[1].sum()
+            return Tensor.concat([split, overlapping, strided].map { $0.reshaped(to: [-1]) })
+        }
     }
 
     @Test func subscripts() {
