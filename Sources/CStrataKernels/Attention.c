@@ -41,17 +41,17 @@ static inline __attribute__((always_inline)) v16f splat16(float a) {
     return (v16f){a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a};
 }
 
-/// Keys [0, keys) of k [keys, depth] transposed into kt [depth][padded], zeros past `keys`.
-static void transpose_padded(const float *restrict k, long keys, long depth, long padded, float *restrict kt) {
+/// Keys [0, keys) of k (row j at k + j * stride) transposed into kt [depth][padded], zeros past `keys`.
+static void transpose_padded(const float *restrict k, long stride, long keys, long depth, long padded, float *restrict kt) {
     for (long j = 0; j < keys; j++)
-        for (long d = 0; d < depth; d++) kt[d * padded + j] = k[j * depth + d];
+        for (long d = 0; d < depth; d++) kt[d * padded + j] = k[j * stride + d];
     for (long d = 0; d < depth; d++)
         for (long j = keys; j < padded; j++) kt[d * padded + j] = 0;
 }
 
-/// s[r][t] = q_r . k_(j0 + t) for rows r < rows of q [., depth] and a whole tile, from the
-/// transposed keys (row d of the tile at kt + d * padded + j0).
-static inline __attribute__((always_inline)) void tile_products(const float *restrict q, long rows, long depth,
+/// s[r][t] = q_r . k_(j0 + t) for rows r < rows of q (row r at q + r * stride) and a whole tile,
+/// from the transposed keys (row d of the tile at kt + d * padded + j0).
+static inline __attribute__((always_inline)) void tile_products(const float *restrict q, long stride, long rows, long depth,
                                                                 const float *restrict kt, long padded,
                                                                 float s[QUERY_BLOCK][KEY_TILE]) {
     if (rows == QUERY_BLOCK && KEY_TILE == 64) {
@@ -62,7 +62,7 @@ static inline __attribute__((always_inline)) void tile_products(const float *res
                 const float *restrict keys = kt + d * padded;
                 v16f k0 = load16(keys), k1 = load16(keys + 16), k2 = load16(keys + 32), k3 = load16(keys + 48);
                 for (int r = 0; r < 4; r++) {
-                    v16f w = splat16(q[(r0 + r) * depth + d]);
+                    v16f w = splat16(q[(r0 + r) * stride + d]);
                     a[r][0] += w * k0;
                     a[r][1] += w * k1;
                     a[r][2] += w * k2;
@@ -76,7 +76,7 @@ static inline __attribute__((always_inline)) void tile_products(const float *res
     }
     for (long r = 0; r < rows; r++) {
         float acc[KEY_TILE] = {0};
-        const float *restrict row = q + r * depth;
+        const float *restrict row = q + r * stride;
         for (long d = 0; d < depth; d++) {
             const float a = row[d];
             const float *restrict keys = kt + d * padded;
@@ -128,16 +128,16 @@ static inline __attribute__((always_inline)) void accumulate_rows(float *restric
 }
 
 /// The forward pass's acc[r] += Σ_t s[r][t] v_(t) for a full block of rows and value_depth 32,
-/// every row at once over t < count (hidden keys have weight 0).
+/// every row at once over t < count (hidden keys have weight 0); row t of v at v + t * stride.
 static inline __attribute__((always_inline)) void accumulate_block32(float *restrict acc, float s[QUERY_BLOCK][KEY_TILE],
-                                                                     const float *restrict v, long count) {
+                                                                     const float *restrict v, long stride, long count) {
     v16f a[QUERY_BLOCK][2];
     for (int r = 0; r < QUERY_BLOCK; r++) {
         a[r][0] = load16(acc + r * 32);
         a[r][1] = load16(acc + r * 32 + 16);
     }
     for (long t = 0; t < count; t++) {
-        v16f x0 = load16(v + t * 32), x1 = load16(v + t * 32 + 16);
+        v16f x0 = load16(v + t * stride), x1 = load16(v + t * stride + 16);
         for (int r = 0; r < QUERY_BLOCK; r++) {
             v16f w = splat16(s[r][t]);
             a[r][0] += w * x0;
@@ -152,9 +152,11 @@ static inline __attribute__((always_inline)) void accumulate_block32(float *rest
 
 /// The backward pass's updates for a full block of rows with depth and value_depth 32:
 /// dV_j += Σ_r p_rj dO_r and dK_j += Σ_r dS_rj Q_r four keys at a time, then dQ_r += Σ_j dS_rj K_j
-/// for every row at once (the same order of terms as `accumulate_rows`).
-static inline __attribute__((always_inline)) void backward_block32(const float *restrict q, const float *restrict k,
-                                                                   const float *restrict dout, float p[QUERY_BLOCK][KEY_TILE],
+/// for every row at once (the same order of terms as `accumulate_rows`). Rows of q, k and dout
+/// lie `q_stride`, `k_stride` and `dout_stride` apart.
+static inline __attribute__((always_inline)) void backward_block32(const float *restrict q, long q_stride, const float *restrict k,
+                                                                   long k_stride, const float *restrict dout, long dout_stride,
+                                                                   float p[QUERY_BLOCK][KEY_TILE],
                                                                    float ds[QUERY_BLOCK][KEY_TILE], float *restrict dq,
                                                                    float *restrict dk, float *restrict dv, long tile) {
     long t0 = 0;
@@ -166,8 +168,8 @@ static inline __attribute__((always_inline)) void backward_block32(const float *
                 ak[u][h] = load16(dk + (t0 + u) * 32 + 16 * h);
             }
         for (int r = 0; r < QUERY_BLOCK; r++) {
-            v16f g0 = load16(dout + r * 32), g1 = load16(dout + r * 32 + 16);
-            v16f q0 = load16(q + r * 32), q1 = load16(q + r * 32 + 16);
+            v16f g0 = load16(dout + r * dout_stride), g1 = load16(dout + r * dout_stride + 16);
+            v16f q0 = load16(q + r * q_stride), q1 = load16(q + r * q_stride + 16);
             for (int u = 0; u < 4; u++) {
                 v16f wp = splat16(p[r][t0 + u]), ws = splat16(ds[r][t0 + u]);
                 av[u][0] += wp * g0;
@@ -185,11 +187,11 @@ static inline __attribute__((always_inline)) void backward_block32(const float *
     float column[QUERY_BLOCK];
     for (long t = t0; t < tile; t++) {
         for (int r = 0; r < QUERY_BLOCK; r++) column[r] = p[r][t];
-        accumulate_rows(dv + t * 32, column, dout, 32, QUERY_BLOCK, 32);
+        accumulate_rows(dv + t * 32, column, dout, dout_stride, QUERY_BLOCK, 32);
         for (int r = 0; r < QUERY_BLOCK; r++) column[r] = ds[r][t];
-        accumulate_rows(dk + t * 32, column, q, 32, QUERY_BLOCK, 32);
+        accumulate_rows(dk + t * 32, column, q, q_stride, QUERY_BLOCK, 32);
     }
-    accumulate_block32(dq, ds, k, tile);  // dQ_r += Σ_j dS_rj K_j: the forward's P·V shape
+    accumulate_block32(dq, ds, k, k_stride, tile);  // dQ_r += Σ_j dS_rj K_j: the forward's P·V shape
 }
 
 static inline __attribute__((always_inline)) float dot(const float *restrict a, const float *restrict b, long n) {
@@ -204,13 +206,14 @@ static inline long round_up(long n, long multiple) { return (n + multiple - 1) /
 STRATA_DISPATCH
 void strata_attention_forward_f32(const float *q, const float *k, const float *v, const float *mask, long mask_row,
                                   long mask_col, float *out, float *lse, long keys, long depth, long value_depth,
-                                  float scale, int causal, long row_start, long row_end) {
+                                  long q_stride, long k_stride, long v_stride, float scale, int causal, long row_start,
+                                  long row_end) {
     // Causal rows see keys up to their own index only.
     long key_limit = causal && row_end < keys ? row_end : keys;
     long padded = round_up(key_limit > 0 ? key_limit : 1, KEY_TILE);
     float *kt = malloc(sizeof(float) * (size_t)(depth > 0 ? depth : 1) * (size_t)padded);
     float *acc = malloc(sizeof(float) * QUERY_BLOCK * (size_t)(value_depth > 0 ? value_depth : 1));
-    transpose_padded(k, key_limit, depth, padded, kt);
+    transpose_padded(k, k_stride, key_limit, depth, padded, kt);
     float s[QUERY_BLOCK][KEY_TILE];
     float m[QUERY_BLOCK], l[QUERY_BLOCK];
     for (long i0 = row_start; i0 < row_end; i0 += QUERY_BLOCK) {
@@ -222,7 +225,7 @@ void strata_attention_forward_f32(const float *q, const float *k, const float *v
         }
         long key_end = causal ? (i0 + rows < key_limit ? i0 + rows : key_limit) : key_limit;
         for (long j0 = 0; j0 < key_end; j0 += KEY_TILE) {
-            tile_products(q + i0 * depth, rows, depth, kt + j0, padded, s);
+            tile_products(q + i0 * q_stride, q_stride, rows, depth, kt + j0, padded, s);
             // A full block with value_depth 32 sums P.V for all its rows at once after the loop.
             const int whole_block = rows == QUERY_BLOCK && value_depth == 32;
             for (long r = 0; r < rows; r++) {
@@ -253,11 +256,11 @@ void strata_attention_forward_f32(const float *q, const float *k, const float *v
                 if (rescale != 1.0f)
                     for (long c = 0; c < value_depth; c++) row_acc[c] *= rescale;
                 l[r] = l[r] * rescale + sum;
-                if (!whole_block) accumulate_rows(row_acc, s[r], v + j0 * value_depth, value_depth, visible, value_depth);
+                if (!whole_block) accumulate_rows(row_acc, s[r], v + j0 * v_stride, v_stride, visible, value_depth);
                 m[r] = new_max;
             }
             if (whole_block)
-                accumulate_block32(acc, s, v + j0 * 32, key_end - j0 < KEY_TILE ? key_end - j0 : KEY_TILE);
+                accumulate_block32(acc, s, v + j0 * v_stride, v_stride, key_end - j0 < KEY_TILE ? key_end - j0 : KEY_TILE);
         }
         for (long r = 0; r < rows; r++) {
             // A row with every key masked has l = 0: 0/0 gives NaN, as the composite's softmax does.
@@ -279,8 +282,8 @@ void strata_attention_forward_f32(const float *q, const float *k, const float *v
 STRATA_DISPATCH
 void strata_attention_backward_f32(const float *q, const float *k, const float *v, const float *mask, long mask_row,
                                    long mask_col, const float *out, const float *dout, const float *lse, float *dq,
-                                   float *dk, float *dv, long rows, long keys, long depth, long value_depth, float scale,
-                                   int causal) {
+                                   float *dk, float *dv, long rows, long keys, long depth, long value_depth, long q_stride,
+                                   long k_stride, long v_stride, long dout_stride, float scale, int causal) {
     for (long t = 0; t < rows * depth; t++) dq[t] = 0;
     for (long t = 0; t < keys * depth; t++) dk[t] = 0;
     for (long t = 0; t < keys * value_depth; t++) dv[t] = 0;
@@ -289,19 +292,19 @@ void strata_attention_backward_f32(const float *q, const float *k, const float *
     long padded = round_up(key_limit, KEY_TILE);
     float *kt = malloc(sizeof(float) * (size_t)(depth > 0 ? depth : 1) * (size_t)padded);
     float *vt = malloc(sizeof(float) * (size_t)(value_depth > 0 ? value_depth : 1) * (size_t)padded);
-    transpose_padded(k, key_limit, depth, padded, kt);
-    transpose_padded(v, key_limit, value_depth, padded, vt);
+    transpose_padded(k, k_stride, key_limit, depth, padded, kt);
+    transpose_padded(v, v_stride, key_limit, value_depth, padded, vt);
     float p[QUERY_BLOCK][KEY_TILE], ds[QUERY_BLOCK][KEY_TILE], column[QUERY_BLOCK];
     float d[QUERY_BLOCK];
     for (long i0 = 0; i0 < rows; i0 += QUERY_BLOCK) {
         long block = rows - i0 < QUERY_BLOCK ? rows - i0 : QUERY_BLOCK;
         for (long r = 0; r < block; r++)
-            d[r] = dot(dout + (i0 + r) * value_depth, out + (i0 + r) * value_depth, value_depth);
+            d[r] = dot(dout + (i0 + r) * dout_stride, out + (i0 + r) * value_depth, value_depth);
         long key_end = causal ? (i0 + block < key_limit ? i0 + block : key_limit) : key_limit;
         for (long j0 = 0; j0 < key_end; j0 += KEY_TILE) {
             long tile = key_end - j0 < KEY_TILE ? key_end - j0 : KEY_TILE;
-            tile_products(q + i0 * depth, block, depth, kt + j0, padded, p);
-            tile_products(dout + i0 * value_depth, block, value_depth, vt + j0, padded, ds);
+            tile_products(q + i0 * q_stride, q_stride, block, depth, kt + j0, padded, p);
+            tile_products(dout + i0 * dout_stride, dout_stride, block, value_depth, vt + j0, padded, ds);
             for (long r = 0; r < block; r++) {
                 mask_scores(p[r], mask, mask_row, mask_col, i0 + r, j0, key_end, scale, causal);
                 const float shift = lse[i0 + r];
@@ -314,19 +317,19 @@ void strata_attention_backward_f32(const float *q, const float *k, const float *
                 }
             }
             if (block == QUERY_BLOCK && depth == 32 && value_depth == 32) {
-                backward_block32(q + i0 * 32, k + j0 * 32, dout + i0 * 32, p, ds, dq + i0 * 32, dk + j0 * 32,
-                                 dv + j0 * 32, tile);
+                backward_block32(q + i0 * q_stride, q_stride, k + j0 * k_stride, k_stride, dout + i0 * dout_stride, dout_stride, p,
+                                 ds, dq + i0 * 32, dk + j0 * 32, dv + j0 * 32, tile);
                 continue;
             }
             // Per key of the tile: dV_j += Σ_r p_rj dO_r and dK_j += Σ_r dS_rj Q_r.
             for (long t = 0; t < tile; t++) {
                 for (long r = 0; r < block; r++) column[r] = p[r][t];
-                accumulate_rows(dv + (j0 + t) * value_depth, column, dout + i0 * value_depth, value_depth, block, value_depth);
+                accumulate_rows(dv + (j0 + t) * value_depth, column, dout + i0 * dout_stride, dout_stride, block, value_depth);
                 for (long r = 0; r < block; r++) column[r] = ds[r][t];
-                accumulate_rows(dk + (j0 + t) * depth, column, q + i0 * depth, depth, block, depth);
+                accumulate_rows(dk + (j0 + t) * depth, column, q + i0 * q_stride, q_stride, block, depth);
             }
             // Per row of the block: dQ_r += Σ_j dS_rj K_j.
-            for (long r = 0; r < block; r++) accumulate_rows(dq + (i0 + r) * depth, ds[r], k + j0 * depth, depth, tile, depth);
+            for (long r = 0; r < block; r++) accumulate_rows(dq + (i0 + r) * depth, ds[r], k + j0 * k_stride, k_stride, tile, depth);
         }
     }
     free(vt);

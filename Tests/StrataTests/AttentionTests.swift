@@ -97,8 +97,36 @@ import Testing
         }
     }
 
+    /// Query, key and value as the heads of one packed projection `[batch, length, 3, heads,
+    /// depth]` permuted (rows 3 * heads * depth apart, which the kernel reads in place), and an
+    /// output gradient that arrives permuted too, against the composite in float64: the loss and
+    /// the packed projection's gradient, on the full-block path (depth 32) and the generic one.
+    @Test(arguments: [(32, true), (8, false)])
+    func packedHeadsMatchComposite(depth: Int, causal: Bool) {
+        let (batch, length, heads) = (2, 40, 3)
+        let generator = RandomGenerator(seed: 22)
+        let packed = Tensor.uniform([batch, length, 3 * heads * depth], low: -2, high: 2, generator: generator)
+        let weights = Tensor.uniform([batch, length, heads, depth], low: -1, high: 1, generator: generator)
+        func loss(_ packed: Tensor, _ weights: Tensor, _ attention: (Tensor, Tensor, Tensor) -> Tensor) -> Tensor {
+            let parts = packed.reshaped(to: [batch, length, 3, heads, depth]).permuted([2, 0, 3, 1, 4])
+            let output = attention(parts[.index(0)], parts[.index(1)], parts[.index(2)])
+            return (output.permuted([0, 2, 1, 3]) * weights).sum()
+        }
+        let (fastValue, fast) = valueAndGradient(at: [packed]) { inputs in
+            loss(inputs[0], weights) { scaledDotProductAttention(query: $0, key: $1, value: $2, causal: causal) }
+        }
+        let (exactValue, exact) = valueAndGradient(at: [packed.cast(to: .float64)]) { inputs in
+            loss(inputs[0], weights.cast(to: .float64)) { scaledDotProductAttentionComposite(query: $0, key: $1, value: $2, causal: causal) }
+        }
+        let tolerance = Tolerance(relative: 1e-4, absolute: 2e-5)
+        let context = "depth \(depth), causal \(causal)"
+        expectMatch(fastValue, exactValue.cast(to: .float32), tolerance: tolerance, "loss, \(context)")
+        expectMatch(fast[0], exact[0].cast(to: .float32), tolerance: tolerance, "d packed, \(context)")
+    }
+
     /// The composite's own float32 result equals the fused one (the path the kernel replaces),
-    /// with a transposed view as the key and an expanded one as the value (dense copies inside).
+    /// with a transposed view as the key (copied dense) and an expanded one as the value (read in
+    /// place, each slice at its stride-0 offset).
     @Test func fusedMatchesFloat32Composite() {
         let generator = RandomGenerator(seed: 5)
         let q = Tensor.uniform([3, 2, 20, 8], generator: generator)

@@ -5,8 +5,8 @@ import Testing
 // backend's fused kernel (which runs float64 with the same loops as float32) and through the
 // composite of gruCell steps (the specification), both directions, with and without b_hh, on
 // strided inputs; and the fused kernel pinned to the composite in float32 (1e-5) and float64,
-// values and gradients, on shapes small enough for one part and large enough for the hidden
-// units to be split across the pool.
+// values and gradients, on shapes small enough for one part, with enough batch rows for
+// each thread to take its own, and with the hidden units split across the pool.
 
 @Suite struct GRUSequenceTests {
     /// The CPU backend without fused kernels: `gruSequence` runs its composite.
@@ -48,10 +48,12 @@ import Testing
         var testDescription: String { "time \(time), batch \(batch), hidden \(size)" }
     }
 
-    /// Single steps, odd sizes, and (batch 16, hidden 168) past the 2 MFLOP at which each step's
-    /// units are split across threads (2 * 16 * 3 * 168² ≈ 2.7 MFLOP), with a part that is not a
-    /// multiple of 16.
-    static let shapes = [Shape(time: 1, batch: 1, size: 1), Shape(time: 3, batch: 5, size: 7), Shape(time: 4, batch: 16, size: 168)]
+    /// Single steps, odd sizes, (batch 17, hidden 168) with enough rows for each thread to run the
+    /// whole sequence on its own rows (8 and 9), and (batch 4, hidden 296) with too few rows, past
+    /// the 2 MFLOP at which each step's units are split across threads (2 * 4 * 3 * 296² ≈ 2.1
+    /// MFLOP), with a part that is not a multiple of 16 (`RecurrentSteps.Schedule`).
+    static let shapes = [Shape(time: 1, batch: 1, size: 1), Shape(time: 3, batch: 5, size: 7), Shape(time: 4, batch: 17, size: 168),
+                         Shape(time: 3, batch: 4, size: 296)]
 
     /// The hidden states and the gradients of `Σ hiddens * outputGradient` with respect to
     /// projected, hidden, hiddenWeight and hiddenBias, on the current backend.
@@ -72,13 +74,15 @@ import Testing
     }
 
     /// float32: 1e-5 relative, with an absolute part for the gradients of h, W_hh and b_hh, sums
-    /// of 3 * hidden (and time * batch) products that partly cancel.
+    /// of 3 * hidden (and time * batch) products that partly cancel. Up to ~3e-6 apart when each
+    /// thread takes 8 or 9 rows: oneDNN sums the thin per-step products in another order than the
+    /// composite's full-batch ones (float64 below pins the same loops to 1e-12).
     @Test(arguments: shapes)
     func float32MatchesComposite(shape: Shape) {
         for reverse in [false, true] {
             let fused = withBackend(CPUBackend.shared) { Self.outputsAndGradients(shape, dtype: .float32, reverse: reverse) }
             let spec = withBackend(Self.composite) { Self.outputsAndGradients(shape, dtype: .float32, reverse: reverse) }
-            expectNamedMatches(fused, spec, relative: 1e-5, absolute: 2e-6, "\(shape.testDescription), reverse \(reverse)")
+            expectNamedMatches(fused, spec, relative: 1e-5, absolute: 5e-6, "\(shape.testDescription), reverse \(reverse)")
         }
     }
 

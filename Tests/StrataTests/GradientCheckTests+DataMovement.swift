@@ -81,6 +81,30 @@ extension GradientCheckTests {
         }
     }
 
+    /// Backward assembles the gradients of all slices of one tensor at once (`GradientSums`):
+    /// parts that tile it along the first axis (a query/key/value split) and along the last,
+    /// parts that overlap (their gradients add), strided parts, and a use of the whole tensor
+    /// beside them.
+    @Test func slicesOfOneTensorAssembleTogether() {
+        let x = randomInput([3, 4, 6], seed: 44)
+        checkGradient(at: x) { x in
+            let split = x[0] * x[1] * x[2]
+            let halves = x.sliced(axis: 2, end: 3) * x.sliced(axis: 2, start: 3)
+            let overlapping = x.sliced(axis: 1, end: 3) * x.sliced(axis: 1, start: 1)
+            let strided = x.sliced(axis: 2, step: 2) * x.sliced(axis: 0, start: 1, step: 2).sum()
+            return Tensor.concat([split, halves, overlapping, strided, x * x.sum()].map { $0.reshaped(to: [-1]) })
+        }
+        // Slices of a permuted view: tiling ones (the q/k/v heads of a packed projection), then
+        // overlapping and strided ones.
+        checkGradient(at: x) { x in
+            let heads = x.reshaped(to: [3, 2, 2, 6]).permuted([1, 3, 0, 2])
+            let split = heads.sliced(axis: 2, end: 1) * heads.sliced(axis: 2, start: 1, end: 2) * heads.sliced(axis: 2, start: 2)
+            let overlapping = heads.sliced(axis: 1, end: 4) * heads.sliced(axis: 1, start: 2)
+            let strided = heads.sliced(axis: 1, step: 3) * heads[1].sum()
+            return Tensor.concat([split, overlapping, strided].map { $0.reshaped(to: [-1]) })
+        }
+    }
+
     @Test func subscripts() {
         let x = randomInput([4, 5], seed: 43)
         checkGradient(at: x) { x in

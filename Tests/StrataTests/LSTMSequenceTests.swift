@@ -5,8 +5,8 @@ import Testing
 // finite differences (both outputs, both directions, strided inputs), and the CPU backend's
 // fused float32 kernel pinned to the composite, the specification, forward and backward: through
 // the op and autodiff against the composite on the same primitives, and kernel call by kernel
-// call against the composite run in float64, on shapes small enough for one part and large
-// enough for the hidden units to be split across the pool.
+// call against the composite run in float64, on shapes small enough for one part, with
+// enough batch rows for each thread to take its own, and with the hidden units split across the pool.
 
 @Suite struct LSTMSequenceTests {
     /// Both outputs of `lstmSequence` in one tensor, so one weighted sum checks them together.
@@ -43,9 +43,12 @@ import Testing
     /// The CPU backend without fused kernels: `lstmSequence` runs its composite.
     static let composite = CPUBackend.shared.offeringFusedKernels(FusedKernels())
 
-    /// Single steps, odd sizes, and (batch 16, hidden 136) past the 2 MFLOP at which each step's
-    /// units are split across threads, with a part that is not a multiple of 16.
-    static let shapes = [Shape(time: 1, batch: 1, size: 1), Shape(time: 3, batch: 5, size: 7), Shape(time: 4, batch: 16, size: 136)]
+    /// Single steps, odd sizes, (batch 17, hidden 136) with enough rows for each thread to run the
+    /// whole sequence on its own rows (8 and 9), and (batch 4, hidden 264) with too few rows, past
+    /// the 2 MFLOP (2 * 4 * 4 * 264² ≈ 2.2) at which each step's units are split across threads,
+    /// with a part that is not a multiple of 16 (`RecurrentSteps.Schedule`).
+    static let shapes = [Shape(time: 1, batch: 1, size: 1), Shape(time: 3, batch: 5, size: 7), Shape(time: 4, batch: 17, size: 136),
+                         Shape(time: 3, batch: 4, size: 264)]
 
     /// The inputs of one case and the gradients of its outputs, float32.
     static func inputs(_ shape: Shape) -> (projected: Tensor, hidden: Tensor, cell: Tensor, weight: Tensor, hiddensGradient: Tensor,

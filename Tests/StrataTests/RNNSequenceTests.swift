@@ -5,7 +5,8 @@ import Testing
 // through the CPU backend's fused kernel (float64, the same loops as float32) and through the
 // composite of rnnCell steps (the specification), both directions, on strided inputs; and the
 // fused kernel pinned to the composite in float32 (1e-5) and float64, values and gradients, on
-// shapes small enough for one part and large enough for the hidden units to be split.
+// shapes small enough for one part, with enough batch rows for each thread to take its own, and
+// with the hidden units split across the pool.
 
 @Suite struct RNNSequenceTests {
     /// The CPU backend without fused kernels: `rnnSequence` runs its composite.
@@ -53,10 +54,12 @@ import Testing
         var testDescription: String { "time \(time), batch \(batch), hidden \(size)" }
     }
 
-    /// Single steps, odd sizes, and (batch 16, hidden 264) past the 2 MFLOP at which each step's
-    /// units are split across threads (2 * 16 * 264² ≈ 2.2 MFLOP), with a part that is not a
-    /// multiple of 16.
-    static let shapes = [Shape(time: 1, batch: 1, size: 1), Shape(time: 3, batch: 5, size: 7), Shape(time: 4, batch: 16, size: 264)]
+    /// Single steps, odd sizes, (batch 17, hidden 264) with enough rows for each thread to run the
+    /// whole sequence on its own rows (8 and 9), and (batch 4, hidden 520) with too few rows, past
+    /// the 2 MFLOP at which each step's units are split across threads (2 * 4 * 520² ≈ 2.2 MFLOP),
+    /// with a part that is not a multiple of 16 (`RecurrentSteps.Schedule`).
+    static let shapes = [Shape(time: 1, batch: 1, size: 1), Shape(time: 3, batch: 5, size: 7), Shape(time: 4, batch: 17, size: 264),
+                         Shape(time: 3, batch: 4, size: 520)]
 
     /// The hidden states and the gradients of `Σ hiddens * outputGradient` with respect to
     /// projected, hidden and hiddenWeight, on the current backend.
@@ -76,13 +79,15 @@ import Testing
     }
 
     /// float32: 1e-5 relative, with an absolute part for the gradients of h and W_hh, sums of
-    /// hidden (and time * batch) products that partly cancel.
+    /// hidden (and time * batch) products that partly cancel. Up to ~3e-6 apart when each thread
+    /// takes 8 or 9 rows: oneDNN sums the thin per-step products in another order than the
+    /// composite's full-batch ones (float64 below pins the same loops to 1e-12).
     @Test(arguments: shapes)
     func float32MatchesComposite(shape: Shape) {
         for test in Case.all {
             let fused = withBackend(CPUBackend.shared) { Self.outputsAndGradients(shape, test, dtype: .float32) }
             let spec = withBackend(Self.composite) { Self.outputsAndGradients(shape, test, dtype: .float32) }
-            expectNamedMatches(fused, spec, relative: 1e-5, absolute: 2e-6, "\(shape.testDescription), \(test.testDescription)")
+            expectNamedMatches(fused, spec, relative: 1e-5, absolute: 5e-6, "\(shape.testDescription), \(test.testDescription)")
         }
     }
 

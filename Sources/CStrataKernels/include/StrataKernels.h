@@ -331,20 +331,24 @@ void strata_batch_norm_backward_f32(const float *g, const float *x, const float 
                                     long channels, long inner, long start, long end);
 
 /// Scaled dot-product attention for the query rows [row_start, row_end) of one slice: q [rows, depth],
-/// k [keys, depth], v [keys, value_depth], out [rows, value_depth], lse [rows] (each row's
-/// log-sum-exp of scores, for the backward pass), all contiguous. `mask` (NULL for none) is
+/// k [keys, depth], v [keys, value_depth], each row contiguous and rows q_stride, k_stride and
+/// v_stride floats apart (so q, k and v may be heads of one packed projection, not copied);
+/// out [rows, value_depth] and lse [rows] (each row's log-sum-exp of scores, for the backward
+/// pass) contiguous. `mask` (NULL for none) is
 /// additive, element (i, j) at i * mask_row + j * mask_col; `causal` hides keys j > i. Tiled with
 /// an online softmax: no rows x keys matrix is stored.
 void strata_attention_forward_f32(const float *q, const float *k, const float *v, const float *mask, long mask_row,
                                   long mask_col, float *out, float *lse, long keys, long depth, long value_depth,
-                                  float scale, int causal, long row_start, long row_end);
+                                  long q_stride, long k_stride, long v_stride, float scale, int causal, long row_start,
+                                  long row_end);
 
-/// The gradient of `strata_attention_forward_f32` over one whole slice: dq, dk, dv (overwritten)
-/// from dout, the forward output and its log-sum-exp.
+/// The gradient of `strata_attention_forward_f32` over one whole slice: dq, dk, dv (overwritten,
+/// contiguous) from dout (rows dout_stride apart), the forward output (contiguous) and its
+/// log-sum-exp.
 void strata_attention_backward_f32(const float *q, const float *k, const float *v, const float *mask, long mask_row,
                                    long mask_col, const float *out, const float *dout, const float *lse, float *dq,
-                                   float *dk, float *dv, long rows, long keys, long depth, long value_depth, float scale,
-                                   int causal);
+                                   float *dk, float *dv, long rows, long keys, long depth, long value_depth, long q_stride,
+                                   long k_stride, long v_stride, long dout_stride, float scale, int causal);
 
 /// Layer normalization of rows [start, end) of a dense [rows, n] `x`: writes each row's mean and
 /// 1 / sqrt(biased variance + epsilon), and y = (x - mean) inverse_std weight + bias (per column;

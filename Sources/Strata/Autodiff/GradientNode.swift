@@ -24,13 +24,17 @@ final class GradientNode: @unchecked Sendable {
     let dtype: DType
     /// This node's place in creation order (larger than every input's).
     let sequence: UInt64
+    /// Set for a slice: its gradient fills this region of a zero tensor shaped like its input
+    /// (what `pullback` computes), so backward may assemble the slices of one input at once.
+    let region: Region?
 
     /// A node computed from `inputs` by an op whose derivative rule is `pullback`.
-    init(inputs: [GradientNode?], shape: [Int], dtype: DType, pullback: @escaping Pullback) {
+    init(inputs: [GradientNode?], shape: [Int], dtype: DType, region: Region? = nil, pullback: @escaping Pullback) {
         self.inputs = inputs
         self.pullback = pullback
         self.shape = shape
         self.dtype = dtype
+        self.region = region
         sequence = nodesCreated.add(1, ordering: .relaxed).newValue
     }
 
@@ -40,6 +44,7 @@ final class GradientNode: @unchecked Sendable {
         pullback = nil
         self.shape = shape
         self.dtype = dtype
+        region = nil
         sequence = nodesCreated.add(1, ordering: .relaxed).newValue
     }
 

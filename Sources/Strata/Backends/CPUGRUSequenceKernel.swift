@@ -2,9 +2,9 @@
 /// (the composite of `gruCell` steps in Tensor+GRU.swift is its specification). Each step is one
 /// GEMM for the hidden projection `h W_hh^T` and one C kernel for the gates and the new state;
 /// the backward pass mirrors it and leaves `dW_hh` and `db_hh` to one GEMM each over all steps
-/// at the end. Within a step the hidden units are split across the pool as in
-/// `CPULSTMSequenceKernel`: a part computes the r, z and n columns of its own units, so the only
-/// synchronisation is the end of each step.
+/// at the end. The steps are split across the pool as in `CPULSTMSequenceKernel`: by batch rows
+/// for the whole sequence, or per step by hidden units, a part then computing the r, z and n
+/// columns of its own units (`RecurrentSteps.Schedule`).
 ///
 /// Backward, per step, with dh the gradient reaching h_t from the output and the step after
 /// (equations in GRU.c): the kernel writes the gradients of the input projection `[da_r, da_z,
@@ -42,23 +42,21 @@ struct CPUGRUSequenceKernel: GRUSequenceKernel {
         let (a, p, hs) = (gates.elementPointer(as: T.self), projections.elementPointer(as: T.self), hiddens.elementPointer(as: T.self))
         let (w, initial) = (weight.elementPointer(as: T.self), h0.elementPointer(as: T.self))
         let b: UnsafePointer<T>? = bias.map { UnsafePointer($0.elementPointer(as: T.self)) }
-        let units = RecurrentSteps.unitRanges(batch: batch, size: size, gates: 3, pool: pool)
-        for step in 0..<time {
+        let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 3, pool: pool)
+        schedule.run(steps: time, pool: pool) { step, rows, range in
             let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
-            let hPrevious = previous.map { hs + $0 * batch * size } ?? initial
-            let (row, projection) = (a + t * batch * width, p + t * batch * width)
-            pool.forEachPart(units.count) { part in
-                let range = units[part]
-                // projection[:, gate * size + range] = h_previous W_hh[gate * size + range, :]^T, per
-                // gate (one call when the part holds every unit).
-                let (blocks, columns) = range.count == size ? (1, width) : (3, range.count)
-                for block in 0..<blocks {
-                    let first = block * size + range.lowerBound
-                    T.gemm(transposeA: false, transposeB: true, batch, columns, size, hPrevious, size, w + first * size, size,
-                           beta: 0, projection + first, width)
-                }
-                T.gruCellForward(row, projection, b, hPrevious, hs + t * batch * size, batch, size, range)
+            let first = rows.lowerBound * size
+            let hPrevious = (previous.map { hs + $0 * batch * size } ?? initial) + first
+            let (row, projection) = (a + (t * batch + rows.lowerBound) * width, p + (t * batch + rows.lowerBound) * width)
+            // projection[rows, gate * size + range] = h_previous[rows] W_hh[gate * size + range, :]^T,
+            // per gate (one call when the part holds every unit).
+            let (blocks, columns) = range.count == size ? (1, width) : (3, range.count)
+            for block in 0..<blocks {
+                let column = block * size + range.lowerBound
+                T.gemm(transposeA: false, transposeB: true, rows.count, columns, size, hPrevious, size, w + column * size, size,
+                       beta: 0, projection + column, width)
             }
+            T.gruCellForward(row, projection, b, hPrevious, hs + t * batch * size + first, rows.count, size, range)
         }
         return GRUSequence(hiddens: hiddens, gates: gates, hiddenProjections: projections)
     }
@@ -80,27 +78,25 @@ struct CPUGRUSequenceKernel: GRUSequenceKernel {
         let (da, dp, dh) = (dProjected.elementPointer(as: T.self), dProjections.elementPointer(as: T.self),
                             carry.elementPointer(as: T.self))
         let (w, initial, dOut) = (weight.elementPointer(as: T.self), h0.elementPointer(as: T.self), dOutput.elementPointer(as: T.self))
-        let units = RecurrentSteps.unitRanges(batch: batch, size: size, gates: 3, pool: pool)
-        // dh[:, range] += dhp_t W_hh[:, range]: the gradient of the previous hidden state's units
-        // through the hidden projection, beside the direct part dh z the cell kernel left there.
-        func propagate(from t: Int, _ range: Range<Int>) {
-            T.gemm(transposeA: false, transposeB: false, batch, range.count, width, dp + t * batch * width, width,
-                   w + range.lowerBound, size, beta: 1, dh + range.lowerBound, size)
-        }
-        var later: Int?
-        for step in (0..<time).reversed() {
-            let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
-            let hPrevious = previous.map { hs + $0 * batch * size } ?? initial
-            pool.forEachPart(units.count) { part in
-                let range = units[part]
-                if let later { propagate(from: later, range) }
-                T.gruCellBackward(g + t * batch * width, p + t * batch * width, hPrevious, dOut + t * batch * size, dh,
-                                  da + t * batch * width, dp + t * batch * width, batch, size, range)
+        let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 3, pool: pool)
+        // Step k < time processes the k-th time step from the end; every step first adds
+        // dhp_later[rows] W_hh[:, range] to dh[rows, range], the gradient of the previous hidden
+        // state's units through the hidden projection of the step processed before it, beside the
+        // direct part dh z the cell kernel left there; the extra step `time` completes that of the
+        // initial state.
+        schedule.run(steps: time + 1, pool: pool) { step, rows, range in
+            let first = rows.lowerBound * size
+            if step > 0 {
+                let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
+                T.gemm(transposeA: false, transposeB: false, rows.count, range.count, width, dp + (later * batch + rows.lowerBound) * width,
+                       width, w + range.lowerBound, size, beta: 1, dh + first + range.lowerBound, size)
             }
-            later = t
-        }
-        if let later {
-            pool.forEachPart(units.count) { part in propagate(from: later, units[part]) }
+            guard step < time else { return }
+            let (t, previous) = RecurrentSteps.times(step: time - 1 - step, time: time, reverse: reverse)
+            let hPrevious = (previous.map { hs + $0 * batch * size } ?? initial) + first
+            let gates = (t * batch + rows.lowerBound) * width
+            T.gruCellBackward(g + gates, p + gates, hPrevious, dOut + t * batch * size + first, dh + first, da + gates, dp + gates,
+                              rows.count, size, range)
         }
         let dWeight = RecurrentSteps.weightGradient(UnsafePointer(dp), hiddens: hs, initial: initial, time: time, batch: batch,
                                                     size: size, width: width, reverse: reverse, pool: pool)

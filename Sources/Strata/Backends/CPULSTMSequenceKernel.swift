@@ -5,9 +5,11 @@ import CStrataKernels
 /// composite of `lstmCell` steps in Tensor+Recurrent.swift is its specification). Each step is
 /// one GEMM for the recurrent product, accumulated onto the projected inputs, and one C kernel
 /// for the gates and the cell; the backward pass mirrors it and leaves the weight gradient to
-/// one GEMM over all steps at the end. Within a step the hidden units are split across the
-/// pool: a part computes the gate columns of its own units and updates their cells, so the only
-/// synchronisation is the end of each step (the next product needs every unit's h).
+/// one GEMM over all steps at the end. With enough batch rows each thread runs the whole
+/// sequence for its own rows, with no synchronisation between steps; otherwise the hidden units
+/// of each step are split across the pool: a part computes the gate columns of its own units and
+/// updates their cells, and the parts meet at the end of each step (the next product needs every
+/// unit's h). See `RecurrentSteps.Schedule`.
 ///
 /// Backward, per step with p the previous step and dh = (gradient of h_t) + (dgates of the step
 /// after) W_hh:
@@ -16,7 +18,7 @@ import CStrataKernels
 ///     da_i = dc g i (1 - i);   da_f = dc c_p f (1 - f);   da_g = dc i (1 - g²);   da_o = do o (1 - o)
 ///     dc_carry = dc f;   dW_hh += da^T h_p
 ///
-/// The step order, the split of units across the pool and the weight gradient are shared with
+/// The step order, the split across the pool and the weight gradient are shared with
 /// the GRU and RNN kernels (`RecurrentSteps`). The GEMMs go through oneDNN rather than OpenBLAS
 /// (see `strata_dnnl_sgemm`): on the Zen 5 benchmark machine, where OpenBLAS runs its AVX2
 /// kernels, oneDNN's AVX-512 ones did these shapes ([32, 256] x [256, 128], [32, 1024] x
@@ -38,25 +40,22 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
         defer { withExtendedLifetime((h0, c0, weight)) {} }
         let a = gates.elementPointer(as: Float.self), w = weight.elementPointer(as: Float.self)
         let (hs, cs) = (hiddens.elementPointer(as: Float.self), cells.elementPointer(as: Float.self))
-        let units = RecurrentSteps.unitRanges(batch: batch, size: size, gates: 4, pool: pool)
-        for step in 0..<time {
+        let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 4, pool: pool)
+        schedule.run(steps: time, pool: pool) { step, rows, range in
             let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
-            let hPrevious = previous.map { hs + $0 * batch * size } ?? h0.elementPointer(as: Float.self)
-            let cPrevious = previous.map { cs + $0 * batch * size } ?? c0.elementPointer(as: Float.self)
-            let (row, offset) = (a + t * batch * width, t * batch * size)
-            pool.forEachPart(units.count) { part in
-                let range = units[part]
-                // gates[:, gate * size + range] += h_previous W_hh[gate * size + range, :]^T, per gate
-                // (one call when the part holds every unit).
-                let (blocks, columns) = range.count == size ? (1, width) : (4, range.count)
-                for block in 0..<blocks {
-                    let first = block * size + range.lowerBound
-                    Float.gemm(transposeA: false, transposeB: true, batch, columns, size, hPrevious, size, w + first * size, size,
-                              beta: 1, row + first, width)
-                }
-                strata_lstm_cell_forward_f32(row, cPrevious, cs + offset, hs + offset, batch, size,
-                                             range.lowerBound, range.upperBound)
+            let first = rows.lowerBound * size
+            let hPrevious = (previous.map { hs + $0 * batch * size } ?? h0.elementPointer(as: Float.self)) + first
+            let cPrevious = (previous.map { cs + $0 * batch * size } ?? c0.elementPointer(as: Float.self)) + first
+            let (row, offset) = (a + (t * batch + rows.lowerBound) * width, t * batch * size + first)
+            // gates[rows, gate * size + range] += h_previous[rows] W_hh[gate * size + range, :]^T, per
+            // gate (one call when the part holds every unit).
+            let (blocks, columns) = range.count == size ? (1, width) : (4, range.count)
+            for block in 0..<blocks {
+                let column = block * size + range.lowerBound
+                Float.gemm(transposeA: false, transposeB: true, rows.count, columns, size, hPrevious, size, w + column * size, size,
+                          beta: 1, row + column, width)
             }
+            strata_lstm_cell_forward_f32(row, cPrevious, cs + offset, hs + offset, rows.count, size, range.lowerBound, range.upperBound)
         }
         return LSTMSequence(hiddens: hiddens, cells: cells, gates: gates)
     }
@@ -78,26 +77,26 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
         let (hs, cs) = (forward.hiddens.elementPointer(as: Float.self), forward.cells.elementPointer(as: Float.self))
         let (dh, dc, dOut) = (dHidden.elementPointer(as: Float.self), dCell.elementPointer(as: Float.self),
                               dOutput.elementPointer(as: Float.self))
-        let units = RecurrentSteps.unitRanges(batch: batch, size: size, gates: 4, pool: pool)
-        // dh[:, range] = dgates_t W_hh[:, range]: the gradient of the previous hidden state's units.
-        func propagate(from t: Int, _ range: Range<Int>) {
-            Float.gemm(transposeA: false, transposeB: false, batch, range.count, width, da + t * batch * width, width,
-                      w + range.lowerBound, size, beta: 0, dh + range.lowerBound, size)
-        }
-        var later: Int?
-        for step in (0..<time).reversed() {
-            let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
-            let cPrevious = previous.map { cs + $0 * batch * size } ?? c0.elementPointer(as: Float.self)
-            pool.forEachPart(units.count) { part in
-                let range = units[part]
-                if let later { propagate(from: later, range) }
-                strata_lstm_cell_backward_f32(a + t * batch * width, cPrevious, cs + t * batch * size, dOut + t * batch * size, dh, dc,
-                                              da + t * batch * width, batch, size, range.lowerBound, range.upperBound)
+        let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 4, pool: pool)
+        // Step k < time processes the k-th time step from the end; every step first sets
+        // dh[rows, range] = dgates_later[rows] W_hh[:, range], the gradient of the previous hidden
+        // state's units through the step processed before it, and the extra step `time` leaves
+        // there that of the initial state.
+        schedule.run(steps: time + 1, pool: pool) { step, rows, range in
+            let first = rows.lowerBound * size
+            if step > 0 {
+                let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
+                Float.gemm(transposeA: false, transposeB: false, rows.count, range.count, width,
+                          da + (later * batch + rows.lowerBound) * width, width, w + range.lowerBound, size, beta: 0,
+                          dh + first + range.lowerBound, size)
             }
-            later = t
-        }
-        if let later {
-            pool.forEachPart(units.count) { part in propagate(from: later, units[part]) }
+            guard step < time else { return }
+            let (t, previous) = RecurrentSteps.times(step: time - 1 - step, time: time, reverse: reverse)
+            let cPrevious = previous.map { cs + $0 * batch * size } ?? c0.elementPointer(as: Float.self)
+            let offset = t * batch * size + first
+            strata_lstm_cell_backward_f32(a + (t * batch + rows.lowerBound) * width, cPrevious + first, cs + offset, dOut + offset,
+                                          dh + first, dc + first, da + (t * batch + rows.lowerBound) * width, rows.count, size,
+                                          range.lowerBound, range.upperBound)
         }
         let dWeight = RecurrentSteps.weightGradient(UnsafePointer(da), hiddens: hs, initial: h0.elementPointer(as: Float.self), time: time,
                                                     batch: batch, size: size, width: width, reverse: reverse, pool: pool)

@@ -3,8 +3,8 @@
 /// specification). Each step is one GEMM accumulating `h W_hh^T` onto the projected inputs and
 /// one C kernel for the nonlinearity in place, so the hidden states are the only thing stored;
 /// the backward pass mirrors it (`da = dh act'`, `dh_previous = da W_hh`) and leaves `dW_hh` to
-/// one GEMM over all steps at the end. Hidden units split across the pool within a step as in
-/// `CPULSTMSequenceKernel`.
+/// one GEMM over all steps at the end. Split across the pool by batch rows for the whole sequence
+/// or by hidden units within each step, as in `CPULSTMSequenceKernel`.
 struct CPURNNSequenceKernel: RNNSequenceKernel {
     private var pool: ThreadPool { ThreadPool.shared }
 
@@ -32,17 +32,15 @@ struct CPURNNSequenceKernel: RNNSequenceKernel {
         let (h0, weight) = (RecurrentSteps.dense(hidden), RecurrentSteps.dense(hiddenWeight))
         defer { withExtendedLifetime((h0, weight)) {} }
         let (hs, w, initial) = (hiddens.elementPointer(as: T.self), weight.elementPointer(as: T.self), h0.elementPointer(as: T.self))
-        let units = RecurrentSteps.unitRanges(batch: batch, size: size, gates: 1, pool: pool)
-        for step in 0..<time {
+        let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 1, pool: pool)
+        schedule.run(steps: time, pool: pool) { step, rows, range in
             let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
-            let hPrevious = previous.map { hs + $0 * batch * size } ?? initial
-            let row = hs + t * batch * size
-            pool.forEachPart(units.count) { part in
-                let range = units[part]
-                T.gemm(transposeA: false, transposeB: true, batch, range.count, size, hPrevious, size, w + range.lowerBound * size, size,
-                       beta: 1, row + range.lowerBound, size)
-                T.rnnCellForward(row, batch, size, relu: relu, range)
-            }
+            let first = rows.lowerBound * size
+            let hPrevious = (previous.map { hs + $0 * batch * size } ?? initial) + first
+            let row = hs + t * batch * size + first
+            T.gemm(transposeA: false, transposeB: true, rows.count, range.count, size, hPrevious, size, w + range.lowerBound * size, size,
+                   beta: 1, row + range.lowerBound, size)
+            T.rnnCellForward(row, rows.count, size, relu: relu, range)
         }
         return hiddens
     }
@@ -59,24 +57,21 @@ struct CPURNNSequenceKernel: RNNSequenceKernel {
         defer { withExtendedLifetime((dOutput, h0, weight)) {} }
         let (hs, da, dh) = (hiddens.elementPointer(as: T.self), dPreactivations.elementPointer(as: T.self), next.elementPointer(as: T.self))
         let (w, initial, dOut) = (weight.elementPointer(as: T.self), h0.elementPointer(as: T.self), dOutput.elementPointer(as: T.self))
-        let units = RecurrentSteps.unitRanges(batch: batch, size: size, gates: 1, pool: pool)
-        // dh[:, range] = da_t W_hh[:, range]: the gradient of the previous hidden state's units.
-        func propagate(from t: Int, _ range: Range<Int>) {
-            T.gemm(transposeA: false, transposeB: false, batch, range.count, size, da + t * batch * size, size,
-                   w + range.lowerBound, size, beta: 0, dh + range.lowerBound, size)
-        }
-        var later: Int?
-        for step in (0..<time).reversed() {
-            let t = RecurrentSteps.times(step: step, time: time, reverse: reverse).current
-            pool.forEachPart(units.count) { part in
-                let range = units[part]
-                if let later { propagate(from: later, range) }
-                T.rnnCellBackward(hs + t * batch * size, dOut + t * batch * size, dh, da + t * batch * size, batch, size, relu: relu, range)
+        let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 1, pool: pool)
+        // Step k < time processes the k-th time step from the end; every step first sets
+        // dh[rows, range] = da_later[rows] W_hh[:, range], the gradient of the previous hidden
+        // state's units through the step processed before it, and the extra step `time` leaves
+        // there that of the initial state.
+        schedule.run(steps: time + 1, pool: pool) { step, rows, range in
+            let first = rows.lowerBound * size
+            if step > 0 {
+                let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
+                T.gemm(transposeA: false, transposeB: false, rows.count, range.count, size, da + later * batch * size + first, size,
+                       w + range.lowerBound, size, beta: 0, dh + first + range.lowerBound, size)
             }
-            later = t
-        }
-        if let later {
-            pool.forEachPart(units.count) { part in propagate(from: later, units[part]) }
+            guard step < time else { return }
+            let offset = RecurrentSteps.times(step: time - 1 - step, time: time, reverse: reverse).current * batch * size + first
+            T.rnnCellBackward(hs + offset, dOut + offset, dh + first, da + offset, rows.count, size, relu: relu, range)
         }
         let dWeight = RecurrentSteps.weightGradient(UnsafePointer(da), hiddens: hs, initial: initial, time: time, batch: batch,
                                                     size: size, width: size, reverse: reverse, pool: pool)

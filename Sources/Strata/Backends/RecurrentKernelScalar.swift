@@ -94,8 +94,8 @@ extension Double: RecurrentKernelScalar {
     }
 }
 
-/// What the CPU recurrent sequence kernels share: the order of time steps, how a step's hidden
-/// units are split across the pool, and the weight gradient summed over all steps in two GEMMs.
+/// What the CPU recurrent sequence kernels share: the order of time steps, how the steps are
+/// split across the pool, and the weight gradient summed over all steps in two GEMMs.
 enum RecurrentSteps {
     /// The time index of processing step `step`, and that of the step before it (nil: the initial state).
     static func times(step: Int, time: Int, reverse: Bool) -> (current: Int, previous: Int?) {
@@ -103,14 +103,51 @@ enum RecurrentSteps {
         return (current, step == 0 ? nil : (reverse ? current + 1 : current - 1))
     }
 
-    /// The hidden units each part of the pool takes in a step of a cell with `gates` gates: one
-    /// range while a step's product is too small to share (below ~2 MFLOP, as in `matmul`), else
-    /// one per thread in multiples of 16 so each part's gate columns stay aligned.
-    static func unitRanges(batch: Int, size: Int, gates: Int, pool: ThreadPool) -> [Range<Int>] {
-        let blocks = (size + 15) / 16
-        let parts = 2 * batch * gates * size * size < 2_000_000 ? 1 : min(pool.threadCount, blocks)
-        return (0..<parts).map { part in
-            blocks * part / parts * 16 ..< min(size, blocks * (part + 1) / parts * 16)
+    /// How a sequence's steps are spread over the pool: the batch rows and hidden units of each
+    /// part, and whether a part keeps its rows for the whole sequence.
+    ///
+    /// Batch rows never exchange data, so with enough rows (`minimumRows` per part) each part runs
+    /// every step of its own rows: one parallel loop per sequence, and the recurrent product of a
+    /// step is one GEMM over all gate columns. Otherwise a step's hidden units are split (the next
+    /// step's product needs every unit of h, so each step is a parallel loop of its own), and a
+    /// step too small to share (below ~2 MFLOP, as in `matmul`) runs as one part.
+    struct Schedule {
+        /// Fewest batch rows a part takes when the rows are split: fewer make thin GEMMs.
+        static let minimumRows = 8
+
+        let parts: [(rows: Range<Int>, units: Range<Int>)]
+        /// True when each part owns its rows for every step (no synchronisation between steps).
+        let byRows: Bool
+
+        init(time: Int, batch: Int, size: Int, gates: Int, pool: ThreadPool) {
+            let stepWork = 2 * batch * gates * size * size
+            let rowParts = min(pool.threadCount, batch / Self.minimumRows)
+            if rowParts > 1 && time * stepWork >= 2_000_000 {
+                parts = (0..<rowParts).map { part in (batch * part / rowParts ..< batch * (part + 1) / rowParts, 0..<size) }
+                byRows = true
+                return
+            }
+            // Unit parts in multiples of 16, so each part's gate columns stay aligned.
+            let blocks = (size + 15) / 16
+            let unitParts = stepWork < 2_000_000 ? 1 : min(pool.threadCount, blocks)
+            parts = (0..<unitParts).map { part in
+                (0..<batch, blocks * part / unitParts * 16 ..< min(size, blocks * (part + 1) / unitParts * 16))
+            }
+            byRows = false
+        }
+
+        /// Calls `body(step, rows, units)` for every step in `0..<steps`, in order within each
+        /// part, every part of a step finished before any part of the next when the units are split.
+        func run(steps: Int, pool: ThreadPool, _ body: (_ step: Int, _ rows: Range<Int>, _ units: Range<Int>) -> Void) {
+            if byRows {
+                pool.forEachPart(parts.count) { part in
+                    for step in 0..<steps { body(step, parts[part].rows, parts[part].units) }
+                }
+            } else {
+                for step in 0..<steps {
+                    pool.forEachPart(parts.count) { part in body(step, parts[part].rows, parts[part].units) }
+                }
+            }
         }
     }
 

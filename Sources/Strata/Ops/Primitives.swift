@@ -49,11 +49,25 @@ extension Tensor {
         return recording(y, inputs: [x], rule())
     }
 
+    /// A slice, the view of `x` that sits at `region` of a dense tensor of `x`'s shape. Its node
+    /// carries the region besides the rule, so that backward assembles the gradients of all
+    /// slices of one tensor at once (`Backpropagation`) instead of adding zero-filled ones.
+    static func slicePrimitive(_ x: Tensor, shape: [Int], strides: [Int], offset: Int, region: Region) -> Tensor {
+        var y = Tensor(storage: x.storage, shape: shape, strides: strides, offset: offset, dtype: x.dtype)
+        guard let node = x.node, GradientRecording.isEnabled else { return y }
+        y.node = GradientNode(inputs: [node], shape: shape, dtype: x.dtype, region: region,
+                              pullback: DerivativeRules.slice(from: x.shape, region: region))
+        return y
+    }
+
     /// A tensor of `shape` filled with `value`, with each part copied into its region (a view
     /// into the result's dense layout): the primitive behind pad, concat and slice gradients.
+    /// When the parts cover every element (a concatenation, or the gradients of slices that
+    /// tile their input) nothing is filled.
     static func assemblePrimitive(shape: [Int], dtype: DType, fill value: Double, parts: [(Tensor, Region)]) -> Tensor {
         let backend = Backends.current
-        let result = backend.full(shape: shape, value: value, dtype: dtype)
+        let result = Region.tile(parts.map { ($0.0.shape, $0.1) }, shape: shape)
+            ? Tensor(uninitializedShape: shape, dtype: dtype) : backend.full(shape: shape, value: value, dtype: dtype)
         for (part, region) in parts where part.scalarCount > 0 {
             backend.copy(part, into: region.view(of: result, shape: part.shape))
         }
@@ -100,16 +114,5 @@ extension Tensor {
     static func averagePoolPrimitive(_ x: Tensor, geometry: PoolingGeometry) -> Tensor {
         let y = Backends.current.averagePool(x, geometry: geometry)
         return recording(y, inputs: [x], DerivativeRules.averagePool(inputShape: x.shape, geometry: geometry))
-    }
-}
-
-/// A strided region inside a dense tensor: where `assemble` writes a part, and what a slice's
-/// gradient fills.
-struct Region {
-    let offset: Int
-    let strides: [Int]
-
-    func view(of tensor: Tensor, shape: [Int]) -> Tensor {
-        Tensor(storage: tensor.storage, shape: shape, strides: strides, offset: tensor.offset + offset, dtype: tensor.dtype)
     }
 }

@@ -68,12 +68,11 @@ extension Tensor {
         var newStrides = strides
         newStrides[axis] = strides[axis] * step
         // Where the slice sits in a dense tensor of the original shape, for the gradient.
-        let original = shape
-        let dense = Shape.contiguousStrides(original)
+        let dense = Shape.contiguousStrides(shape)
         var regionStrides = dense
         regionStrides[axis] = dense[axis] * step
         let region = Region(offset: lower * dense[axis], strides: regionStrides)
-        return Tensor.viewPrimitive(self, shape: newShape, strides: newStrides, offset: offset + lower * strides[axis],
-                                    DerivativeRules.slice(from: original, region: region))
+        return Tensor.slicePrimitive(self, shape: newShape, strides: newStrides, offset: offset + lower * strides[axis],
+                                     region: region)
     }
 }
