@@ -11,7 +11,7 @@ import StrataOptimizers
 let batchableWorkloadNames = ["mlp_train", "lenet_infer", "cli_mlp_train"]
 
 /// Workloads that are not in the default list but may be named with `--workloads`.
-var extraWorkloads: [Workload] { [cliMLPTraining(batch: 128)] }
+var extraWorkloads: [Workload] { [cliMLPTraining(batch: 128), cliMLPLoaderTraining(batch: 128)] }
 
 /// Every workload `--workloads` accepts: the default list and `extraWorkloads`.
 var knownWorkloads: [Workload] { allWorkloads + extraWorkloads }

@@ -45,6 +45,10 @@ final class ThreadPool: @unchecked Sendable {
     /// Workers still running the current job.
     private let pending = Atomic<Int>(0)
     private var job: ((Int) -> Void)?
+    /// The open `IdleTimeWork` offer, whose parts waiting workers take; `offering` says whether
+    /// there is one, so that a spinning worker reads one atomic and takes no lock.
+    private let offered = Mutex<IdleTimeWork?>(nil)
+    private let offering = Atomic<Bool>(false)
 
     init(threadCount: Int) {
         self.threadCount = max(1, threadCount)
@@ -62,6 +66,10 @@ final class ThreadPool: @unchecked Sendable {
         while true {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
+                if runOfferedPart() {
+                    spins = 0
+                    continue
+                }
                 spins += 1
                 if spins < Self.spinLimit {
                     strata_spin_pause()
@@ -81,6 +89,35 @@ final class ThreadPool: @unchecked Sendable {
             job?(index)
             pending.subtract(1, ordering: .releasing)
         }
+    }
+
+    /// Makes `work` the open offer (a pool of one thread has no worker to take it).
+    func offer(_ work: IdleTimeWork) {
+        guard threadCount > 1 else { return }
+        offered.withLock { $0 = work }
+        offering.store(true, ordering: .releasing)
+    }
+
+    /// Closes `work`'s offer if it is the open one.
+    func withdraw(_ work: IdleTimeWork) {
+        guard offering.load(ordering: .acquiring) else { return }
+        offered.withLock { current in
+            if current === work {
+                current = nil
+                offering.store(false, ordering: .releasing)
+            }
+        }
+    }
+
+    /// Runs one part of the open offer on this worker, outside the pool; true when it did, false
+    /// when there is no offer or none of its parts is left (the offer is then closed).
+    private func runOfferedPart() -> Bool {
+        guard offering.load(ordering: .acquiring), let work = offered.withLock({ $0 }) else { return false }
+        strata_serial_enter()
+        defer { strata_serial_leave() }
+        if work.runPart() { return true }
+        withdraw(work)
+        return false
     }
 
     /// Calls `body(part)` for every part in `0..<parts`, spread over the pool; returns when all
@@ -145,3 +182,8 @@ public func withoutThreadPool<Result>(_ body: () throws -> Result) rethrows -> R
 public func parallelChunks(of count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
     ThreadPool.shared.forEachChunk(of: count, grain: minimumChunk, body)
 }
+
+/// The threads Strata's parallel loops run on, the caller included: `STRATA_NUM_THREADS`, else
+/// one per processor. A thread of one's own beside them (a data loader's prefetch thread) has a
+/// processor to itself only when this is below `ProcessInfo.activeProcessorCount`.
+public var parallelThreadCount: Int { ThreadPool.shared.threadCount }
