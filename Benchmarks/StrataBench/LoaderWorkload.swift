@@ -35,6 +35,10 @@ func cliMLPLoaderTraining(batch: Int) -> Workload {
         }
         var trainer = Trainer(model: model, optimizer: Optimizer(Adam(), learningRate: 1e-3), trainingData: loader)
         var batches = loader.makeIterator()
+        if ProcessInfo.processInfo.environment["EXP_MODE"] == "fixed" {
+            let fixed = batches.next()!
+            return measure(settings, unitsPerStep: Double(batch)) { _ = try! trainer.step(on: fixed) }
+        }
         return measure(settings, unitsPerStep: Double(batch)) {
             var next = batches.next()
             if next == nil {

@@ -23,7 +23,8 @@ public final class IdleTimeWork: @unchecked Sendable {
     private let done = Atomic<Int>(0)
 
     /// Offers `parts` parts of `body` (called with each of `0..<parts` once) to the pool's
-    /// waiting workers; at most one offer is open at a time, a newer one replacing it.
+    /// waiting workers; at most one offer is open at a time, a newer one replacing it. The pool
+    /// holds the offer weakly: work dropped unfinished is withdrawn (a part under way ends first).
     public init(parts: Int, _ body: @escaping @Sendable (Int) -> Void) {
         precondition(parts >= 0, "IdleTimeWork: parts must be >= 0, got \(parts)")
         self.parts = parts

@@ -45,9 +45,13 @@ final class ThreadPool: @unchecked Sendable {
     /// Workers still running the current job.
     private let pending = Atomic<Int>(0)
     private var job: ((Int) -> Void)?
-    /// The open `IdleTimeWork` offer, whose parts waiting workers take; `offering` says whether
-    /// there is one, so that a spinning worker reads one atomic and takes no lock.
-    private let offered = Mutex<IdleTimeWork?>(nil)
+    /// The open `IdleTimeWork` offer, whose parts waiting workers take, held weakly so that work
+    /// its owner dropped goes away; `offering` says whether there may be one, so that a spinning
+    /// worker reads one atomic and takes no lock.
+    private struct Offer {
+        weak var work: IdleTimeWork?
+    }
+    private let offered = Mutex(Offer())
     private let offering = Atomic<Bool>(false)
 
     init(threadCount: Int) {
@@ -94,16 +98,18 @@ final class ThreadPool: @unchecked Sendable {
     /// Makes `work` the open offer (a pool of one thread has no worker to take it).
     func offer(_ work: IdleTimeWork) {
         guard threadCount > 1 else { return }
-        offered.withLock { $0 = work }
-        offering.store(true, ordering: .releasing)
+        offered.withLock { offer in
+            offer.work = work
+            offering.store(true, ordering: .releasing)
+        }
     }
 
-    /// Closes `work`'s offer if it is the open one.
+    /// Closes `work`'s offer if it is the open one (or the open one's work is gone).
     func withdraw(_ work: IdleTimeWork) {
         guard offering.load(ordering: .acquiring) else { return }
-        offered.withLock { current in
-            if current === work {
-                current = nil
+        offered.withLock { offer in
+            if offer.work == nil || offer.work === work {
+                offer.work = nil
                 offering.store(false, ordering: .releasing)
             }
         }
@@ -112,7 +118,12 @@ final class ThreadPool: @unchecked Sendable {
     /// Runs one part of the open offer on this worker, outside the pool; true when it did, false
     /// when there is no offer or none of its parts is left (the offer is then closed).
     private func runOfferedPart() -> Bool {
-        guard offering.load(ordering: .acquiring), let work = offered.withLock({ $0 }) else { return false }
+        guard offering.load(ordering: .acquiring) else { return false }
+        let open = offered.withLock { offer in
+            if offer.work == nil { offering.store(false, ordering: .releasing) }
+            return offer.work
+        }
+        guard let work = open else { return false }
         strata_serial_enter()
         defer { strata_serial_leave() }
         if work.runPart() { return true }
