@@ -3,7 +3,6 @@
 // gathers a fresh batch of rows as `strata train` does. Against cli_mlp_train (one fixed batch)
 // it shows what the data pipeline and the trainer's step cost (Benchmarks/cli_vs_bench.sh).
 
-import Foundation
 import Strata
 import StrataData
 import StrataNN
@@ -11,8 +10,8 @@ import StrataOptimizers
 import StrataTraining
 
 /// cli_mlp_train's model and optimizer trained through `Trainer.step(on:)` on the batches of a
-/// `DataLoader` (shuffled, full batches only, default prefetching) over 60,000 random images `[1, 28, 28]`; an
-/// exhausted epoch starts the next.
+/// `DataLoader` (shuffled, full batches only, default prefetching) over 60,000 random images
+/// `[1, 28, 28]`; an exhausted epoch starts the next.
 func cliMLPLoaderTraining(batch: Int) -> Workload {
     Workload(name: "cli_mlp_loader", metric: .samplesPerSecond,
              note: "cli_mlp_train through Trainer.step on a shuffled DataLoader of 60,000 images, batch \(batch)") { settings in
@@ -27,18 +26,8 @@ func cliMLPLoaderTraining(batch: Int) -> Workload {
         let images = TensorDataset(inputs: Tensor.normal([count, 1, 28, 28], generator: generator),
                                    labels: Tensor.uniform([count], high: 10, generator: generator).cast(to: .int64))
         var loader = DataLoader(images, batchSize: batch, shuffle: true, dropLast: true, seed: 1)
-        switch ProcessInfo.processInfo.environment["EXP_MODE"] {
-        case "thread": loader.prefetchMode = .thread
-        case "idle": loader.prefetchMode = .idleWorkers
-        case "none": loader.prefetchCount = 0
-        default: break
-        }
         var trainer = Trainer(model: model, optimizer: Optimizer(Adam(), learningRate: 1e-3), trainingData: loader)
         var batches = loader.makeIterator()
-        if ProcessInfo.processInfo.environment["EXP_MODE"] == "fixed" {
-            let fixed = batches.next()!
-            return measure(settings, unitsPerStep: Double(batch)) { _ = try! trainer.step(on: fixed) }
-        }
         return measure(settings, unitsPerStep: Double(batch)) {
             var next = batches.next()
             if next == nil {

@@ -23,9 +23,10 @@ struct IdleTimeWorkTests {
         guard a.shape == b.shape, a.dtype == b.dtype else { return false }
         switch a.dtype {
         case .float32: return a.scalars(as: Float.self) == b.scalars(as: Float.self)
+        case .float64: return a.scalars(as: Double.self) == b.scalars(as: Double.self)
         case .int64: return a.scalars(as: Int64.self) == b.scalars(as: Int64.self)
         case .bool: return a.scalars(as: Bool.self) == b.scalars(as: Bool.self)
-        default: return a.cast(to: .float64).scalars(as: Double.self) == b.cast(to: .float64).scalars(as: Double.self)
+        case .int32: return a.scalars(as: Int32.self) == b.scalars(as: Int32.self)
         }
     }
 
@@ -49,18 +50,22 @@ struct IdleTimeWorkTests {
     @Test("workers waiting between loops take parts before the owner finishes")
     func workersTakeParts() {
         guard parallelThreadCount > 1, ProcessInfo.processInfo.activeProcessorCount > 1 else { return }
-        // The workers may be asleep, busy with another test's loops or descheduled: try a few times.
+        // The workers may be asleep or descheduled, another test may hold the pool (our loops
+        // then run on this thread alone) or replace our offer with its own: try for up to five
+        // seconds.
         let caller = Self.threadID
-        let taken = (0..<50).contains { _ in
+        let deadline = ContinuousClock.now + .seconds(5)
+        var taken = false
+        while !taken && ContinuousClock.now < deadline {
             let byOthers = Atomic<Int>(0)
             let work = IdleTimeWork(parts: 32) { _ in
                 if Self.threadID != caller { byOthers.add(1, ordering: .relaxed) }
             }
             Self.runShortLoops(200)
             work.finish()
-            return byOthers.load(ordering: .relaxed) > 0
+            taken = byOthers.load(ordering: .relaxed) > 0
         }
-        #expect(taken, "no worker took a part in 50 tries")
+        #expect(taken, "no worker took a part in five seconds")
     }
 
     @Test("IdleTimeRowGather equals indexSelect on axis 0, for every dtype and row pattern")
@@ -69,12 +74,16 @@ struct IdleTimeWorkTests {
         let images = Tensor.normal([300, 2, 7, 9], generator: generator)
         let labels = Tensor((0..<300).map { Int64($0 * 7 % 10) })
         let flags = Tensor((0..<300).map { $0 % 3 == 0 })
+        // Rows of several parts each (the last part of a row shorter), of exactly one, of many per part.
+        let wide = Tensor.normal([300, IdleTimeRowGather.partBytes / 4 * 2 + 5], generator: generator)
+        let exact = Tensor.normal([300, IdleTimeRowGather.partBytes / 8], dtype: .float64, generator: generator)
+        let sources = [images, labels, flags, wide, exact]
         for rows in [[], [7], Array(0..<300).reversed(), (0..<500).map { $0 * 37 % 300 }] {
-            let gather = IdleTimeRowGather(rows: rows, of: [images, labels, flags])
+            let gather = IdleTimeRowGather(rows: rows, of: sources)
             Self.runShortLoops(100)
             let gathered = gather.finish()
             let index = Tensor(rows.map(Int64.init), shape: [rows.count])
-            for (result, source) in zip(gathered, [images, labels, flags]) {
+            for (result, source) in zip(gathered, sources) {
                 #expect(Self.identical(result, source.indexSelect(axis: 0, indices: index)), "rows \(rows.prefix(4))...")
             }
         }

@@ -8,9 +8,10 @@ import Synchronization
 /// Strata keeps persistent workers. Between parallel loops a worker spins briefly (about 50 µs)
 /// on a generation counter, because a training step runs hundreds of short parallel ops back to
 /// back and a futex wake-up per op costs as much as a small op; after that it sleeps on a
-/// semaphore. OpenBLAS and oneDNN are pinned to one thread (see `CPUBackend`) and large matrix
-/// products and convolutions are split across this pool instead, so no other pool spins beside
-/// it. A loop started while the pool is busy (from a worker, or from a second thread) runs on
+/// semaphore. While it spins it takes parts of the open `IdleTimeWork` offer, one at a time
+/// (a data loader's next batch). OpenBLAS and oneDNN are pinned to one thread (see
+/// `CPUBackend`) and large matrix products and convolutions are split across this pool instead,
+/// so no other pool spins beside it. A loop started while the pool is busy (from a worker, or from a second thread) runs on
 /// the calling thread, and so does every loop of a thread inside `withoutThreadPool`.
 final class ThreadPool: @unchecked Sendable {
     /// Sized by `STRATA_NUM_THREADS` when set (read once, at first use), else one thread per core.
@@ -107,12 +108,17 @@ final class ThreadPool: @unchecked Sendable {
     /// Closes `work`'s offer if it is the open one (or the open one's work is gone).
     func withdraw(_ work: IdleTimeWork) {
         guard offering.load(ordering: .acquiring) else { return }
-        offered.withLock { offer in
-            if offer.work == nil || offer.work === work {
+        // The open work leaves the lock strongly held and is released after it: the last
+        // release runs its deinit, which withdraws and so takes the lock itself.
+        let open = offered.withLock { offer in
+            let open = offer.work
+            if open == nil || open === work {
                 offer.work = nil
                 offering.store(false, ordering: .releasing)
             }
+            return open
         }
+        _ = open
     }
 
     /// Runs one part of the open offer on this worker, outside the pool; true when it did, false
@@ -120,8 +126,9 @@ final class ThreadPool: @unchecked Sendable {
     private func runOfferedPart() -> Bool {
         guard offering.load(ordering: .acquiring) else { return false }
         let open = offered.withLock { offer in
-            if offer.work == nil { offering.store(false, ordering: .releasing) }
-            return offer.work
+            let open = offer.work  // released after the lock, as in `withdraw`
+            if open == nil { offering.store(false, ordering: .releasing) }
+            return open
         }
         guard let work = open else { return false }
         strata_serial_enter()
