@@ -95,7 +95,9 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
     /// Starts gathering batch `index` as idle-time work of the pool; nil when the dataset's
     /// samples are not rows of tensors (`Dataset.sampleRows(at:)`).
     func startGathering(_ index: Int, order: [Int]) -> IdleTimeRowGather? {
-        dataset.sampleRows(at: indices(ofBatch: index, order: order)).map { IdleTimeRowGather(rows: $0.rows, of: [$0.inputs, $0.labels]) }
+        dataset.sampleRows(at: indices(ofBatch: index, order: order)).map { samples in
+            IdleTimeRowGather(rows: samples.rows, of: [samples.inputs, samples.labels])
+        }
     }
 
     /// Batch `index` from its gathered samples: `batch`'s result.
@@ -188,9 +190,9 @@ public enum PrefetchMode: Sendable {
     /// A thread of the loader's own, up to `prefetchCount` batches ahead.
     case thread
     /// The thread pool's workers, while they wait between the parallel loops of the caller's
-    /// step, a few rows at a time (`IdleTimeRowGather`), one batch ahead; transforms run on the
-    /// caller. For datasets whose samples are rows of tensors (`Dataset.sampleRows(at:)`),
-    /// others are made on demand.
+    /// step, a few kilobytes at a time (`IdleTimeRowGather`), one batch ahead; transforms run
+    /// on the caller. For datasets whose samples are rows of tensors
+    /// (`Dataset.sampleRows(at:)`); other datasets' batches are made on demand.
     case idleWorkers
     /// `.thread` when a processor is left beside the pool (`parallelThreadCount`, e.g. under
     /// `STRATA_NUM_THREADS=1`), else `.idleWorkers`. When the pool has a thread on every
