@@ -8,10 +8,10 @@ import StrataNN
 import StrataOptimizers
 
 /// The workloads whose batch `--batch` may set, by name.
-let batchableWorkloadNames = ["mlp_train", "lenet_infer", "cli_mlp_train"]
+let batchableWorkloadNames = ["mlp_train", "lenet_infer", "cli_mlp_train", "cli_mlp_loader"]
 
 /// Workloads that are not in the default list but may be named with `--workloads`.
-var extraWorkloads: [Workload] { [cliMLPTraining(batch: 128)] }
+var extraWorkloads: [Workload] { [cliMLPTraining(batch: 128), cliMLPLoaderTraining(batch: 128)] }
 
 /// Every workload `--workloads` accepts: the default list and `extraWorkloads`.
 var knownWorkloads: [Workload] { allWorkloads + extraWorkloads }
@@ -23,6 +23,7 @@ func batchedWorkload(_ name: String, batch: Int) -> Workload? {
     case "mlp_train": mlpTraining(batch: batch)
     case "lenet_infer": lenetInference(batch: batch)
     case "cli_mlp_train": cliMLPTraining(batch: batch)
+    case "cli_mlp_loader": cliMLPLoaderTraining(batch: batch)
     default: nil
     }
 }

@@ -8,9 +8,10 @@ import Synchronization
 /// Strata keeps persistent workers. Between parallel loops a worker spins briefly (about 50 µs)
 /// on a generation counter, because a training step runs hundreds of short parallel ops back to
 /// back and a futex wake-up per op costs as much as a small op; after that it sleeps on a
-/// semaphore. OpenBLAS and oneDNN are pinned to one thread (see `CPUBackend`) and large matrix
-/// products and convolutions are split across this pool instead, so no other pool spins beside
-/// it. A loop started while the pool is busy (from a worker, or from a second thread) runs on
+/// semaphore. While it spins it takes parts of the open `IdleTimeWork` offer, one at a time
+/// (a data loader's next batch). OpenBLAS and oneDNN are pinned to one thread (see
+/// `CPUBackend`) and large matrix products and convolutions are split across this pool instead,
+/// so no other pool spins beside it. A loop started while the pool is busy (from a worker, or from a second thread) runs on
 /// the calling thread, and so does every loop of a thread inside `withoutThreadPool`.
 final class ThreadPool: @unchecked Sendable {
     /// Sized by `STRATA_NUM_THREADS` when set (read once, at first use), else one thread per core.
@@ -45,6 +46,14 @@ final class ThreadPool: @unchecked Sendable {
     /// Workers still running the current job.
     private let pending = Atomic<Int>(0)
     private var job: ((Int) -> Void)?
+    /// The open `IdleTimeWork` offer, whose parts waiting workers take, held weakly so that work
+    /// its owner dropped goes away; `offering` says whether there may be one, so that a spinning
+    /// worker reads one atomic and takes no lock.
+    private struct Offer {
+        weak var work: IdleTimeWork?
+    }
+    private let offered = Mutex(Offer())
+    private let offering = Atomic<Bool>(false)
 
     init(threadCount: Int) {
         self.threadCount = max(1, threadCount)
@@ -62,6 +71,10 @@ final class ThreadPool: @unchecked Sendable {
         while true {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
+                if runOfferedPart() {
+                    spins = 0
+                    continue
+                }
                 spins += 1
                 if spins < Self.spinLimit {
                     strata_spin_pause()
@@ -81,6 +94,48 @@ final class ThreadPool: @unchecked Sendable {
             job?(index)
             pending.subtract(1, ordering: .releasing)
         }
+    }
+
+    /// Makes `work` the open offer (a pool of one thread has no worker to take it).
+    func offer(_ work: IdleTimeWork) {
+        guard threadCount > 1 else { return }
+        offered.withLock { offer in
+            offer.work = work
+            offering.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Closes `work`'s offer if it is the open one (or the open one's work is gone).
+    func withdraw(_ work: IdleTimeWork) {
+        guard offering.load(ordering: .acquiring) else { return }
+        // The open work leaves the lock strongly held and is released after it: the last
+        // release runs its deinit, which withdraws and so takes the lock itself.
+        let open = offered.withLock { offer in
+            let open = offer.work
+            if open == nil || open === work {
+                offer.work = nil
+                offering.store(false, ordering: .releasing)
+            }
+            return open
+        }
+        _ = open
+    }
+
+    /// Runs one part of the open offer on this worker, outside the pool; true when it did, false
+    /// when there is no offer or none of its parts is left (the offer is then closed).
+    private func runOfferedPart() -> Bool {
+        guard offering.load(ordering: .acquiring) else { return false }
+        let open = offered.withLock { offer in
+            let open = offer.work  // released after the lock, as in `withdraw`
+            if open == nil { offering.store(false, ordering: .releasing) }
+            return open
+        }
+        guard let work = open else { return false }
+        strata_serial_enter()
+        defer { strata_serial_leave() }
+        if work.runPart() { return true }
+        withdraw(work)
+        return false
     }
 
     /// Calls `body(part)` for every part in `0..<parts`, spread over the pool; returns when all
@@ -145,3 +200,8 @@ public func withoutThreadPool<Result>(_ body: () throws -> Result) rethrows -> R
 public func parallelChunks(of count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
     ThreadPool.shared.forEachChunk(of: count, grain: minimumChunk, body)
 }
+
+/// The threads Strata's parallel loops run on, the caller included: `STRATA_NUM_THREADS`, else
+/// one per processor. A thread of one's own beside them (a data loader's prefetch thread) has a
+/// processor to itself only when this is below `ProcessInfo.activeProcessorCount`.
+public var parallelThreadCount: Int { ThreadPool.shared.threadCount }

@@ -2,7 +2,7 @@ import Foundation
 import Strata
 
 /// Mini-batches of a dataset for one epoch: shuffled by seed and epoch, optionally transformed,
-/// and prepared ahead on a background thread while the caller computes on the current one.
+/// and prepared ahead while the caller computes on the current one (`prefetchMode`).
 ///
 /// Yields `(inputs: [B, ...], labels: [B, ...])` with B = `batchSize` (the last batch smaller
 /// unless `dropLast`). Everything random depends only on `(seed, epoch)`: the order is
@@ -28,8 +28,11 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
     public var epoch: Int
     /// Applied in order to each batch's inputs (not its labels).
     public var transforms: [any Transform]
-    /// How many batches a background thread prepares ahead; 0 prepares each on demand.
+    /// How many batches are prepared ahead (one at most by idle workers); 0 prepares each on
+    /// demand.
     public var prefetchCount: Int
+    /// Who prepares them; `.automatic` by default.
+    public var prefetchMode = PrefetchMode.automatic
     /// This process's rank and the number of ranks in data-parallel training (`sharded`); 0 of 1
     /// by default.
     public private(set) var shardRank = 0
@@ -79,11 +82,27 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
 
     /// Batch `index` of the current epoch, given that epoch's `order`.
     func batch(_ index: Int, order: [Int]) -> (inputs: Tensor, labels: Tensor) {
-        var indices = Array(order[index * batchSize..<Swift.min((index + 1) * batchSize, order.count)])
-        if shardCount > 1 {
-            indices = Array(indices[shardRange(count: indices.count, rank: shardRank, size: shardCount)])
+        transformed(dataset.batch(at: indices(ofBatch: index, order: order)), index: index)
+    }
+
+    /// The samples of batch `index` (this rank's part of it, when sharded).
+    func indices(ofBatch index: Int, order: [Int]) -> [Int] {
+        let indices = Array(order[index * batchSize..<Swift.min((index + 1) * batchSize, order.count)])
+        guard shardCount > 1 else { return indices }
+        return Array(indices[shardRange(count: indices.count, rank: shardRank, size: shardCount)])
+    }
+
+    /// Starts gathering batch `index` as idle-time work of the pool; nil when the dataset's
+    /// samples are not rows of tensors (`Dataset.sampleRows(at:)`).
+    func startGathering(_ index: Int, order: [Int]) -> IdleTimeRowGather? {
+        dataset.sampleRows(at: indices(ofBatch: index, order: order)).map { samples in
+            IdleTimeRowGather(rows: samples.rows, of: [samples.inputs, samples.labels])
         }
-        var batch = dataset.batch(at: indices)
+    }
+
+    /// Batch `index` from its gathered samples: `batch`'s result.
+    func transformed(_ samples: (inputs: Tensor, labels: Tensor), index: Int) -> (inputs: Tensor, labels: Tensor) {
+        var batch = samples
         if !transforms.isEmpty {
             var stream = Self.mix(Self.mix(Self.mix(seed) ^ UInt64(epoch)) ^ UInt64(index))
             if shardCount > 1 { stream = Self.mix(stream ^ UInt64(shardRank)) }
@@ -103,28 +122,42 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
 
     public func makeIterator() -> Iterator { Iterator(loader: self) }
 
-    /// Walks one epoch; with prefetching, a thread prepares batches ahead and stops when the
-    /// iterator is dropped.
+    /// Walks one epoch. Prefetching on a thread, the thread prepares batches ahead and stops
+    /// when the iterator is dropped; by idle workers, `next()` finishes the gather of the batch
+    /// it returns (its transforms run then, on the caller) and starts the next one's.
     public struct Iterator: IteratorProtocol {
         private let loader: DataLoader
         private let order: [Int]
         private let batchCount: Int
         private var position = 0
         private let prefetcher: Prefetcher?
+        private let gathersInIdleTime: Bool
+        /// The gather of batch `position` under way, when the workers prepare it.
+        private var gathering: IdleTimeRowGather?
 
         init(loader: DataLoader) {
             self.loader = loader
             order = loader.order
             batchCount = loader.count
-            prefetcher = loader.prefetchCount > 0 && batchCount > 0
-                ? Prefetcher(loader: loader, order: order, batchCount: batchCount) : nil
+            let prefetches = loader.prefetchCount > 0 && batchCount > 0
+            let onThread = loader.prefetchMode == .thread
+                || (loader.prefetchMode == .automatic && parallelThreadCount < ProcessInfo.processInfo.activeProcessorCount)
+            prefetcher = prefetches && onThread ? Prefetcher(loader: loader, order: order, batchCount: batchCount) : nil
+            gathersInIdleTime = prefetches && !onThread
+            if gathersInIdleTime { gathering = loader.startGathering(0, order: order) }
         }
 
         public mutating func next() -> (inputs: Tensor, labels: Tensor)? {
             if let prefetcher { return prefetcher.buffer.take() }
             guard position < batchCount else { return nil }
             defer { position += 1 }
-            return loader.batch(position, order: order)
+            guard gathersInIdleTime else { return loader.batch(position, order: order) }
+            let batch = gathering.map { gathered in
+                let tensors = gathered.finish()
+                return loader.transformed((tensors[0], tensors[1]), index: position)
+            } ?? loader.batch(position, order: order)
+            gathering = position + 1 < batchCount ? loader.startGathering(position + 1, order: order) : nil
+            return batch
         }
     }
 
@@ -150,6 +183,23 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
 
         deinit { buffer.cancel() }
     }
+}
+
+/// Who prepares a `DataLoader`'s batches ahead.
+public enum PrefetchMode: Sendable {
+    /// A thread of the loader's own, up to `prefetchCount` batches ahead.
+    case thread
+    /// The thread pool's workers, while they wait between the parallel loops of the caller's
+    /// step, a few kilobytes at a time (`IdleTimeRowGather`), one batch ahead; transforms run
+    /// on the caller. For datasets whose samples are rows of tensors
+    /// (`Dataset.sampleRows(at:)`); other datasets' batches are made on demand.
+    case idleWorkers
+    /// `.thread` when a processor is left beside the pool (`parallelThreadCount`, e.g. under
+    /// `STRATA_NUM_THREADS=1`), else `.idleWorkers`. When the pool has a thread on every
+    /// processor and spins between its loops, a thread of the loader's own can only run in the
+    /// place of one of them, mid-step, while the other waits for it at the loop's end: on two
+    /// cores that cost `strata train --model mlp` several times the gather's own time.
+    case automatic
 }
 
 /// The sample order of epoch `epoch` of `count` samples shuffled by `seed`: `permutation` with

@@ -6,11 +6,24 @@ public protocol Dataset: Sendable {
     var count: Int { get }
     /// Samples `indices` in that order: inputs `[indices.count, ...]`, labels `[indices.count, ...]`.
     func batch(at indices: [Int]) -> (inputs: Tensor, labels: Tensor)
+    /// When sample i is row `rows[i]` of two tensors (slices along their first axis), those
+    /// tensors and the rows of `indices`, so that `batch(at: indices)` is those rows of each:
+    /// `DataLoader` then gathers the batch in parts (`IdleTimeRowGather`). nil (the default)
+    /// when samples are made some other way.
+    func sampleRows(at indices: [Int]) -> (inputs: Tensor, labels: Tensor, rows: [Int])?
+}
+
+extension Dataset {
+    public func sampleRows(at indices: [Int]) -> (inputs: Tensor, labels: Tensor, rows: [Int])? { nil }
 }
 
 extension TensorDataset: Dataset {
     public func batch(at indices: [Int]) -> (inputs: Tensor, labels: Tensor) {
         samples(at: Tensor(indices.map(Int64.init), shape: [indices.count]))
+    }
+
+    public func sampleRows(at indices: [Int]) -> (inputs: Tensor, labels: Tensor, rows: [Int])? {
+        (inputs, labels, indices)
     }
 }
 
@@ -32,5 +45,9 @@ public struct DatasetSubset<Base: Dataset>: Dataset {
 
     public func batch(at indices: [Int]) -> (inputs: Tensor, labels: Tensor) {
         base.batch(at: indices.map { self.indices[$0] })
+    }
+
+    public func sampleRows(at indices: [Int]) -> (inputs: Tensor, labels: Tensor, rows: [Int])? {
+        base.sampleRows(at: indices.map { self.indices[$0] })
     }
 }

@@ -59,12 +59,15 @@ private func labels<Source: Dataset>(_ loader: DataLoader<Source>) -> [[Int64]] 
                                 labels: Tensor((0..<37).map(Int64.init)))
     let transforms: [any Transform] = [RandomCrop(height: 4, width: 4, padding: 1), RandomHorizontalFlip(),
                                        GaussianNoise(standardDeviation: 0.1)]
-    for prefetchCount in [1, 3] {
+    let settings: [(count: Int, mode: PrefetchMode)] = [(1, .thread), (3, .thread), (1, .idleWorkers), (2, .idleWorkers),
+                                                         (1, .automatic)]
+    for (prefetchCount, mode) in settings {
         for epoch in 0..<2 {
             let onDemand = DataLoader(dataset, batchSize: 8, shuffle: true, seed: 21, epoch: epoch,
                                       transforms: transforms, prefetchCount: 0)
-            let prefetched = DataLoader(dataset, batchSize: 8, shuffle: true, seed: 21, epoch: epoch,
+            var prefetched = DataLoader(dataset, batchSize: 8, shuffle: true, seed: 21, epoch: epoch,
                                         transforms: transforms, prefetchCount: prefetchCount)
+            prefetched.prefetchMode = mode
             let expected = Array(onDemand)
             let actual = Array(prefetched)
             #expect(actual.count == 5 && expected.count == 5)
@@ -98,4 +101,44 @@ private func labels<Source: Dataset>(_ loader: DataLoader<Source>) -> [[Int64]] 
         var iterator = loader.makeIterator()
         #expect(iterator.next()?.labels.scalars(as: Int64.self) == [0, 1])
     }
+}
+
+/// Samples made one by one rather than rows of tensors: `sampleRows(at:)` keeps its nil default.
+private struct ComputedSamples: Dataset {
+    var count: Int { 23 }
+
+    func batch(at indices: [Int]) -> (inputs: Tensor, labels: Tensor) {
+        (Tensor(indices.map { Float($0) * 0.5 }, shape: [indices.count, 1]), Tensor(indices.map(Int64.init)))
+    }
+}
+
+@Test func idleWorkersGatherSubsetsAndShardsAndMakeOtherDatasetsOnDemand() {
+    // A subset maps its rows through to the tensors' rows; a shard gathers its own part.
+    let subset = DatasetSubset(base: numberedImages(40), indices: (0..<40).map { $0 * 7 % 40 })
+    for rank in 0..<3 {
+        let plain = DataLoader(subset, batchSize: 7, shuffle: true, seed: 2, prefetchCount: 0).sharded(rank: rank, of: 3)
+        var idle = plain
+        idle.prefetchCount = 1
+        idle.prefetchMode = .idleWorkers
+        #expect(labels(idle) == labels(plain))
+        #expect(idle.map { $0.inputs.scalars(as: Float.self) } == plain.map { $0.inputs.scalars(as: Float.self) })
+    }
+    #expect(subset.sampleRows(at: [1, 2])?.rows == [7, 14])
+    var computed = DataLoader(ComputedSamples(), batchSize: 5, shuffle: true, seed: 3)
+    computed.prefetchMode = .idleWorkers
+    #expect(labels(computed) == labels(DataLoader(ComputedSamples(), batchSize: 5, shuffle: true, seed: 3, prefetchCount: 0)))
+    #expect(labels(computed).flatMap { $0 }.sorted() == (0..<23).map(Int64.init))
+}
+
+@Test func stoppingEarlyLeavesNoGatherBehind() {
+    // An iterator dropped after one batch leaves the next batch's gather offered; a later one
+    // replaces the offer and every batch still comes out whole.
+    var loader = DataLoader(numberedImages(100), batchSize: 2)
+    loader.prefetchMode = .idleWorkers
+    for _ in 0..<20 {
+        var iterator = loader.makeIterator()
+        #expect(iterator.next()?.labels.scalars(as: Int64.self) == [0, 1])
+    }
+    let expected: [[Int64]] = (0..<50).map { (pair: Int) -> [Int64] in [Int64(2 * pair), Int64(2 * pair + 1)] }
+    #expect(labels(loader) == expected)
 }
