@@ -11,8 +11,9 @@ import Synchronization
 /// semaphore. While it spins it takes parts of the open `IdleTimeWork` offer, one at a time
 /// (a data loader's next batch). OpenBLAS and oneDNN are pinned to one thread (see
 /// `CPUBackend`) and large matrix products and convolutions are split across this pool instead,
-/// so no other pool spins beside it. A loop started while the pool is busy (from a worker, or from a second thread) runs on
-/// the calling thread, and so does every loop of a thread inside `withoutThreadPool`.
+/// so no other pool spins beside it. A loop started while the pool is busy (from a worker, or
+/// from a second thread) runs on the calling thread, and so does every loop of a thread inside
+/// `withoutThreadPool`.
 final class ThreadPool: @unchecked Sendable {
     /// Sized by `STRATA_NUM_THREADS` when set (read once, at first use), else one thread per core.
     /// The variable exists for benchmarks and for sharing a machine: `STRATA_NUM_THREADS=1`
