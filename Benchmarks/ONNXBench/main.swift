@@ -1,11 +1,14 @@
 // onnx-bench: inference throughput of an ONNX model in StrataONNX, for Benchmarks/onnx_resnet18.py.
 //
 //   onnx-bench MODEL.onnx --batch N [--seconds S] [--warmup W]
+//   onnx-bench MODEL.onnx --check INPUT.pb EXPECTED.pb
 //
 // Runs the model on a batch of N normal images (the input's declared shape, N for the batch)
 // without gradients, first W warm-up runs, then as many as fit in S seconds (at least 3), and
 // prints one JSON line: {"engine": "strata", "batch": N, "runs": R, "images_per_second": ...}.
-// The thread count is STRATA_NUM_THREADS (the pool's size).
+// The thread count is STRATA_NUM_THREADS (the pool's size). With --check it runs the model once
+// on the tensor in INPUT.pb and prints {"relative_error": ...}: the largest difference from the
+// tensor in EXPECTED.pb (another engine's output) over the largest magnitude there.
 import Foundation
 import Strata
 import StrataONNX
@@ -30,6 +33,25 @@ do {
     exit(1)
 }
 let input = model.inputs[0]
+if let index = arguments.firstIndex(of: "--check"), index + 2 < arguments.count {
+    do {
+        let given = try ONNXTensorFile.read(contentsOf: URL(fileURLWithPath: arguments[index + 1])).tensor
+        let expected = try ONNXTensorFile.read(contentsOf: URL(fileURLWithPath: arguments[index + 2])).tensor
+        let output = try withoutGradients { try model.run([input.name: given])[model.outputs[0].name]! }
+        guard output.shape == expected.shape else {
+            print("onnx-bench: output \(output.shape), expected \(expected.shape)")
+            exit(1)
+        }
+        let (actual, wanted) = (output.cast(to: .float64).scalars(as: Double.self), expected.cast(to: .float64).scalars(as: Double.self))
+        let scale = max(wanted.map(abs).max() ?? 0, 1e-30)
+        let error = zip(actual, wanted).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+        print("{\"relative_error\": \(error)}")
+        exit(0)
+    } catch {
+        print("onnx-bench: \(error)")
+        exit(1)
+    }
+}
 let shape = [batch] + (input.shape ?? []).dropFirst().map { dimension -> Int in
     if case .fixed(let size) = dimension { return size }
     return 1
