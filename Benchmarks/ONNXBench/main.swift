@@ -5,7 +5,9 @@
 //
 // Runs the model on a batch of N normal images (the input's declared shape, N for the batch)
 // without gradients, first W warm-up runs, then as many as fit in S seconds (at least 3), and
-// prints one JSON line: {"engine": "strata", "batch": N, "runs": R, "images_per_second": ...}.
+// prints one JSON line: {"engine": "strata", "batch": N, "runs": R, "images_per_second": ...,
+// "cpu_ms_per_image": ...} (the process's CPU time over the timed runs, all threads, which a
+// loaded machine disturbs far less than the rate).
 // The thread count is STRATA_NUM_THREADS (the pool's size). With --check it runs the model once
 // on the tensor in INPUT.pb and prints {"relative_error": ...}: the largest difference from the
 // tensor in EXPECTED.pb (another engine's output) over the largest magnitude there.
@@ -57,6 +59,12 @@ let shape = [batch] + (input.shape ?? []).dropFirst().map { dimension -> Int in
     return 1
 }
 let images = Tensor.normal(shape, generator: RandomGenerator(seed: 1))
+/// The CPU time this process has used, all threads, in seconds.
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
 func once() throws {
     _ = try withoutGradients { try model.run([input.name: images]) }
 }
@@ -64,14 +72,15 @@ do {
     for _ in 0..<warmup { try once() }
     let clock = ContinuousClock()
     var runs = 0
-    let start = clock.now
+    let start = clock.now, cpuStart = processCPUSeconds()
     while runs < 3 || clock.now - start < .seconds(seconds) {
         try once()
         runs += 1
     }
     let elapsed = clock.now - start
     let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    print("{\"engine\": \"strata\", \"batch\": \(batch), \"runs\": \(runs), \"images_per_second\": \(Double(runs * batch) / total)}")
+    let cpu = (processCPUSeconds() - cpuStart) * 1000 / Double(runs * batch)
+    print("{\"engine\": \"strata\", \"batch\": \(batch), \"runs\": \(runs), \"images_per_second\": \(Double(runs * batch) / total), \"cpu_ms_per_image\": \(cpu)}")
 } catch {
     print("onnx-bench: \(error)")
     exit(1)
