@@ -10,6 +10,8 @@ The model is torchvision's resnet18 (10 classes) exported by Tools/make_onnx_fix
 .build-onnx/resnet18/model.onnx. onnxruntime runs with intra_op_num_threads = --threads and
 inter_op_num_threads = 1; Strata with STRATA_NUM_THREADS = --threads. Each round runs both
 engines at each batch size for --seconds seconds after a warm-up; the table shows the medians.
+Before timing, each batch size's output is checked against onnxruntime's on the same images
+(`onnx-bench --check`, within 1e-5 relative to the largest output; needs the onnx package).
 """
 import argparse
 import json
@@ -47,6 +49,28 @@ def strata_throughput(binary, path, batch, threads, seconds):
     return json.loads(result.stdout.strip().splitlines()[-1])["images_per_second"]
 
 
+def check_outputs(binary, path, batch, threads):
+    """Strata's output on normal images against onnxruntime's: the relative error (raises above 1e-5)."""
+    import tempfile
+    from onnx import numpy_helper
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    images = np.random.default_rng(2).standard_normal((batch, 3, 224, 224), dtype=np.float32)
+    expected = session.run(None, {session.get_inputs()[0].name: images})[0]
+    with tempfile.TemporaryDirectory() as folder:
+        files = [os.path.join(folder, name) for name in ("input.pb", "expected.pb")]
+        for file, array in zip(files, (images, expected)):
+            with open(file, "wb") as handle:
+                handle.write(numpy_helper.from_array(array).SerializeToString())
+        environment = dict(os.environ, STRATA_NUM_THREADS=str(threads))
+        result = subprocess.run([binary, path, "--check", *files], env=environment, capture_output=True, text=True, check=True)
+    error = json.loads(result.stdout.strip().splitlines()[-1])["relative_error"]
+    if error > 1e-5:
+        raise SystemExit(f"batch {batch}: Strata's output differs from onnxruntime's by {error:.2e} relative")
+    return error
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=os.path.join(ROOT, ".build-onnx", "resnet18", "model.onnx"))
@@ -57,6 +81,9 @@ def main():
     parser.add_argument("--batches", default="1,32")
     args = parser.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
+    for batch in batches:
+        error = check_outputs(args.binary, args.model, batch, args.threads)
+        print(f"batch {batch:3} output within {error:.1e} relative of onnxruntime's", flush=True)
     results = {(engine, batch): [] for engine in ("strata", "onnxruntime") for batch in batches}
     for round_index in range(args.rounds):
         for batch in batches:

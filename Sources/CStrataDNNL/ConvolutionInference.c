@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-// One inference step: convolution (direct jit kernels) with the bias, a residual sum and ReLU as
-// oneDNN post-ops, then optionally a max-pool on the convolution's own (blocked) output, so the
-// activations make one trip from the plain layout and back instead of one per op, or none when
-// the caller keeps them in the blocked layout (nChw16c/nChw8c) from one step to the next.
+// One inference step: convolution (Winograd or direct jit kernels) with the bias, a residual sum
+// and ReLU as oneDNN post-ops, then optionally a max-pool on the convolution's own (blocked)
+// output, so the activations make one trip from the plain layout and back instead of one per op,
+// or none when the caller keeps them in the blocked layout (nChw16c/nChw8c) from one step to the
+// next.
 
 enum { SOURCE, CONVOLVED, POOLED, TEMPORARIES };
 
@@ -78,6 +79,45 @@ static dnnl_primitive_attr_t make_attributes(int adds_residual, int relu) {
     return attributes;
 }
 
+/// Whether a convolution takes Winograd: 3x3, stride 1, undilated, with 64 channels or more in
+/// and out. oneDNN then runs F(2x2,3x3) for a single image and F(4x4,3x3) for batches, which beat
+/// the direct kernels on every such convolution of resnet18 timed on one AVX-512 core (oneDNN
+/// 2.6): 1.55x at batch 1 on 64 and 128 channels, 1.2x on 256, even on 512 at 7x7; about 2x at 16
+/// images. With 32 output channels (a batch-1 channel part of resnet18's first stage on two
+/// threads) it was no faster than the direct kernel, so fewer channels keep that.
+static int prefers_winograd(const strata_conv_shape *s) {
+    return s->kernel_height == 3 && s->kernel_width == 3 && s->stride_height == 1 && s->stride_width == 1
+        && s->dilation_height == 1 && s->dilation_width == 1 && s->in_channels >= 64 && s->out_channels >= 64;
+}
+
+/// Makes `plan`'s convolution primitive: Winograd (forward_inference) or direct. Direct runs as
+/// forward_training, though nothing is kept for a backward pass: oneDNN 2.6 ranks brgconv first
+/// for forward_inference, and the direct jit kernels that forward_training gets were as fast or
+/// faster on every convolution of LeNet and resnet18 timed on one AVX-512 core here (LeNet's:
+/// 1.45 vs 1.95 ms and 34 vs 42 ms per 128 images). The post-ops and the values are the same.
+static int create_convolution(strata_conv_inference_plan *plan, const strata_conv_shape *s, dnnl_primitive_attr_t attributes,
+                              const dnnl_memory_desc_t *src_any, const dnnl_memory_desc_t *weights_any,
+                              const dnnl_memory_desc_t *dst_any, int winograd) {
+    dnnl_dims_t strides = {s->stride_height, s->stride_width};
+    dnnl_dims_t dilates = {s->dilation_height - 1, s->dilation_width - 1};  // oneDNN counts extra gaps
+    dnnl_dims_t pad_l = {s->pad_top, s->pad_left}, pad_r = {s->pad_bottom, s->pad_right};
+    dnnl_convolution_desc_t convolution;
+    if (dnnl_dilated_convolution_forward_desc_init(&convolution, winograd ? dnnl_forward_inference : dnnl_forward_training,
+                                                   winograd ? dnnl_convolution_winograd : dnnl_convolution_direct, src_any,
+                                                   weights_any, plan->has_bias ? &plan->bias : NULL, dst_any, strides, dilates,
+                                                   pad_l, pad_r) != dnnl_success
+        || dnnl_primitive_desc_create(&plan->convolution_descriptor, &convolution, attributes, strata_dnnl_engine(), NULL)
+               != dnnl_success) {
+        plan->convolution_descriptor = NULL;
+        return 0;
+    }
+    if (dnnl_primitive_create(&plan->convolution, plan->convolution_descriptor) == dnnl_success) return 1;
+    dnnl_primitive_desc_destroy(plan->convolution_descriptor);
+    plan->convolution_descriptor = NULL;
+    plan->convolution = NULL;
+    return 0;
+}
+
 strata_conv_inference_plan *strata_conv_inference_plan_create(const strata_conv_shape *s, int has_bias, int adds_residual,
                                                               int relu, const strata_max_pool_shape *pool) {
     dnnl_engine_t engine = strata_dnnl_engine();
@@ -87,9 +127,6 @@ strata_conv_inference_plan *strata_conv_inference_plan_create(const strata_conv_
     dnnl_dims_t dst_dims = {s->batch, s->out_channels, s->out_height, s->out_width};
     dnnl_dims_t weight_dims = {s->out_channels, s->in_channels, s->kernel_height, s->kernel_width};
     dnnl_dims_t bias_dims = {s->out_channels};
-    dnnl_dims_t strides = {s->stride_height, s->stride_width};
-    dnnl_dims_t dilates = {s->dilation_height - 1, s->dilation_width - 1};  // oneDNN counts extra gaps
-    dnnl_dims_t pad_l = {s->pad_top, s->pad_left}, pad_r = {s->pad_bottom, s->pad_right};
 
     strata_conv_inference_plan *plan = calloc(1, sizeof(strata_conv_inference_plan));
     if (!plan) return NULL;
@@ -103,16 +140,10 @@ strata_conv_inference_plan *strata_conv_inference_plan_create(const strata_conv_
         && describe(&dst_any, 4, dst_dims, dnnl_format_tag_any);
     dnnl_primitive_attr_t attributes = ok ? make_attributes(adds_residual, relu) : NULL;
     if (!attributes) goto fail;
-    // forward_training, though nothing is kept for a backward pass: oneDNN 2.6 ranks brgconv first
-    // for forward_inference, and the direct jit kernels that forward_training gets were as fast
-    // or faster on every convolution of LeNet and resnet18 timed on one AVX-512 core here (LeNet's:
-    // 1.45 vs 1.95 ms and 34 vs 42 ms per 128 images). The post-ops and the values are the same.
-    dnnl_convolution_desc_t convolution;
-    ok = dnnl_dilated_convolution_forward_desc_init(&convolution, dnnl_forward_training, dnnl_convolution_direct, &src_any,
-                                                    &weights_any, has_bias ? &plan->bias : NULL, &dst_any, strides, dilates,
-                                                    pad_l, pad_r) == dnnl_success
-        && dnnl_primitive_desc_create(&plan->convolution_descriptor, &convolution, attributes, engine, NULL) == dnnl_success
-        && dnnl_primitive_create(&plan->convolution, plan->convolution_descriptor) == dnnl_success;
+    // Winograd where it pays (see prefers_winograd), else the direct jit kernels; a shape that
+    // oneDNN's Winograd refuses takes the direct kernels too.
+    ok = (prefers_winograd(s) && create_convolution(plan, s, attributes, &src_any, &weights_any, &dst_any, 1))
+        || create_convolution(plan, s, attributes, &src_any, &weights_any, &dst_any, 0);
     dnnl_primitive_attr_destroy(attributes);
     if (!ok) goto fail;
     plan->source = *dnnl_primitive_desc_query_md(plan->convolution_descriptor, dnnl_query_src_md, 0);

@@ -39,6 +39,8 @@ public struct ONNXModel: Module, Sendable {
     /// Batch norms folded into their convolutions for inference, cached (shared by copies: its
     /// entries are keyed by the identities of the tensors they were folded from).
     let batchNormFolding = ONNXBatchNormFolding()
+    /// The fused chains' convolution calls, their attributes read once (see `ONNXConvCalls`).
+    let convCalls = ONNXConvCalls()
     /// The file's model without its initializers' data, and their order, for `serialized()`.
     let template: Onnx_ModelProto
     let initializerOrder: [String]
@@ -187,7 +189,8 @@ public struct ONNXModel: Module, Sendable {
         let arguments = ONNXInputs(node: conv, values: convInputs)
         guard let result = try ONNXOperators.convChain(conv, arguments, input: input, residual: residual, relu: step.relu != nil,
                                                       maxPool: step.maxPool.map { graph.nodes[step.nodes[$0]] },
-                                                      blockedOutput: step.blockedOutput, reuseResidual: owned != nil)
+                                                      blockedOutput: step.blockedOutput, reuseResidual: owned != nil,
+                                                      calls: convCalls, chain: step.nodes[0])
         else {
             if let owned { values.set(owned.slot, .blocked(owned.value)) }  // for the nodes, run one by one
             return false

@@ -5,7 +5,8 @@ import Testing
 // (oneDNN post-ops and pooling on its blocked output) against the same backend without fused
 // kernels, where the op runs its composite (convolution, bias, add, relu, maxPool2d one by one):
 // the specification. Float32, the kernel's dtype; agreement within 1e-5 of the largest output
-// (float32 sums of up to 800 products, accumulated in another order).
+// (float32 sums of up to 800 products, accumulated in another order or through Winograd's
+// transforms).
 
 @Suite struct FusedConvolutionTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -41,6 +42,13 @@ import Testing
             Case(name: "ResNet stem: stride 2 conv 7x7, ReLU, pool 3x3/2 pad 1", input: [2, 3, 32, 32], weight: [16, 3, 7, 7],
                  stride: (2, 2), padding: .explicit(height: 3, width: 3), relu: true,
                  pool: PoolingGeometry(kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2, padHeight: 1, padWidth: 1)),
+            // 3x3 stride-1 convolutions of 64 channels and more run as Winograd (F(2x2,3x3) for
+            // one image, F(4x4,3x3) for several); a batch-1 channel part of 64 still does.
+            Case(name: "Winograd, batch 1: 64 to 128 channels, residual, ReLU", input: [1, 64, 14, 14], weight: [128, 64, 3, 3],
+                 padding: .explicit(height: 1, width: 1), residual: true, relu: true),
+            Case(name: "Winograd, batch 3: 64 channels, odd size, ReLU, pool 2", input: [3, 64, 13, 13], weight: [64, 64, 3, 3],
+                 padding: .explicit(height: 1, width: 1), relu: true, pool: maxPool2),
+            Case(name: "Winograd, batch 16, no padding", input: [16, 64, 9, 9], weight: [64, 64, 3, 3]),
         ]
     }
 

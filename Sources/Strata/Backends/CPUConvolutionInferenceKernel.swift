@@ -65,40 +65,20 @@ struct CPUConvolutionInferenceKernel: ConvolutionInferenceKernel {
         let (outHeight, outWidth) = geometry.outputSize(height: inputShape[2], width: inputShape[3],
                                                         kernelHeight: weight.shape[2], kernelWidth: weight.shape[3])
         let pooled = maxPool.map { $0.outputSize(height: outHeight, width: outWidth) } ?? (outHeight, outWidth)
-        let threads = ThreadPool.shared.threadCount
-        // Channel parts stay multiples of 16, the block oneDNN's AVX-512 kernels work in (and a
-        // multiple of every block, so a part's channels start on a block boundary).
-        let channelParts = batch == 1 ? max(1, min(threads, channels / 16)) : 1
-        let batchParts = max(1, min(threads, batch))
-        let parts = channelParts * batchParts
-        func bounds(_ part: Int) -> (batch: Range<Int>, channels: Range<Int>) {
-            let (b, c) = (part / channelParts, part % channelParts)
-            let step = (channels / 16 + channelParts - 1) / channelParts * 16
-            let channelRange = channelParts == 1 ? 0..<channels : min(c * step, channels)..<(c == channelParts - 1 ? channels : min((c + 1) * step, channels))
-            return (batch * b / batchParts..<batch * (b + 1) / batchParts, channelRange)
-        }
         let weights = weight.contiguous()
-        var steps: [(plan: OpaquePointer, packed: PackedConvolutionWeights)] = []
-        for part in 0..<parts {
-            let (images, range) = bounds(part)
-            let shape = strata_conv_shape(
-                batch: Int32(images.count), in_channels: Int32(inputShape[1]), in_height: Int32(inputShape[2]),
-                in_width: Int32(inputShape[3]), out_channels: Int32(range.count), out_height: Int32(outHeight),
-                out_width: Int32(outWidth), kernel_height: Int32(weight.shape[2]), kernel_width: Int32(weight.shape[3]),
-                stride_height: Int32(geometry.strideHeight), stride_width: Int32(geometry.strideWidth),
-                pad_top: Int32(geometry.padTop), pad_left: Int32(geometry.padLeft), pad_bottom: Int32(geometry.padBottom),
-                pad_right: Int32(geometry.padRight), dilation_height: Int32(geometry.dilationHeight),
-                dilation_width: Int32(geometry.dilationWidth), groups: 1)
-            let key = ConvolutionInferencePlans.Key(shape: shape, hasBias: bias != nil, addsResidual: residual != nil,
-                                                    relu: relu, pool: maxPool, convolved: (outHeight, outWidth))
-            guard let plan = ConvolutionInferencePlans.shared.plan(key),
-                  let packed = ConvolutionInferencePlans.shared.packedWeights(weights, channels: range, plan: plan)
-            else { return nil }
-            steps.append((plan, packed))
+        let key = ConvolutionInferencePlans.StepKey(
+            batch: batch, inChannels: inputShape[1], height: inputShape[2], width: inputShape[3], weight: weights.storageIdentity,
+            outChannels: channels, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], geometry: geometry,
+            hasBias: bias != nil, addsResidual: residual != nil, relu: relu, pool: maxPool)
+        guard let prepared = ConvolutionInferencePlans.shared.prepared(key, make: {
+            Self.prepare(key, weights: weights, convolved: (outHeight, outWidth))
+        }) else { return nil }
+        let (channelParts, parts) = (prepared.channelParts, prepared.plans.count)
+        func bounds(_ part: Int) -> (batch: Range<Int>, channels: Range<Int>) {
+            Self.bounds(part, batch: batch, channels: channels, channelParts: channelParts, batchParts: prepared.batchParts)
         }
         // Blocked output when asked for and every part's kernel writes the same blocked layout.
-        let blocks = Set(steps.map { strata_conv_inference_output_block($0.plan) })
-        let outputBlock = blockedOutput && blocks.count == 1 ? Int(blocks.first!) : 0
+        let outputBlock = blockedOutput ? prepared.outputBlock : 0
         let outputShape = [batch, channels, pooled.0, pooled.1]
         let output: InferenceActivation
         if reuseResidual, maxPool == nil, case .blocked(let given)? = residual, given.block == outputBlock {
@@ -120,14 +100,58 @@ struct CPUConvolutionInferenceKernel: ConvolutionInferenceKernel {
         ThreadPool.shared.forEachPart(parts) { part in
             let (images, range) = bounds(part)
             let status = strata_conv_inference_execute_blocked(
-                steps[part].plan, source.pointer(image: images.lowerBound, channel: 0, plane: 0), source.block,
-                steps[part].packed.pointer, biasValues.map { $0.elementPointer(as: Float.self) + range.lowerBound },
+                prepared.plans[part], source.pointer(image: images.lowerBound, channel: 0, plane: 0), source.block,
+                prepared.packed[part].pointer, biasValues.map { $0.elementPointer(as: Float.self) + range.lowerBound },
                 added?.pointer(image: images.lowerBound, channel: range.lowerBound, plane: convolvedPlane), added?.block ?? 0,
                 target.pointer(image: images.lowerBound, channel: range.lowerBound, plane: outputPlane), target.block)
             if status != 0 { failures.withLock { failed = true } }
         }
-        withExtendedLifetime((source, weights, biasValues, added, target, steps)) {}
+        withExtendedLifetime((source, weights, biasValues, added, target, prepared)) {}
         return failed ? nil : output
+    }
+
+    /// Part `part`'s images and output channels: channel parts stay multiples of 16, the block
+    /// oneDNN's AVX-512 kernels work in (and a multiple of every block, so a part's channels
+    /// start on a block boundary).
+    private static func bounds(_ part: Int, batch: Int, channels: Int, channelParts: Int,
+                               batchParts: Int) -> (batch: Range<Int>, channels: Range<Int>) {
+        let (b, c) = (part / channelParts, part % channelParts)
+        let step = (channels / 16 + channelParts - 1) / channelParts * 16
+        let channelRange = channelParts == 1 ? 0..<channels
+            : min(c * step, channels)..<(c == channelParts - 1 ? channels : min((c + 1) * step, channels))
+        return (batch * b / batchParts..<batch * (b + 1) / batchParts, channelRange)
+    }
+
+    /// The split of `key`'s step over the pool, with each part's plan and packed weights: by
+    /// batch when there are at least as many images as threads, else (batch 1) by output
+    /// channels. Nil when oneDNN refuses a part.
+    private static func prepare(_ key: ConvolutionInferencePlans.StepKey, weights: Tensor,
+                                convolved: (height: Int, width: Int)) -> ConvolutionInferencePlans.PreparedStep? {
+        let (batch, channels, threads) = (key.batch, key.outChannels, ThreadPool.shared.threadCount)
+        let channelParts = batch == 1 ? max(1, min(threads, channels / 16)) : 1
+        let batchParts = max(1, min(threads, batch))
+        var plans: [OpaquePointer] = [], packed: [PackedConvolutionWeights] = []
+        for part in 0..<channelParts * batchParts {
+            let (images, range) = bounds(part, batch: batch, channels: channels, channelParts: channelParts, batchParts: batchParts)
+            let g = key.geometry
+            let shape = strata_conv_shape(
+                batch: Int32(images.count), in_channels: Int32(key.inChannels), in_height: Int32(key.height),
+                in_width: Int32(key.width), out_channels: Int32(range.count), out_height: Int32(convolved.height),
+                out_width: Int32(convolved.width), kernel_height: Int32(key.kernelHeight), kernel_width: Int32(key.kernelWidth),
+                stride_height: Int32(g.strideHeight), stride_width: Int32(g.strideWidth), pad_top: Int32(g.padTop),
+                pad_left: Int32(g.padLeft), pad_bottom: Int32(g.padBottom), pad_right: Int32(g.padRight),
+                dilation_height: Int32(g.dilationHeight), dilation_width: Int32(g.dilationWidth), groups: 1)
+            let planKey = ConvolutionInferencePlans.Key(shape: shape, hasBias: key.hasBias, addsResidual: key.addsResidual,
+                                                        relu: key.relu, pool: key.pool, convolved: convolved)
+            guard let plan = ConvolutionInferencePlans.shared.plan(planKey),
+                  let values = ConvolutionInferencePlans.shared.packedWeights(weights, channels: range, plan: plan)
+            else { return nil }
+            plans.append(plan)
+            packed.append(values)
+        }
+        let blocks = Set(plans.map { Int(strata_conv_inference_output_block($0)) })
+        return ConvolutionInferencePlans.PreparedStep(channelParts: channelParts, batchParts: batchParts, plans: plans,
+                                                      packed: packed, weight: weights, outputBlock: blocks.count == 1 ? blocks.first! : 0)
     }
 
     /// The same step through the reference path, for shapes oneDNN refuses.

@@ -2,7 +2,9 @@ import CStrataDNNL
 import Foundation
 
 /// oneDNN inference plans by shape and epilogue, and weights packed for them, cached for the
-/// process (a model's weights are packed on its first inference and reused after).
+/// process (a model's weights are packed on its first inference and reused after). Each call
+/// signature's parts (`PreparedStep`: plans and packed weights) are kept too, so that a model's
+/// repeated inference finds a step's whole setup with one lookup.
 ///
 /// A packed entry keeps its weight tensor alive, so its storage identity cannot be reused by
 /// another tensor while the entry exists, and a weight that is written gets storage of its own
@@ -56,6 +58,29 @@ final class ConvolutionInferencePlans: @unchecked Sendable {
         }
     }
 
+    /// A fused step's call: the input's shape, the weight (its elements and shape), the geometry
+    /// and the epilogue. Plain fields, so that making and hashing one allocates nothing.
+    struct StepKey: Hashable {
+        let batch: Int, inChannels: Int, height: Int, width: Int
+        let weight: TensorStorageIdentity
+        let outChannels: Int, kernelHeight: Int, kernelWidth: Int
+        let geometry: ConvolutionGeometry
+        let hasBias: Bool, addsResidual: Bool, relu: Bool
+        let pool: PoolingGeometry?
+    }
+
+    /// A step's split over the pool (`channelParts` × `batchParts` parts, part `p` taking channel
+    /// part `p % channelParts` of batch part `p / channelParts`) and each part's plan and
+    /// packed weights; `weight` (the contiguous weight) keeps the key's identity alive.
+    struct PreparedStep {
+        let channelParts: Int, batchParts: Int
+        let plans: [OpaquePointer]
+        let packed: [PackedConvolutionWeights]
+        let weight: Tensor
+        /// The channel block every part's kernel writes (16 or 8), or 0 when they differ or write plain.
+        let outputBlock: Int
+    }
+
     private struct PackedKey: Hashable {
         let plan: OpaquePointer
         let weight: TensorStorageIdentity
@@ -66,6 +91,15 @@ final class ConvolutionInferencePlans: @unchecked Sendable {
     private var plans: [Key: OpaquePointer?] = [:]
     private var packed: [PackedKey: (weight: Tensor, values: PackedConvolutionWeights)] = [:]
     private var packedBytes = 0
+    private var prepared: [StepKey: PreparedStep] = [:]
+
+    /// The prepared step for `key`, made by `make` on first use (nil, not kept, when it fails).
+    func prepared(_ key: StepKey, make: () -> PreparedStep?) -> PreparedStep? {
+        if let known = lock.withLock({ prepared[key] }) { return known }
+        guard let step = make() else { return nil }
+        lock.withLock { prepared[key] = step }
+        return step
+    }
 
     /// The plan for `key`, made on first use; nil when oneDNN refuses the shape.
     func plan(_ key: Key) -> OpaquePointer? {
@@ -94,6 +128,7 @@ final class ConvolutionInferencePlans: @unchecked Sendable {
         lock.withLock {
             if packedBytes + values.byteCount > Self.packedByteLimit {
                 packed = [:]
+                prepared = [:]  // its entries hold packed weights too
                 packedBytes = 0
             }
             packed[key] = (weight, values)

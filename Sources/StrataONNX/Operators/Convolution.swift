@@ -20,31 +20,61 @@ extension ONNXOperators {
     /// empty); `input` is its input, plain or blocked. With `blockedOutput` the result may be
     /// blocked, and with `reuseResidual` written over the residual (which the caller gave up).
     /// Nil when they do not fit one fused step (a 1-D convolution, a residual of another
-    /// shape, a pool with asymmetric padding); the nodes then run one by one.
+    /// shape, a pool with asymmetric padding); the nodes then run one by one. The attributes are
+    /// read and checked once per input signature and kept in `calls` under `chain`.
     static func convChain(_ node: ONNXNode, _ inputs: ONNXInputs, input: InferenceActivation, residual: InferenceActivation?,
-                          relu: Bool, maxPool: ONNXNode?, blockedOutput: Bool,
-                          reuseResidual: Bool) throws(ONNXError) -> InferenceActivation? {
+                          relu: Bool, maxPool: ONNXNode?, blockedOutput: Bool, reuseResidual: Bool,
+                          calls: ONNXConvCalls, chain: Int) throws(ONNXError) -> InferenceActivation? {
         guard input.shape.count == 4 else { return nil }
-        return try conv(node, inputs, input: input, blockedOutput: blockedOutput,
-                        reuseResidual: reuseResidual) { outputShape throws(ONNXError) -> ConvTail? in
-            if let residual, residual.shape != outputShape || residual.dtype != input.dtype { return nil }
-            var tail = ConvTail(residual: residual, relu: relu)
+        let weight = try inputs.required(1), bias = inputs.optional(2)
+        let signature = ONNXConvCalls.Signature(input: input.shape, dtype: input.dtype, weight: weight.shape,
+                                                weightType: weight.dtype, bias: bias?.shape, biasType: bias?.dtype,
+                                                residual: residual?.shape, residualType: residual?.dtype)
+        let call: ConvCall, pool: PoolingGeometry?
+        if let known = calls.call(chain: chain, signature) {
+            (call, pool) = known
+        } else {
+            call = try convCall(node, input: input, weight: weight, bias: bias)
+            if let residual, residual.shape != call.outputShape || residual.dtype != input.dtype { return nil }
             if let maxPool {
-                guard let geometry = try maxPoolGeometry(maxPool, inputShape: outputShape) else { return nil }
-                tail.maxPool = geometry
+                guard let geometry = try maxPoolGeometry(maxPool, inputShape: call.outputShape) else { return nil }
+                pool = geometry
+            } else {
+                pool = nil
             }
-            return tail
+            calls.keep(call, pool: pool, chain: chain, signature)
         }
+        return run(call, input: input, weight: weight, bias: bias, tail: ConvTail(residual: residual, relu: relu, maxPool: pool),
+                   blockedOutput: blockedOutput, reuseResidual: reuseResidual)
     }
 
     /// The convolution of `node` on `input` (else `inputs`' first), followed by the tail
     /// `tail(outputShape)` gives (nil returns nil before computing anything).
     static func conv(_ node: ONNXNode, _ inputs: ONNXInputs, input given: InferenceActivation? = nil, blockedOutput: Bool = false,
                      reuseResidual: Bool = false, tail: ([Int]) throws(ONNXError) -> ConvTail?) throws(ONNXError) -> InferenceActivation? {
-        try node.checkAttributes(["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
         let input: InferenceActivation
         if let given { input = given } else { input = .plain(try inputs.required(0)) }
-        let weight = try inputs.required(1)
+        let weight = try inputs.required(1), bias = inputs.optional(2)
+        let call = try convCall(node, input: input, weight: weight, bias: bias)
+        guard let tail = try tail(call.outputShape) else { return nil }
+        return run(call, input: input, weight: weight, bias: bias, tail: tail, blockedOutput: blockedOutput, reuseResidual: reuseResidual)
+    }
+
+    /// A Conv node's attributes read and checked for one input, weight and bias: the arguments
+    /// of `conv2dInference` besides the tensors.
+    struct ConvCall: Sendable {
+        /// The input's rank (3: a 1-D convolution, run as a 2-D one of height 1).
+        let rank: Int
+        /// Asymmetric pads, applied to the input first (`padding` is then `.valid`).
+        let prePad: SpatialGeometry?
+        let padding: ConvolutionPadding
+        let stride: SpatialSize, dilation: SpatialSize
+        let groups: Int
+        let outputShape: [Int]
+    }
+
+    static func convCall(_ node: ONNXNode, input: InferenceActivation, weight: Tensor, bias: Tensor?) throws(ONNXError) -> ConvCall {
+        try node.checkAttributes(["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
         if case .plain(let x) = input { try node.requireFloat(x) }
         let rank = input.shape.count
         try node.require(weight.rank == rank && weight.dtype == input.dtype,
@@ -53,31 +83,31 @@ extension ONNXOperators {
         let groups = try node.int("group", default: 1)
         try node.require(groups > 0 && input.shape[1] == weight.shape[1] * groups && weight.shape[0] % groups == 0,
                          "weight \(weight.shape) does not fit input \(input.shape) with \(groups) groups")
-        let bias = inputs.optional(2)
         if let bias { try node.require(bias.shape == [weight.shape[0]] && bias.dtype == weight.dtype, "bias \(bias.shape) must be [\(weight.shape[0])]") }
-        var x = rank == 3 ? .plain(input.plain.asSpatial2D()) : input
-        let w = weight.asSpatial2D()
-        let padding: ConvolutionPadding
-        if geometry.isSymmetric {
-            padding = .explicit(height: geometry.padsBegin[0], width: geometry.padsBegin[1])
-        } else {
-            x = .plain(geometry.pad(x.plain, value: 0))
-            padding = .valid
-        }
-        var outputShape = [x.shape[0], weight.shape[0]]
+        let spatial = rank == 3 ? [1] + input.shape.dropFirst(2) : Array(input.shape.dropFirst(2))
+        var outputShape = [input.shape[0], weight.shape[0]]
         for axis in 0..<2 {
-            let total = geometry.isSymmetric ? 2 * geometry.padsBegin[axis] : 0
-            let size = geometry.outputSize(x.shape[2 + axis], axis: axis, padding: total)
+            let size = geometry.isSymmetric ? geometry.outputSize(spatial[axis], axis: axis, padding: 2 * geometry.padsBegin[axis])
+                : geometry.outputSize(spatial[axis] + geometry.padsBegin[axis] + geometry.padsEnd[axis], axis: axis, padding: 0)
             try node.require(size > 0, "kernel \(weight.shape) does not fit input \(input.shape)")
             outputShape.append(size)
         }
         try node.requireAllocatable(outputShape)
-        guard let tail = try tail(outputShape) else { return nil }
-        let y = conv2dInference(x, weight: w, bias: bias, stride: (geometry.strides[0], geometry.strides[1]), padding: padding,
-                                dilation: (geometry.dilations[0], geometry.dilations[1]), groups: groups,
-                                residual: tail.residual, relu: tail.relu, maxPool: tail.maxPool,
-                                blockedOutput: blockedOutput && rank == 4, reuseResidual: reuseResidual)
-        return rank == 3 ? .plain(y.plain.squeezed(axis: 2)) : y
+        return ConvCall(rank: rank, prePad: geometry.isSymmetric ? nil : geometry,
+                        padding: geometry.isSymmetric ? .explicit(height: geometry.padsBegin[0], width: geometry.padsBegin[1]) : .valid,
+                        stride: (geometry.strides[0], geometry.strides[1]), dilation: (geometry.dilations[0], geometry.dilations[1]),
+                        groups: groups, outputShape: outputShape)
+    }
+
+    /// `call` on `input`, `weight` and `bias`, followed by `tail`.
+    static func run(_ call: ConvCall, input: InferenceActivation, weight: Tensor, bias: Tensor?, tail: ConvTail,
+                    blockedOutput: Bool, reuseResidual: Bool) -> InferenceActivation {
+        var x = call.rank == 3 ? .plain(input.plain.asSpatial2D()) : input
+        if let prePad = call.prePad { x = .plain(prePad.pad(x.plain, value: 0)) }
+        let y = conv2dInference(x, weight: weight.asSpatial2D(), bias: bias, stride: call.stride, padding: call.padding,
+                                dilation: call.dilation, groups: call.groups, residual: tail.residual, relu: tail.relu,
+                                maxPool: tail.maxPool, blockedOutput: blockedOutput && call.rank == 4, reuseResidual: reuseResidual)
+        return call.rank == 3 ? .plain(y.plain.squeezed(axis: 2)) : y
     }
 
     static func convTranspose(_ node: ONNXNode, _ inputs: ONNXInputs) throws(ONNXError) -> [Tensor] {

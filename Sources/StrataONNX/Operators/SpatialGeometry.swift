@@ -2,7 +2,7 @@ import Strata
 
 /// The window attributes that Conv, ConvTranspose and the pooling operators share, read for one
 /// or two spatial axes (a 1-D input runs as a 2-D one of height 1).
-struct SpatialGeometry {
+struct SpatialGeometry: Sendable {
     var kernel: [Int]
     var strides: [Int]
     var dilations: [Int]
