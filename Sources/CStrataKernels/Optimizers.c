@@ -120,6 +120,10 @@ STRATA_DISPATCH
 void strata_ftrl_f32(const float *param, const float *grad, const float *z, const float *n, float *param_out,
                      float *z_out, float *n_out, long count, const strata_ftrl_parameters *h) {
     const float alpha = h->alpha, beta = h->beta, l1 = h->l1, l2 = h->l2;
+    // Element i is read before it is written, so an output that is its input's buffer (the
+    // optimizer's in-place step) carries no dependence between elements: without this the
+    // compiler's overlap check sends every in-place step down the scalar loop.
+#pragma clang loop vectorize(assume_safety)
     for (long i = 0; i < count; i++) {
         float g = grad[i], old_n = n[i];
         float new_n = old_n + g * g;

@@ -79,12 +79,35 @@ public struct Optimizer: Sendable {
 
     /// The group settings that apply to `path`.
     func settings(for path: ParameterPath) -> (context: UpdateContext, isFrozen: Bool, rule: any OptimizerRule) {
-        let group = groups.first { $0.contains(path) }
-        let scale = initialLearningRate > 0 ? learningRate / initialLearningRate : 1
-        let context = UpdateContext(learningRate: group?.learningRate.map { $0 * scale } ?? learningRate,
-                                    weightDecay: group?.weightDecay ?? weightDecay)
-        let freezing = freezingRules.last { $0.pattern.matches(path) }
-        return (context, freezing?.isFrozen ?? group?.isFrozen ?? false, group?.rule ?? rule)
+        settingsResolver().settings(for: path)
+    }
+
+    /// What `settings(for:)` reads, apart from the state: `update` resolves every parameter's
+    /// settings through one such copy rather than through the whole optimizer.
+    private func settingsResolver() -> SettingsResolver {
+        SettingsResolver(groups: groups, freezingRules: freezingRules, rule: rule, learningRate: learningRate,
+                         learningRateScale: initialLearningRate > 0 ? learningRate / initialLearningRate : 1,
+                         weightDecay: weightDecay)
+    }
+
+    private struct SettingsResolver {
+        let groups: [ParameterGroup]
+        let freezingRules: [(pattern: ParameterPattern, isFrozen: Bool)]
+        let rule: any OptimizerRule
+        let learningRate: Double
+        let learningRateScale: Double
+        let weightDecay: Double
+
+        func settings(for path: ParameterPath) -> (context: UpdateContext, isFrozen: Bool, rule: any OptimizerRule) {
+            guard let index = groups.firstIndex(where: { $0.contains(path) }) else {
+                let freezing = freezingRules.last { $0.pattern.matches(path) }
+                return (UpdateContext(learningRate: learningRate, weightDecay: weightDecay), freezing?.isFrozen ?? false, rule)
+            }
+            let context = UpdateContext(learningRate: groups[index].learningRate.map { $0 * learningRateScale } ?? learningRate,
+                                        weightDecay: groups[index].weightDecay ?? weightDecay)
+            let freezing = freezingRules.last { $0.pattern.matches(path) }
+            return (context, freezing?.isFrozen ?? groups[index].isFrozen, groups[index].rule ?? rule)
+        }
     }
 
     /// Whether no parameter can be frozen: no freezing rule freezes and no group is frozen (so
@@ -122,10 +145,11 @@ public struct Optimizer: Sendable {
     /// Moves every parameter of `model` that has a gradient one step along it. Parameters without
     /// a gradient (or frozen) are left untouched.
     public mutating func update<Model: ParameterContainer>(_ model: inout Model, along gradients: [ParameterPath: Tensor]) {
+        let resolver = settingsResolver()
         withoutGradients {
             model.visitParameters { path, parameter, kind in
                 guard kind == .parameter, let gradient = gradients[path] else { return }
-                let (context, isFrozen, rule) = settings(for: path)
+                let (context, isFrozen, rule) = resolver.settings(for: path)
                 guard !isFrozen else { return }
                 precondition(gradient.shape == parameter.shape,
                              "Optimizer: gradient \(gradient.shape) for \(path) does not match the parameter \(parameter.shape)")

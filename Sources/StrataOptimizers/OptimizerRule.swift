@@ -41,16 +41,43 @@ extension OptimizerRule {
 }
 
 extension Dictionary where Key == String, Value == Tensor {
-    /// Increments the int64 scalar slot `step` and returns its new value.
+    /// Increments the int64 scalar slot `step` and returns its new value (one lookup).
     mutating func incrementStep() -> Int {
-        let step = (self["step"]?.scalar(as: Int64.self) ?? 0) + 1
-        // In place where the counter is an int64 scalar (setScalar copies a counter that an
-        // exported state still shares); no binding holds it meanwhile, so it stays unshared.
-        if self["step"].map({ $0.dtype == .int64 && $0.rank == 0 && !$0.isTrackingGradient }) ?? false {
-            self["step"]!.setScalar(step, at: [])
+        guard let index = index(forKey: "step") else {
+            self["step"] = Tensor(Int64(1))
+            return 1
+        }
+        return Self.increment(&values[index])
+    }
+
+    /// Increments a step counter in place where it is an int64 scalar (setScalar copies a counter
+    /// that an exported state still shares), else replaces it by an int64 scalar.
+    private static func increment(_ counter: inout Tensor) -> Int {
+        let step = counter.scalar(as: Int64.self) + 1
+        if counter.dtype == .int64 && counter.rank == 0 && !counter.isTrackingGradient {
+            counter.setScalar(step, at: [])
         } else {
-            self["step"] = Tensor(step)
+            counter = Tensor(step)
         }
         return Int(step)
     }
+
+    /// The slot `name` taken out of its entry, which keeps a placeholder until `putSlot` (nil,
+    /// and a nil `index`, when absent): the dictionary no longer shares the slot's buffer, so a
+    /// fused kernel may write it in place, and no entry is removed or inserted.
+    mutating func takeSlot(_ name: String, index: inout Index?) -> Tensor? {
+        index = self.index(forKey: name)
+        guard let index else { return nil }
+        var slot = slotPlaceholder
+        swap(&slot, &values[index])
+        return slot
+    }
+
+    /// Stores `tensor` in the entry that `takeSlot` left at `index`.
+    mutating func putSlot(_ tensor: Tensor, at index: Index) {
+        values[index] = tensor
+    }
 }
+
+/// What stands in a slot's entry while `takeSlot` has the slot out.
+private let slotPlaceholder = Tensor(Float(0))

@@ -62,7 +62,9 @@ struct CPUAdamUpdateKernel: AdamUpdateKernel {
         let (p, gs, m, v) = (parameter.elementPointer(as: Float.self), g.elementPointer(as: Float.self),
                              moments.first.elementPointer(as: Float.self), moments.second.elementPointer(as: Float.self))
         let maximum = moments.maximumSecond?.elementPointer(as: Float.self)
-        withExtendedLifetime((g, parameter, moments)) {
+        // The parameter and the moments are the caller's, alive throughout; only `g` may be a
+        // copy of this call's own (a tuple of all of them would retain every buffer and shape).
+        withExtendedLifetime(g) {
             withUnsafePointer(to: &scalars) { scalars in
                 parallelChunks(of: shape.reduce(1, *), minimumChunk: Self.minimumChunk) { chunk in
                     let start = chunk.lowerBound

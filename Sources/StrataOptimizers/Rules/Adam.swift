@@ -97,17 +97,25 @@ public struct Adam: OptimizerRule {
         let step = Double(state.incrementStep())
         let (shape, dtype) = (parameter.shape, parameter.dtype)
         let zeros = { Tensor.zeros(shape, dtype: dtype) }
-        var moments = AdamMoments(first: state.removeValue(forKey: "exp_avg") ?? zeros(),
-                                  second: state.removeValue(forKey: "exp_avg_sq") ?? zeros(),
-                                  maximumSecond: amsgrad ? (state.removeValue(forKey: "max_exp_avg_sq") ?? zeros()) : nil)
+        var (firstIndex, secondIndex, maximumIndex): ([String: Tensor].Index?, [String: Tensor].Index?, [String: Tensor].Index?)
+        var moments = AdamMoments(first: state.takeSlot("exp_avg", index: &firstIndex) ?? zeros(),
+                                  second: state.takeSlot("exp_avg_sq", index: &secondIndex) ?? zeros(),
+                                  maximumSecond: amsgrad ? (state.takeSlot("max_exp_avg_sq", index: &maximumIndex) ?? zeros()) : nil)
         let settings = AdamStepSettings(
             beta1: beta1, beta2: beta2, stepSize: context.learningRate / (1 - Foundation.pow(beta1, step)),
             biasCorrection2SquareRoot: (1 - Foundation.pow(beta2, step)).squareRoot(), epsilon: epsilon,
             decayFactor: decoupled ? 1 - context.learningRate * context.weightDecay : 1)
         kernel.updateInPlace(&parameter, gradient: gradient, moments: &moments, settings: settings)
-        state["exp_avg"] = moments.first
-        state["exp_avg_sq"] = moments.second
-        if let maximum = moments.maximumSecond { state["max_exp_avg_sq"] = maximum }
+        if let firstIndex, let secondIndex, !amsgrad || maximumIndex != nil {
+            state.putSlot(moments.first, at: firstIndex)
+            state.putSlot(moments.second, at: secondIndex)
+            if let maximumIndex, let maximum = moments.maximumSecond { state.putSlot(maximum, at: maximumIndex) }
+        } else {
+            // A first step (or a partial imported state): inserting may move the other entries.
+            state["exp_avg"] = moments.first
+            state["exp_avg_sq"] = moments.second
+            if let maximum = moments.maximumSecond { state["max_exp_avg_sq"] = maximum }
+        }
     }
 }
 

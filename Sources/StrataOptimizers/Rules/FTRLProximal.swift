@@ -52,12 +52,19 @@ public struct FTRLProximal: OptimizerRule {
         let alpha = context.learningRate
         precondition(alpha > 0, "FTRLProximal: the learning rate (alpha) must be positive, got \(alpha)")
         let (shape, dtype) = (parameter.shape, parameter.dtype)
-        var z = state.removeValue(forKey: "z") ?? Tensor.zeros(shape, dtype: dtype)
-        var n = state.removeValue(forKey: "n") ?? Tensor.zeros(shape, dtype: dtype)
+        var (zIndex, nIndex): ([String: Tensor].Index?, [String: Tensor].Index?)
+        var z = state.takeSlot("z", index: &zIndex) ?? Tensor.zeros(shape, dtype: dtype)
+        var n = state.takeSlot("n", index: &nIndex) ?? Tensor.zeros(shape, dtype: dtype)
         kernel.updateInPlace(&parameter, gradient: gradient, z: &z, n: &n,
                              settings: FTRLStepSettings(alpha: alpha, beta: beta, l1Strength: l1Strength, l2Strength: l2Strength))
-        state["n"] = n
-        state["z"] = z
+        if let zIndex, let nIndex {
+            state.putSlot(n, at: nIndex)
+            state.putSlot(z, at: zIndex)
+        } else {
+            // A first step (or a partial imported state): inserting may move the other entry.
+            state["n"] = n
+            state["z"] = z
+        }
     }
 
     /// The rule written with tensor ops: the specification the fused kernel is tested against.
