@@ -171,16 +171,21 @@ def gpt_forward(p, codes):
     return linear(p["lm_head"], layer_norm(p["ln_f"], x, 1e-5))
 
 
-def w_transformer_train(args):
-    params = gpt_init()
-    inputs, targets = ints((BATCH, CONTEXT), VOCAB, 1), ints((BATCH * CONTEXT,), VOCAB, 2)
+def train_character_model(forward, params, length, args, **adam):
+    """Trains `forward` (codes [BATCH, length] -> logits [BATCH, length, VOCAB]) with cross
+    entropy over every position and Adam (`adam`: adam_update's settings), on one fixed batch."""
+    inputs, targets = ints((BATCH, length), VOCAB, 1), ints((BATCH * length,), VOCAB, 2)
 
     def step(state, codes, labels):
         p, opt = state
-        loss, grads = jax.value_and_grad(lambda p: cross_entropy(gpt_forward(p, codes).reshape(-1, VOCAB), labels))(p)
-        return adam_update(p, grads, opt, lr=1e-3, weight_decay=0.01), loss
+        loss, grads = jax.value_and_grad(lambda p: cross_entropy(forward(p, codes).reshape(-1, VOCAB), labels))(p)
+        return adam_update(p, grads, opt, **adam), loss
 
     return run_train(step, (params, adam_init(params)), lambda i: (inputs, targets), BATCH, args)
+
+
+def w_transformer_train(args):
+    return train_character_model(gpt_forward, gpt_init(), CONTEXT, args, lr=1e-3, weight_decay=0.01)
 
 
 # ---------------------------------------------------------------- bert_infer
@@ -257,15 +262,7 @@ def gru_forward(p, codes):
 
 
 def w_gru_train(args):
-    params = gru_init()
-    inputs, targets = ints((BATCH, SEQ_LEN), VOCAB, 1), ints((BATCH * SEQ_LEN,), VOCAB, 2)
-
-    def step(state, codes, labels):
-        p, opt = state
-        loss, grads = jax.value_and_grad(lambda p: cross_entropy(gru_forward(p, codes).reshape(-1, VOCAB), labels))(p)
-        return adam_update(p, grads, opt), loss
-
-    result = run_train(step, (params, adam_init(params)), lambda i: (inputs, targets), BATCH, args)
+    result = train_character_model(gru_forward, gru_init(), SEQ_LEN, args)
     result["tokens_per_s"] = round(result["samples_per_s"] * SEQ_LEN, 1)
     return result
 
