@@ -90,8 +90,6 @@ public final class IdleTimeRowGather: @unchecked Sendable {
         work = IdleTimeWork(parts: copies.partCount) { part in copies.copy(part: part) }
     }
 
-    deinit { ThreadPool.shared.withdraw(work) }
-
     /// The gathered tensors, in the order of `sources`, once every row is copied (the rest now,
     /// on the pool).
     public func finish() -> [Tensor] {
