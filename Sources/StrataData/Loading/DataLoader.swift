@@ -143,8 +143,9 @@ public struct DataLoader<Source: Dataset>: Sequence, Sendable {
             let onThread = loader.prefetchMode == .thread
                 || (loader.prefetchMode == .automatic && parallelThreadCount < ProcessInfo.processInfo.activeProcessorCount)
             prefetcher = prefetches && onThread ? Prefetcher(loader: loader, order: order, batchCount: batchCount) : nil
-            gathersInIdleTime = prefetches && !onThread
-            if gathersInIdleTime { gathering = loader.startGathering(0, order: order) }
+            // A dataset whose samples are not rows of tensors makes each batch on demand.
+            gathering = prefetches && !onThread ? loader.startGathering(0, order: order) : nil
+            gathersInIdleTime = gathering != nil
         }
 
         public mutating func next() -> (inputs: Tensor, labels: Tensor)? {
