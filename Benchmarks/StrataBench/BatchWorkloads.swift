@@ -61,12 +61,15 @@ func lenetInference(batch: Int) -> Workload {
 /// Benchmarks/cli_vs_bench.sh.
 func cliMLPTraining(batch: Int) -> Workload {
     trainingWorkload("cli_mlp_train", note: "strata train's mlp (flatten, 784-256-10 ReLU), Adam lr 1e-3, batch \(batch)",
-                     batch: batch, inputShape: [1, 28, 28], rule: Adam(), learningRate: 1e-3) { generator in
-        Sequential {
-            Flatten()
-            Linear(inputSize: 784, outputSize: 256, generator: generator)
-            ReLU()
-            Linear(inputSize: 256, outputSize: 10, generator: generator)
-        }
+                     batch: batch, inputShape: [1, 28, 28], rule: Adam(), learningRate: 1e-3) { cliMLP(generator: $0) }
+}
+
+/// `strata train --model mlp`'s network: flatten, 784 -> 256 + ReLU, 256 -> 10.
+func cliMLP(generator: RandomGenerator) -> some Layer {
+    Sequential {
+        Flatten()
+        Linear(inputSize: 784, outputSize: 256, generator: generator)
+        ReLU()
+        Linear(inputSize: 256, outputSize: 10, generator: generator)
     }
 }

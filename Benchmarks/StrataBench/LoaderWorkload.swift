@@ -16,12 +16,7 @@ func cliMLPLoaderTraining(batch: Int) -> Workload {
     Workload(name: "cli_mlp_loader", metric: .samplesPerSecond,
              note: "cli_mlp_train through Trainer.step on a shuffled DataLoader of 60,000 images, batch \(batch)") { settings in
         let generator = RandomGenerator(seed: 0)
-        let model = Sequential {
-            Flatten()
-            Linear(inputSize: 784, outputSize: 256, generator: generator)
-            ReLU()
-            Linear(inputSize: 256, outputSize: 10, generator: generator)
-        }
+        let model = cliMLP(generator: generator)
         let count = 60_000
         let images = TensorDataset(inputs: Tensor.normal([count, 1, 28, 28], generator: generator),
                                    labels: Tensor.uniform([count], high: 10, generator: generator).cast(to: .int64))
