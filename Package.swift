@@ -130,7 +130,8 @@ let package = Package(
         .executableTarget(name: "Lasso", dependencies: ["Strata", "StrataOptimizers", "StrataTraining", argumentParser], path: "Examples/Lasso"),
         .executableTarget(name: "WideDeep", dependencies: ["Strata", "StrataNN", "StrataData", "StrataTraining", argumentParser],
                           path: "Examples/WideDeep"),
-        .testTarget(name: "StrataTests", dependencies: ["Strata"]),
+        // CStrataKernels for the packed recurrent product, tested on its own (PackedGemmTests).
+        .testTarget(name: "StrataTests", dependencies: ["Strata", "CStrataKernels"]),
         .testTarget(name: "StrataNNTests", dependencies: ["Strata", "StrataNN", "StrataIO", "StrataOptimizers"]),
         // Fixtures/Images: crops of scikit-learn's sample photographs and Pillow's decodes of them
         // (Tools/make_image_fixtures.py).

@@ -264,6 +264,25 @@ typedef struct {
 void strata_ftrl_f32(const float *param, const float *grad, const float *z, const float *n, float *param_out,
                      float *z_out, float *n_out, long count, const strata_ftrl_parameters *h);
 
+/// A float32 product against a right-hand matrix laid out once for many calls (the recurrent
+/// weight of a sequence, multiplied once per step). The layout is panels of 32 columns; panel p
+/// holds rows 0..<k of columns 32p..<32p+32 one after another, columns past n zero.
+/// Floats the layout of a k x n matrix takes.
+long strata_sgemm_packed_size(long k, long n);
+/// Number of 32-column panels for n columns.
+long strata_sgemm_packed_panels(long n);
+/// Lays out panels [first_panel, end_panel) of b (k x n, row-major with leading dimension ldb;
+/// with `transpose`, b is stored n x k and read as its transpose). `packed` is 64-byte aligned.
+void strata_sgemm_pack_f32(int transpose, long k, long n, const float *b, long ldb, float *packed, long first_panel,
+                           long end_panel);
+/// Whether this CPU runs `strata_sgemm_packed_f32` with its AVX-512 kernel. Without it the
+/// function is a plain loop, correct but slower than a BLAS.
+int strata_sgemm_packed_fast(void);
+/// c[m, n] = a[m, k] b (or += with `accumulate`), b laid out by `strata_sgemm_pack_f32`; on the
+/// calling thread. a and c are row-major with leading dimensions lda and ldc.
+void strata_sgemm_packed_f32(long m, long n, long k, const float *a, long lda, const float *packed, int accumulate, float *c,
+                             long ldc);
+
 /// One LSTM step's gate nonlinearities and cell update for hidden units [start, end) of every
 /// batch row. `gates` [batch, 4 * hidden] holds the pre-activations (gate order i, f, g, o) and
 /// is overwritten with σ(i), σ(f), tanh(g), σ(o); writes c = f c_prev + i g and h = o tanh(c)

@@ -19,7 +19,9 @@ import CStrataKernels
 ///     dc_carry = dc f;   dW_hh += da^T h_p
 ///
 /// The step order, the split across the pool and the weight gradient are shared with
-/// the GRU and RNN kernels (`RecurrentSteps`). The GEMMs go through oneDNN rather than OpenBLAS
+/// the GRU and RNN kernels (`RecurrentSteps`). When each part holds every hidden unit and the CPU
+/// has AVX-512, the per-step products read W_hh laid out once per sequence
+/// (`PackedRecurrentWeight`). The other GEMMs go through oneDNN rather than OpenBLAS
 /// (see `strata_dnnl_sgemm`): on the Zen 5 benchmark machine, where OpenBLAS runs its AVX2
 /// kernels, oneDNN's AVX-512 ones did these shapes ([32, 256] x [256, 128], [32, 1024] x
 /// [1024, 128], [1024, 2048] x [2048, 256]) about 1.8x faster on one core.
@@ -41,19 +43,26 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
         let a = gates.elementPointer(as: Float.self), w = weight.elementPointer(as: Float.self)
         let (hs, cs) = (hiddens.elementPointer(as: Float.self), cells.elementPointer(as: Float.self))
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 4, pool: pool)
+        // W_hh^T laid out once for every step's product when each part takes all units.
+        let packed = schedule.partsHoldEveryUnit && PackedRecurrentWeight.isFast
+            ? PackedRecurrentWeight(w, rows: size, columns: width, stride: size, transposed: true, pool: pool) : nil
         schedule.run(steps: time, pool: pool) { step, rows, range in
             let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
             let first = rows.lowerBound * size
             let hPrevious = (previous.map { hs + $0 * batch * size } ?? h0.elementPointer(as: Float.self)) + first
             let cPrevious = (previous.map { cs + $0 * batch * size } ?? c0.elementPointer(as: Float.self)) + first
             let (row, offset) = (a + (t * batch + rows.lowerBound) * width, t * batch * size + first)
-            // gates[rows, gate * size + range] += h_previous[rows] W_hh[gate * size + range, :]^T, per
-            // gate (one call when the part holds every unit).
-            let (blocks, columns) = range.count == size ? (1, width) : (4, range.count)
-            for block in 0..<blocks {
-                let column = block * size + range.lowerBound
-                Float.gemm(transposeA: false, transposeB: true, rows.count, columns, size, hPrevious, size, w + column * size, size,
-                          beta: 1, row + column, width)
+            // gates[rows, gate * size + range] += h_previous[rows] W_hh[gate * size + range, :]^T: from the
+            // laid-out weight, or per gate (one call when the part holds every unit).
+            if let packed {
+                packed.multiply(rows.count, hPrevious, stride: size, accumulate: true, into: row, resultStride: width)
+            } else {
+                let (blocks, columns) = range.count == size ? (1, width) : (4, range.count)
+                for block in 0..<blocks {
+                    let column = block * size + range.lowerBound
+                    Float.gemm(transposeA: false, transposeB: true, rows.count, columns, size, hPrevious, size, w + column * size,
+                              size, beta: 1, row + column, width)
+                }
             }
             strata_lstm_cell_forward_f32(row, cPrevious, cs + offset, hs + offset, rows.count, size, range.lowerBound, range.upperBound)
         }
@@ -78,6 +87,8 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
         let (dh, dc, dOut) = (dHidden.elementPointer(as: Float.self), dCell.elementPointer(as: Float.self),
                               dOutput.elementPointer(as: Float.self))
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 4, pool: pool)
+        let packed = schedule.partsHoldEveryUnit && PackedRecurrentWeight.isFast
+            ? PackedRecurrentWeight(w, rows: width, columns: size, stride: size, transposed: false, pool: pool) : nil
         // Step k < time processes the k-th time step from the end; every step first sets
         // dh[rows, range] = dgates_later[rows] W_hh[:, range], the gradient of the previous hidden
         // state's units through the step processed before it, and the extra step `time` leaves
@@ -86,9 +97,14 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
             let first = rows.lowerBound * size
             if step > 0 {
                 let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
-                Float.gemm(transposeA: false, transposeB: false, rows.count, range.count, width,
+                if let packed {
+                    packed.multiply(rows.count, da + (later * batch + rows.lowerBound) * width, stride: width, accumulate: false,
+                                    into: dh + first, resultStride: size)
+                } else {
+                    Float.gemm(transposeA: false, transposeB: false, rows.count, range.count, width,
                           da + (later * batch + rows.lowerBound) * width, width, w + range.lowerBound, size, beta: 0,
                           dh + first + range.lowerBound, size)
+                }
             }
             guard step < time else { return }
             let (t, previous) = RecurrentSteps.times(step: time - 1 - step, time: time, reverse: reverse)

@@ -136,6 +136,10 @@ enum RecurrentSteps {
             byRows = false
         }
 
+        /// True when every part computes all hidden units of its rows (each step's product is
+        /// then one call over the whole recurrent weight).
+        var partsHoldEveryUnit: Bool { byRows || parts.count == 1 }
+
         /// Calls `body(step, rows, units)` for every step in `0..<steps`, in order within each
         /// part, every part of a step finished before any part of the next when the units are split.
         func run(steps: Int, pool: ThreadPool, _ body: (_ step: Int, _ rows: Range<Int>, _ units: Range<Int>) -> Void) {
