@@ -41,11 +41,12 @@ void strata_sgemm_pack_f32(int transpose, long k, long n, const float *b, long l
 #if defined(__x86_64__)
 #define STRATA_AVX512 __attribute__((target("avx512f")))
 
-// rows x 32 of c (rows <= 8, columns past `columns` masked off) = or += a[rows, k] panel[k, 32].
-// Always inlined with a constant `rows`, so each row count gets its own unrolled loop.
+// rows x 32 of c (rows <= 8, the columns past n masked off) = a[rows, k] panel[k, 32], plus the
+// same block of `addend` when there is one. Always inlined with a constant `rows`, so each row
+// count gets its own unrolled loop.
 STRATA_AVX512 static inline __attribute__((always_inline)) void
-packed_block(int rows, long k, const float *a, long lda, const float *panel, int accumulate, float *c, long ldc,
-             __mmask16 low, __mmask16 high) {
+packed_block(int rows, long k, const float *a, long lda, const float *panel, const float *addend, long ld_addend, float *c,
+             long ldc, __mmask16 low, __mmask16 high) {
     __m512 sum[BLOCK_ROWS][2];
     for (int r = 0; r < rows; r++) sum[r][0] = sum[r][1] = _mm512_setzero_ps();
     for (long i = 0; i < k; i++) {
@@ -58,9 +59,10 @@ packed_block(int rows, long k, const float *a, long lda, const float *panel, int
     }
     for (int r = 0; r < rows; r++) {
         float *out = c + r * ldc;
-        if (accumulate) {
-            sum[r][0] = _mm512_add_ps(sum[r][0], _mm512_maskz_loadu_ps(low, out));
-            sum[r][1] = _mm512_add_ps(sum[r][1], _mm512_maskz_loadu_ps(high, out + 16));
+        if (addend) {
+            const float *in = addend + r * ld_addend;
+            sum[r][0] = _mm512_add_ps(sum[r][0], _mm512_maskz_loadu_ps(low, in));
+            sum[r][1] = _mm512_add_ps(sum[r][1], _mm512_maskz_loadu_ps(high, in + 16));
         }
         _mm512_mask_storeu_ps(out, low, sum[r][0]);
         _mm512_mask_storeu_ps(out + 16, high, sum[r][1]);
@@ -71,24 +73,25 @@ static __mmask16 columns_mask(long columns) {
     return columns >= 16 ? (__mmask16)0xffff : (columns <= 0 ? (__mmask16)0 : (__mmask16)((1u << columns) - 1));
 }
 
-STRATA_AVX512 static void packed_avx512(long m, long n, long k, const float *a, long lda, const float *packed, int accumulate,
-                                        float *c, long ldc) {
+STRATA_AVX512 static void packed_avx512(long m, long n, long k, const float *a, long lda, const float *packed,
+                                        const float *addend, long ld_addend, float *c, long ldc) {
     for (long p = 0; p < strata_sgemm_packed_panels(n); p++) {
         long left = n - p * PANEL;
         __mmask16 low = columns_mask(left), high = columns_mask(left - 16);
         const float *panel = packed + p * k * PANEL;
         for (long r = 0; r < m; r += BLOCK_ROWS) {
             const float *ar = a + r * lda;
+            const float *dr = addend ? addend + r * ld_addend + p * PANEL : 0;
             float *cr = c + r * ldc + p * PANEL;
             switch (m - r < BLOCK_ROWS ? m - r : BLOCK_ROWS) {
-            case 8: packed_block(8, k, ar, lda, panel, accumulate, cr, ldc, low, high); break;
-            case 7: packed_block(7, k, ar, lda, panel, accumulate, cr, ldc, low, high); break;
-            case 6: packed_block(6, k, ar, lda, panel, accumulate, cr, ldc, low, high); break;
-            case 5: packed_block(5, k, ar, lda, panel, accumulate, cr, ldc, low, high); break;
-            case 4: packed_block(4, k, ar, lda, panel, accumulate, cr, ldc, low, high); break;
-            case 3: packed_block(3, k, ar, lda, panel, accumulate, cr, ldc, low, high); break;
-            case 2: packed_block(2, k, ar, lda, panel, accumulate, cr, ldc, low, high); break;
-            default: packed_block(1, k, ar, lda, panel, accumulate, cr, ldc, low, high); break;
+            case 8: packed_block(8, k, ar, lda, panel, dr, ld_addend, cr, ldc, low, high); break;
+            case 7: packed_block(7, k, ar, lda, panel, dr, ld_addend, cr, ldc, low, high); break;
+            case 6: packed_block(6, k, ar, lda, panel, dr, ld_addend, cr, ldc, low, high); break;
+            case 5: packed_block(5, k, ar, lda, panel, dr, ld_addend, cr, ldc, low, high); break;
+            case 4: packed_block(4, k, ar, lda, panel, dr, ld_addend, cr, ldc, low, high); break;
+            case 3: packed_block(3, k, ar, lda, panel, dr, ld_addend, cr, ldc, low, high); break;
+            case 2: packed_block(2, k, ar, lda, panel, dr, ld_addend, cr, ldc, low, high); break;
+            default: packed_block(1, k, ar, lda, panel, dr, ld_addend, cr, ldc, low, high); break;
             }
         }
     }
@@ -103,11 +106,11 @@ int strata_sgemm_packed_fast(void) {
 #endif
 }
 
-void strata_sgemm_packed_f32(long m, long n, long k, const float *a, long lda, const float *packed, int accumulate, float *c,
-                             long ldc) {
+void strata_sgemm_packed_f32(long m, long n, long k, const float *a, long lda, const float *packed, const float *addend,
+                             long ld_addend, float *c, long ldc) {
 #if defined(__x86_64__)
     if (strata_sgemm_packed_fast()) {
-        packed_avx512(m, n, k, a, lda, packed, accumulate, c, ldc);
+        packed_avx512(m, n, k, a, lda, packed, addend, ld_addend, c, ldc);
         return;
     }
 #endif
@@ -117,6 +120,6 @@ void strata_sgemm_packed_f32(long m, long n, long k, const float *a, long lda, c
             const float *column = packed + j / PANEL * k * PANEL + j % PANEL;
             float sum = 0;
             for (long i = 0; i < k; i++) sum += a[r * lda + i] * column[i * PANEL];
-            c[r * ldc + j] = accumulate ? sum + c[r * ldc + j] : sum;
+            c[r * ldc + j] = addend ? sum + addend[r * ld_addend + j] : sum;
         }
 }

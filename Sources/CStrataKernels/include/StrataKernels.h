@@ -278,10 +278,11 @@ void strata_sgemm_pack_f32(int transpose, long k, long n, const float *b, long l
 /// Whether this CPU runs `strata_sgemm_packed_f32` with its AVX-512 kernel. Without it the
 /// function is a plain loop, correct but slower than a BLAS.
 int strata_sgemm_packed_fast(void);
-/// c[m, n] = a[m, k] b (or += with `accumulate`), b laid out by `strata_sgemm_pack_f32`; on the
-/// calling thread. a and c are row-major with leading dimensions lda and ldc.
-void strata_sgemm_packed_f32(long m, long n, long k, const float *a, long lda, const float *packed, int accumulate, float *c,
-                             long ldc);
+/// c[m, n] = a[m, k] b + addend[m, n] (without the addend when it is null; it may be c itself),
+/// b laid out by `strata_sgemm_pack_f32`; on the calling thread. a, addend and c are row-major
+/// with leading dimensions lda, ld_addend and ldc.
+void strata_sgemm_packed_f32(long m, long n, long k, const float *a, long lda, const float *packed, const float *addend,
+                             long ld_addend, float *c, long ldc);
 
 /// One LSTM step's gate nonlinearities and cell update for hidden units [start, end) of every
 /// batch row. `gates` [batch, 4 * hidden] holds the pre-activations (gate order i, f, g, o) and

@@ -35,27 +35,34 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
     func forward(projected: Tensor, hidden: Tensor, cell: Tensor, hiddenWeight: Tensor, reverse: Bool) -> LSTMSequence {
         let (time, batch, width) = (projected.shape[0], projected.shape[1], projected.shape[2])
         let size = width / 4
-        let gates = CPUBackend.shared.contiguous(projected)
-        let hiddens = Tensor(uninitializedShape: [time, batch, size], dtype: .float32)
-        let cells = Tensor(uninitializedShape: [time, batch, size], dtype: .float32)
         let (h0, c0, weight) = (RecurrentSteps.dense(hidden), RecurrentSteps.dense(cell), RecurrentSteps.dense(hiddenWeight))
-        defer { withExtendedLifetime((h0, c0, weight)) {} }
-        let a = gates.elementPointer(as: Float.self), w = weight.elementPointer(as: Float.self)
-        let (hs, cs) = (hiddens.elementPointer(as: Float.self), cells.elementPointer(as: Float.self))
+        let w = weight.elementPointer(as: Float.self)
+        // W_hh^T laid out once for every step's product when each part takes all units; that
+        // product then adds the projected inputs as it writes the gates, and otherwise they are
+        // copied first (the gates are written in place).
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 4, pool: pool)
-        // W_hh^T laid out once for every step's product when each part takes all units.
         let packed = schedule.partsHoldEveryUnit && PackedRecurrentWeight.isFast
             ? PackedRecurrentWeight(w, rows: size, columns: width, stride: size, transposed: true, pool: pool) : nil
+        let inputs = packed == nil ? CPUBackend.shared.contiguous(projected) : RecurrentSteps.dense(projected)
+        let gates = packed == nil ? inputs : Tensor(uninitializedShape: [time, batch, width], dtype: .float32)
+        let hiddens = Tensor(uninitializedShape: [time, batch, size], dtype: .float32)
+        let cells = Tensor(uninitializedShape: [time, batch, size], dtype: .float32)
+        defer { withExtendedLifetime((h0, c0, weight, inputs)) {} }
+        let (a, x) = (gates.elementPointer(as: Float.self), inputs.elementPointer(as: Float.self))
+        let (hs, cs) = (hiddens.elementPointer(as: Float.self), cells.elementPointer(as: Float.self))
         schedule.run(steps: time, pool: pool) { step, rows, range in
             let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
             let first = rows.lowerBound * size
             let hPrevious = (previous.map { hs + $0 * batch * size } ?? h0.elementPointer(as: Float.self)) + first
             let cPrevious = (previous.map { cs + $0 * batch * size } ?? c0.elementPointer(as: Float.self)) + first
-            let (row, offset) = (a + (t * batch + rows.lowerBound) * width, t * batch * size + first)
-            // gates[rows, gate * size + range] += h_previous[rows] W_hh[gate * size + range, :]^T: from the
-            // laid-out weight, or per gate (one call when the part holds every unit).
+            let (start, offset) = ((t * batch + rows.lowerBound) * width, t * batch * size + first)
+            let row = a + start
+            // gates[rows, gate * size + range] = projected + h_previous[rows] W_hh[gate * size + range, :]^T:
+            // from the laid-out weight, or per gate onto the copied inputs (one call when the part
+            // holds every unit).
             if let packed {
-                packed.multiply(rows.count, hPrevious, stride: size, accumulate: true, into: row, resultStride: width)
+                packed.multiply(rows.count, hPrevious, stride: size, adding: x + start, addendStride: width, into: row,
+                                resultStride: width)
             } else {
                 let (blocks, columns) = range.count == size ? (1, width) : (4, range.count)
                 for block in 0..<blocks {
@@ -98,7 +105,7 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
             if step > 0 {
                 let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
                 if let packed {
-                    packed.multiply(rows.count, da + (later * batch + rows.lowerBound) * width, stride: width, accumulate: false,
+                    packed.multiply(rows.count, da + (later * batch + rows.lowerBound) * width, stride: width, adding: nil,
                                     into: dh + first, resultStride: size)
                 } else {
                     Float.gemm(transposeA: false, transposeB: false, rows.count, range.count, width,

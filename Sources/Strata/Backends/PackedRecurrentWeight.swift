@@ -30,9 +30,10 @@ final class PackedRecurrentWeight {
 
     deinit { packed.deallocate() }
 
-    /// `result[m, columns] = a[m, rows] matrix`, or `+=` with `accumulate`, on the calling thread.
-    func multiply(_ m: Int, _ a: UnsafePointer<Float>, stride: Int, accumulate: Bool, into result: UnsafeMutablePointer<Float>,
-                  resultStride: Int) {
-        strata_sgemm_packed_f32(m, columns, rows, a, stride, packed, accumulate ? 1 : 0, result, resultStride)
+    /// `result[m, columns] = a[m, rows] matrix + addend[m, columns]` (without the addend when it
+    /// is nil; it may be `result` itself), on the calling thread.
+    func multiply(_ m: Int, _ a: UnsafePointer<Float>, stride: Int, adding addend: UnsafePointer<Float>?, addendStride: Int = 0,
+                  into result: UnsafeMutablePointer<Float>, resultStride: Int) {
+        strata_sgemm_packed_f32(m, columns, rows, a, stride, packed, addend, addendStride, result, resultStride)
     }
 }

@@ -2,11 +2,12 @@ import CStrataKernels
 import Testing
 
 // The packed product behind the LSTM's recurrent steps (strata_sgemm_packed_f32): the layout of
-// either orientation of b, every remainder of the 8-row blocks and 32-column panels, overwrite and
-// accumulate, and leading dimensions wider than the matrices, against sums in double. Each
-// result element must lie within γ_k Σ|a_i b_i| of the exact sum (γ_k = k u / (1 - k u),
-// Higham's bound for a float dot product of length k, plus one rounding for the accumulate),
-// and the columns between n and the leading dimension (wider than a panel) must stay untouched.
+// either orientation of b, every remainder of the 8-row blocks and 32-column panels, no addend,
+// a separate one and the result itself as the addend, and leading dimensions wider than the
+// matrices, against sums in double. Each result element must lie within γ_k Σ|a_i b_i| of the
+// exact sum (γ_k = k u / (1 - k u), Higham's bound for a float dot product of length k, plus one
+// rounding for the addend), and the columns between n and the leading dimension (wider than a
+// panel) must stay untouched.
 
 @Suite struct PackedGemmTests {
     struct Shape: CustomTestStringConvertible, Sendable {
@@ -48,9 +49,18 @@ import Testing
 
         let u = Double(Float.ulpOfOne) / 2
         let gamma = Double(k) * u / (1 - Double(k) * u)
-        for accumulate in [false, true] {
+        let addend = Self.values(m * ldc, seed: 4)
+        // No addend, a separate one, and the result itself (accumulating).
+        for source in ["none", "separate", "result"] {
             var c = original
-            strata_sgemm_packed_f32(m, n, k, a, lda, packed, accumulate ? 1 : 0, &c, ldc)
+            let base: [Float]? = source == "none" ? nil : (source == "separate" ? addend : original)
+            if source == "result" {
+                c.withUnsafeMutableBufferPointer { c in
+                    strata_sgemm_packed_f32(m, n, k, a, lda, packed, c.baseAddress, ldc, c.baseAddress, ldc)
+                }
+            } else {
+                strata_sgemm_packed_f32(m, n, k, a, lda, packed, base, ldc, &c, ldc)
+            }
             var worst = 0.0
             for r in 0..<m {
                 for j in 0..<ldc {
@@ -64,12 +74,12 @@ import Testing
                         let term = Double(a[r * lda + i]) * Double(element(i, j))
                         (exact, magnitude) = (exact + term, magnitude + abs(term))
                     }
-                    let base = accumulate ? Double(original[r * ldc + j]) : 0
-                    let bound = gamma * magnitude + (accumulate ? u * (abs(exact) + magnitude + abs(base)) : 0) + 1e-30
-                    worst = max(worst, abs(Double(got) - (exact + base)) / bound)
+                    let added = base.map { Double($0[r * ldc + j]) } ?? 0
+                    let bound = gamma * magnitude + (base == nil ? 0 : u * (abs(exact) + magnitude + abs(added))) + 1e-30
+                    worst = max(worst, abs(Double(got) - (exact + added)) / bound)
                 }
             }
-            #expect(worst <= 1, "worst error \(worst) of the bound, accumulate \(accumulate)")
+            #expect(worst <= 1, "worst error \(worst) of the bound, addend: \(source)")
         }
     }
 }
