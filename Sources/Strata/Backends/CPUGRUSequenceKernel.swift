@@ -4,7 +4,9 @@
 /// the backward pass mirrors it and leaves `dW_hh` and `db_hh` to one GEMM each over all steps
 /// at the end. The steps are split across the pool as in `CPULSTMSequenceKernel`: by batch rows
 /// for the whole sequence, or per step by hidden units, a part then computing the r, z and n
-/// columns of its own units (`RecurrentSteps.Schedule`).
+/// columns of its own units (`RecurrentSteps.Schedule`). In float32 on a CPU with AVX-512, when
+/// each part holds every unit, the per-step products read W_hh laid out once per sequence
+/// (`PackedRecurrentWeight`).
 ///
 /// Backward, per step, with dh the gradient reaching h_t from the output and the step after
 /// (equations in GRU.c): the kernel writes the gradients of the input projection `[da_r, da_z,
@@ -43,18 +45,24 @@ struct CPUGRUSequenceKernel: GRUSequenceKernel {
         let (w, initial) = (weight.elementPointer(as: T.self), h0.elementPointer(as: T.self))
         let b: UnsafePointer<T>? = bias.map { UnsafePointer($0.elementPointer(as: T.self)) }
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 3, pool: pool)
+        let packed = RecurrentSteps.packedWeight(w, rows: size, columns: width, stride: size, transposed: true, schedule: schedule,
+                                                 pool: pool)
         schedule.run(steps: time, pool: pool) { step, rows, range in
             let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
             let first = rows.lowerBound * size
             let hPrevious = (previous.map { hs + $0 * batch * size } ?? initial) + first
             let (row, projection) = (a + (t * batch + rows.lowerBound) * width, p + (t * batch + rows.lowerBound) * width)
-            // projection[rows, gate * size + range] = h_previous[rows] W_hh[gate * size + range, :]^T,
-            // per gate (one call when the part holds every unit).
-            let (blocks, columns) = range.count == size ? (1, width) : (3, range.count)
-            for block in 0..<blocks {
-                let column = block * size + range.lowerBound
-                T.gemm(transposeA: false, transposeB: true, rows.count, columns, size, hPrevious, size, w + column * size, size,
-                       beta: 0, projection + column, width)
+            // projection[rows, gate * size + range] = h_previous[rows] W_hh[gate * size + range, :]^T:
+            // from the laid-out weight, or per gate (one call when the part holds every unit).
+            if let packed {
+                packed.multiply(rows.count, hPrevious, stride: size, adding: nil, into: projection, resultStride: width)
+            } else {
+                let (blocks, columns) = range.count == size ? (1, width) : (3, range.count)
+                for block in 0..<blocks {
+                    let column = block * size + range.lowerBound
+                    T.gemm(transposeA: false, transposeB: true, rows.count, columns, size, hPrevious, size, w + column * size, size,
+                           beta: 0, projection + column, width)
+                }
             }
             T.gruCellForward(row, projection, b, hPrevious, hs + t * batch * size + first, rows.count, size, range)
         }
@@ -79,6 +87,8 @@ struct CPUGRUSequenceKernel: GRUSequenceKernel {
                             carry.elementPointer(as: T.self))
         let (w, initial, dOut) = (weight.elementPointer(as: T.self), h0.elementPointer(as: T.self), dOutput.elementPointer(as: T.self))
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 3, pool: pool)
+        let packed = RecurrentSteps.packedWeight(w, rows: width, columns: size, stride: size, transposed: false, schedule: schedule,
+                                                 pool: pool)
         // Step k < time processes the k-th time step from the end; every step first adds
         // dhp_later[rows] W_hh[:, range] to dh[rows, range], the gradient of the previous hidden
         // state's units through the hidden projection of the step processed before it, beside the
@@ -88,8 +98,14 @@ struct CPUGRUSequenceKernel: GRUSequenceKernel {
             let first = rows.lowerBound * size
             if step > 0 {
                 let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
-                T.gemm(transposeA: false, transposeB: false, rows.count, range.count, width, dp + (later * batch + rows.lowerBound) * width,
-                       width, w + range.lowerBound, size, beta: 1, dh + first + range.lowerBound, size)
+                let dLater = dp + (later * batch + rows.lowerBound) * width
+                if let packed {
+                    packed.multiply(rows.count, dLater, stride: width, adding: dh + first, addendStride: size, into: dh + first,
+                                    resultStride: size)
+                } else {
+                    T.gemm(transposeA: false, transposeB: false, rows.count, range.count, width, dLater, width, w + range.lowerBound, size,
+                           beta: 1, dh + first + range.lowerBound, size)
+                }
             }
             guard step < time else { return }
             let (t, previous) = RecurrentSteps.times(step: time - 1 - step, time: time, reverse: reverse)

@@ -41,8 +41,8 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
         // product then adds the projected inputs as it writes the gates, and otherwise they are
         // copied first (the gates are written in place).
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 4, pool: pool)
-        let packed = schedule.partsHoldEveryUnit && PackedRecurrentWeight.isFast
-            ? PackedRecurrentWeight(w, rows: size, columns: width, stride: size, transposed: true, pool: pool) : nil
+        let packed = RecurrentSteps.packedWeight(w, rows: size, columns: width, stride: size, transposed: true, schedule: schedule,
+                                                 pool: pool)
         let inputs = packed == nil ? CPUBackend.shared.contiguous(projected) : RecurrentSteps.dense(projected)
         let gates = packed == nil ? inputs : Tensor(uninitializedShape: [time, batch, width], dtype: .float32)
         let hiddens = Tensor(uninitializedShape: [time, batch, size], dtype: .float32)
@@ -94,8 +94,8 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
         let (dh, dc, dOut) = (dHidden.elementPointer(as: Float.self), dCell.elementPointer(as: Float.self),
                               dOutput.elementPointer(as: Float.self))
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 4, pool: pool)
-        let packed = schedule.partsHoldEveryUnit && PackedRecurrentWeight.isFast
-            ? PackedRecurrentWeight(w, rows: width, columns: size, stride: size, transposed: false, pool: pool) : nil
+        let packed = RecurrentSteps.packedWeight(w, rows: width, columns: size, stride: size, transposed: false, schedule: schedule,
+                                                 pool: pool)
         // Step k < time processes the k-th time step from the end; every step first sets
         // dh[rows, range] = dgates_later[rows] W_hh[:, range], the gradient of the previous hidden
         // state's units through the step processed before it, and the extra step `time` leaves

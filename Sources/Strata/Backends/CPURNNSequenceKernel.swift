@@ -4,7 +4,8 @@
 /// one C kernel for the nonlinearity in place, so the hidden states are the only thing stored;
 /// the backward pass mirrors it (`da = dh act'`, `dh_previous = da W_hh`) and leaves `dW_hh` to
 /// one GEMM over all steps at the end. Split across the pool by batch rows for the whole sequence
-/// or by hidden units within each step, as in `CPULSTMSequenceKernel`.
+/// or by hidden units within each step, and with W_hh laid out once per sequence where the
+/// LSTM's is, as in `CPULSTMSequenceKernel`.
 struct CPURNNSequenceKernel: RNNSequenceKernel {
     private var pool: ThreadPool { ThreadPool.shared }
 
@@ -33,13 +34,19 @@ struct CPURNNSequenceKernel: RNNSequenceKernel {
         defer { withExtendedLifetime((h0, weight)) {} }
         let (hs, w, initial) = (hiddens.elementPointer(as: T.self), weight.elementPointer(as: T.self), h0.elementPointer(as: T.self))
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 1, pool: pool)
+        let packed = RecurrentSteps.packedWeight(w, rows: size, columns: size, stride: size, transposed: true, schedule: schedule,
+                                                 pool: pool)
         schedule.run(steps: time, pool: pool) { step, rows, range in
             let (t, previous) = RecurrentSteps.times(step: step, time: time, reverse: reverse)
             let first = rows.lowerBound * size
             let hPrevious = (previous.map { hs + $0 * batch * size } ?? initial) + first
             let row = hs + t * batch * size + first
-            T.gemm(transposeA: false, transposeB: true, rows.count, range.count, size, hPrevious, size, w + range.lowerBound * size, size,
-                   beta: 1, row + range.lowerBound, size)
+            if let packed {
+                packed.multiply(rows.count, hPrevious, stride: size, adding: row, addendStride: size, into: row, resultStride: size)
+            } else {
+                T.gemm(transposeA: false, transposeB: true, rows.count, range.count, size, hPrevious, size, w + range.lowerBound * size,
+                       size, beta: 1, row + range.lowerBound, size)
+            }
             T.rnnCellForward(row, rows.count, size, relu: relu, range)
         }
         return hiddens
@@ -58,6 +65,8 @@ struct CPURNNSequenceKernel: RNNSequenceKernel {
         let (hs, da, dh) = (hiddens.elementPointer(as: T.self), dPreactivations.elementPointer(as: T.self), next.elementPointer(as: T.self))
         let (w, initial, dOut) = (weight.elementPointer(as: T.self), h0.elementPointer(as: T.self), dOutput.elementPointer(as: T.self))
         let schedule = RecurrentSteps.Schedule(time: time, batch: batch, size: size, gates: 1, pool: pool)
+        let packed = RecurrentSteps.packedWeight(w, rows: size, columns: size, stride: size, transposed: false, schedule: schedule,
+                                                 pool: pool)
         // Step k < time processes the k-th time step from the end; every step first sets
         // dh[rows, range] = da_later[rows] W_hh[:, range], the gradient of the previous hidden
         // state's units through the step processed before it, and the extra step `time` leaves
@@ -66,8 +75,13 @@ struct CPURNNSequenceKernel: RNNSequenceKernel {
             let first = rows.lowerBound * size
             if step > 0 {
                 let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
-                T.gemm(transposeA: false, transposeB: false, rows.count, range.count, size, da + later * batch * size + first, size,
-                       w + range.lowerBound, size, beta: 0, dh + first + range.lowerBound, size)
+                if let packed {
+                    packed.multiply(rows.count, da + later * batch * size + first, stride: size, adding: nil, into: dh + first,
+                                    resultStride: size)
+                } else {
+                    T.gemm(transposeA: false, transposeB: false, rows.count, range.count, size, da + later * batch * size + first, size,
+                           w + range.lowerBound, size, beta: 0, dh + first + range.lowerBound, size)
+                }
             }
             guard step < time else { return }
             let offset = RecurrentSteps.times(step: time - 1 - step, time: time, reverse: reverse).current * batch * size + first

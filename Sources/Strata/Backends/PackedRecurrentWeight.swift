@@ -31,9 +31,26 @@ final class PackedRecurrentWeight {
     deinit { packed.deallocate() }
 
     /// `result[m, columns] = a[m, rows] matrix + addend[m, columns]` (without the addend when it
-    /// is nil; it may be `result` itself), on the calling thread.
-    func multiply(_ m: Int, _ a: UnsafePointer<Float>, stride: Int, adding addend: UnsafePointer<Float>?, addendStride: Int = 0,
-                  into result: UnsafeMutablePointer<Float>, resultStride: Int) {
-        strata_sgemm_packed_f32(m, columns, rows, a, stride, packed, addend, addendStride, result, resultStride)
+    /// is nil; it may be `result` itself), on the calling thread. Generic for the kernels that
+    /// also run in float64, but only float32 has a laid-out weight (`RecurrentSteps.packedWeight`).
+    func multiply<T: RecurrentKernelScalar>(_ m: Int, _ a: UnsafePointer<T>, stride: Int, adding addend: UnsafePointer<T>?,
+                                            addendStride: Int = 0, into result: UnsafeMutablePointer<T>, resultStride: Int) {
+        precondition(T.self == Float.self, "PackedRecurrentWeight: float32 only, got \(T.self)")
+        strata_sgemm_packed_f32(m, columns, rows, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), stride, packed,
+                                addend.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, addendStride,
+                                UnsafeMutableRawPointer(result).assumingMemoryBound(to: Float.self), resultStride)
+    }
+}
+
+extension RecurrentSteps {
+    /// The recurrent weight laid out for every step's product (`rows` x `columns`, stored with
+    /// row length `stride`, read transposed with `transposed`) when `T` is float32, the CPU has
+    /// AVX-512 and every part of `schedule` holds all hidden units, its whole rows then being one
+    /// product per step; nil otherwise, and the kernels call `T.gemm` per step.
+    static func packedWeight<T: RecurrentKernelScalar>(_ matrix: UnsafePointer<T>, rows: Int, columns: Int, stride: Int,
+                                                       transposed: Bool, schedule: Schedule, pool: ThreadPool) -> PackedRecurrentWeight? {
+        guard T.self == Float.self, PackedRecurrentWeight.isFast, schedule.partsHoldEveryUnit else { return nil }
+        return PackedRecurrentWeight(UnsafeRawPointer(matrix).assumingMemoryBound(to: Float.self), rows: rows, columns: columns,
+                                     stride: stride, transposed: transposed, pool: pool)
     }
 }
