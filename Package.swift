@@ -37,7 +37,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        // C hot loops, each compiled for AVX-512, AVX2 and baseline x86-64 and picked at run time.
+        // C hot loops, each compiled for AVX-512, AVX2 and baseline x86-64 and picked at run time
+        // (PackedGemm.c's AVX-512 kernel checks for the CPU feature itself).
         .target(name: "CStrataKernels"),
         // Convolution plans over the C API of oneDNN (Debian's libdnnl-dev).
         .target(name: "CStrataDNNL", linkerSettings: [.linkedLibrary("dnnl")]),

@@ -5,8 +5,8 @@
 #endif
 
 // A float32 product against a right-hand matrix laid out once for many calls: the recurrent
-// weight of an LSTM step is multiplied 64 times per sequence by a few batch rows, and a general
-// GEMM lays it out again on every call. The layout is panels of 32 columns (two AVX-512
+// weight of an LSTM is multiplied by a few batch rows once per time step (64 times per sequence
+// in lstm_train), and a general GEMM lays it out again on every call. The layout is panels of 32 columns (two AVX-512
 // registers); panel p holds rows 0..<k of columns 32p..<32p+32, one row after another, with the
 // columns past n zero.
 //

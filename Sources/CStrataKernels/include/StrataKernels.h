@@ -264,23 +264,26 @@ typedef struct {
 void strata_ftrl_f32(const float *param, const float *grad, const float *z, const float *n, float *param_out,
                      float *z_out, float *n_out, long count, const strata_ftrl_parameters *h);
 
-/// A float32 product against a right-hand matrix laid out once for many calls (the recurrent
-/// weight of a sequence, multiplied once per step). The layout is panels of 32 columns; panel p
-/// holds rows 0..<k of columns 32p..<32p+32 one after another, columns past n zero.
+// A float32 product against a right-hand matrix laid out once for many calls (the recurrent
+// weight of a sequence, multiplied once per time step). The layout is panels of 32 columns; panel
+// p holds rows 0..<k of columns 32p..<32p+32 one after another, columns past n zero.
+
 /// Floats the layout of a k x n matrix takes.
 long strata_sgemm_packed_size(long k, long n);
 /// Number of 32-column panels for n columns.
 long strata_sgemm_packed_panels(long n);
 /// Lays out panels [first_panel, end_panel) of b (k x n, row-major with leading dimension ldb;
-/// with `transpose`, b is stored n x k and read as its transpose). `packed` is 64-byte aligned.
+/// with `transpose`, b is stored n x k and read as its transpose).
 void strata_sgemm_pack_f32(int transpose, long k, long n, const float *b, long ldb, float *packed, long first_panel,
                            long end_panel);
 /// Whether this CPU runs `strata_sgemm_packed_f32` with its AVX-512 kernel. Without it the
-/// function is a plain loop, correct but slower than a BLAS.
+/// function is a plain loop, correct but slower than a BLAS: Strata's kernels then keep their
+/// GEMM, and only the tests call the loop.
 int strata_sgemm_packed_fast(void);
 /// c[m, n] = a[m, k] b + addend[m, n] (without the addend when it is null; it may be c itself),
-/// b laid out by `strata_sgemm_pack_f32`; on the calling thread. a, addend and c are row-major
-/// with leading dimensions lda, ld_addend and ldc.
+/// b laid out by `strata_sgemm_pack_f32` in a 64-byte aligned buffer (the kernel's loads of it
+/// are aligned); on the calling thread. a, addend and c are row-major with leading dimensions lda,
+/// ld_addend and ldc.
 void strata_sgemm_packed_f32(long m, long n, long k, const float *a, long lda, const float *packed, const float *addend,
                              long ld_addend, float *c, long ldc);
 

@@ -55,7 +55,7 @@ struct CPUGRUSequenceKernel: GRUSequenceKernel {
             // projection[rows, gate * size + range] = h_previous[rows] W_hh[gate * size + range, :]^T:
             // from the laid-out weight, or per gate (one call when the part holds every unit).
             if let packed {
-                packed.multiply(rows.count, hPrevious, stride: size, adding: nil, into: projection, resultStride: width)
+                packed.multiply(rows.count, hPrevious, stride: size, adding: nil, addendStride: 0, into: projection, resultStride: width)
             } else {
                 let (blocks, columns) = range.count == size ? (1, width) : (3, range.count)
                 for block in 0..<blocks {
@@ -80,7 +80,7 @@ struct CPUGRUSequenceKernel: GRUSequenceKernel {
         let carry = CPUBackend.shared.full(shape: [batch, size], value: 0, dtype: T.dtype)
         let (dOutput, h0, weight) = (RecurrentSteps.dense(hiddensGradient), RecurrentSteps.dense(hidden),
                                      RecurrentSteps.dense(hiddenWeight))
-        defer { withExtendedLifetime((dOutput, h0, weight)) {} }
+        defer { withExtendedLifetime((dOutput, h0, weight, dProjections)) {} }
         let (g, p, hs) = (forward.gates.elementPointer(as: T.self), forward.hiddenProjections.elementPointer(as: T.self),
                           forward.hiddens.elementPointer(as: T.self))
         let (da, dp, dh) = (dProjected.elementPointer(as: T.self), dProjections.elementPointer(as: T.self),

@@ -68,7 +68,7 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
                 for block in 0..<blocks {
                     let column = block * size + range.lowerBound
                     Float.gemm(transposeA: false, transposeB: true, rows.count, columns, size, hPrevious, size, w + column * size,
-                              size, beta: 1, row + column, width)
+                               size, beta: 1, row + column, width)
                 }
             }
             strata_lstm_cell_forward_f32(row, cPrevious, cs + offset, hs + offset, rows.count, size, range.lowerBound, range.upperBound)
@@ -106,11 +106,11 @@ struct CPULSTMSequenceKernel: LSTMSequenceKernel {
                 let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
                 if let packed {
                     packed.multiply(rows.count, da + (later * batch + rows.lowerBound) * width, stride: width, adding: nil,
-                                    into: dh + first, resultStride: size)
+                                    addendStride: 0, into: dh + first, resultStride: size)
                 } else {
                     Float.gemm(transposeA: false, transposeB: false, rows.count, range.count, width,
-                          da + (later * batch + rows.lowerBound) * width, width, w + range.lowerBound, size, beta: 0,
-                          dh + first + range.lowerBound, size)
+                               da + (later * batch + rows.lowerBound) * width, width, w + range.lowerBound, size, beta: 0,
+                               dh + first + range.lowerBound, size)
                 }
             }
             guard step < time else { return }

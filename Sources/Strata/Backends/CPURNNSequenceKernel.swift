@@ -76,8 +76,8 @@ struct CPURNNSequenceKernel: RNNSequenceKernel {
             if step > 0 {
                 let later = RecurrentSteps.times(step: time - step, time: time, reverse: reverse).current
                 if let packed {
-                    packed.multiply(rows.count, da + later * batch * size + first, stride: size, adding: nil, into: dh + first,
-                                    resultStride: size)
+                    packed.multiply(rows.count, da + later * batch * size + first, stride: size, adding: nil, addendStride: 0,
+                                    into: dh + first, resultStride: size)
                 } else {
                     T.gemm(transposeA: false, transposeB: false, rows.count, range.count, size, da + later * batch * size + first, size,
                            w + range.lowerBound, size, beta: 0, dh + first + range.lowerBound, size)

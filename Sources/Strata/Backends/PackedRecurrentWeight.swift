@@ -6,9 +6,9 @@ import CStrataKernels
 /// 100 GFLOP/s on one core of the benchmark machine (an AVX-512 Xeon), against about 165 for the
 /// same product from this layout.
 ///
-/// Only where the CPU has AVX-512 (`isFast`); elsewhere the kernels keep their GEMM.
+/// Only where the CPU has AVX-512 (`hasAVX512Kernel`); elsewhere the kernels keep their GEMM.
 final class PackedRecurrentWeight {
-    static let isFast = strata_sgemm_packed_fast() != 0
+    static let hasAVX512Kernel = strata_sgemm_packed_fast() != 0
 
     private let packed: UnsafeMutablePointer<Float>
     /// The matrix's rows (the products' inner dimension) and columns.
@@ -34,8 +34,10 @@ final class PackedRecurrentWeight {
     /// is nil; it may be `result` itself), on the calling thread. Generic for the kernels that
     /// also run in float64, but only float32 has a laid-out weight (`RecurrentSteps.packedWeight`).
     func multiply<T: RecurrentKernelScalar>(_ m: Int, _ a: UnsafePointer<T>, stride: Int, adding addend: UnsafePointer<T>?,
-                                            addendStride: Int = 0, into result: UnsafeMutablePointer<T>, resultStride: Int) {
+                                            addendStride: Int, into result: UnsafeMutablePointer<T>, resultStride: Int) {
         precondition(T.self == Float.self, "PackedRecurrentWeight: float32 only, got \(T.self)")
+        precondition(stride >= rows && resultStride >= columns && (addend == nil || addendStride >= columns),
+                     "PackedRecurrentWeight: strides \(stride), \(resultStride), \(addendStride) narrower than \(rows) x \(columns)")
         strata_sgemm_packed_f32(m, columns, rows, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), stride, packed,
                                 addend.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, addendStride,
                                 UnsafeMutableRawPointer(result).assumingMemoryBound(to: Float.self), resultStride)
@@ -49,7 +51,7 @@ extension RecurrentSteps {
     /// product per step; nil otherwise, and the kernels call `T.gemm` per step.
     static func packedWeight<T: RecurrentKernelScalar>(_ matrix: UnsafePointer<T>, rows: Int, columns: Int, stride: Int,
                                                        transposed: Bool, schedule: Schedule, pool: ThreadPool) -> PackedRecurrentWeight? {
-        guard T.self == Float.self, PackedRecurrentWeight.isFast, schedule.partsHoldEveryUnit else { return nil }
+        guard T.self == Float.self, PackedRecurrentWeight.hasAVX512Kernel, schedule.partsHoldEveryUnit else { return nil }
         return PackedRecurrentWeight(UnsafeRawPointer(matrix).assumingMemoryBound(to: Float.self), rows: rows, columns: columns,
                                      stride: stride, transposed: transposed, pool: pool)
     }
