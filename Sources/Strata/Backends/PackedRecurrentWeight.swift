@@ -7,10 +7,13 @@ import CStrataKernels
 /// same product from this layout.
 ///
 /// Only where the CPU has AVX-512 (`hasAVX512Kernel`); elsewhere the kernels keep their GEMM.
-final class PackedRecurrentWeight {
+/// The layout lives in a tensor's storage, 64-byte aligned as the kernel's loads want and
+/// recycled by the storage cache, so the layout of every sequence after the first reuses a
+/// buffer instead of faulting in fresh pages.
+struct PackedRecurrentWeight {
     static let hasAVX512Kernel = strata_sgemm_packed_fast() != 0
 
-    private let packed: UnsafeMutablePointer<Float>
+    private let layout: Tensor
     /// The matrix's rows (the products' inner dimension) and columns.
     let rows, columns: Int
 
@@ -18,17 +21,12 @@ final class PackedRecurrentWeight {
     /// `matrix` is stored `columns` x `rows` and read as its transpose), its panels split across the pool.
     init(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, transposed: Bool, pool: ThreadPool) {
         (self.rows, self.columns) = (rows, columns)
-        let count = strata_sgemm_packed_size(rows, columns)
-        packed = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(1, count))
-        let panels = strata_sgemm_packed_panels(columns)
-        let packed = packed
+        layout = Tensor(uninitializedShape: [strata_sgemm_packed_size(rows, columns)], dtype: .float32)
+        let (packed, panels) = (layout.elementPointer(as: Float.self), strata_sgemm_packed_panels(columns))
         pool.forEachChunk(of: panels, grain: max(1, panels / pool.threadCount)) { chunk in
             strata_sgemm_pack_f32(transposed ? 1 : 0, rows, columns, matrix, stride, packed, chunk.lowerBound, chunk.upperBound)
         }
     }
-
-    deinit { packed.deallocate() }
 
     /// `result[m, columns] = a[m, rows] matrix + addend[m, columns]` (without the addend when it
     /// is nil; it may be `result` itself), on the calling thread. Generic for the kernels that
@@ -38,7 +36,8 @@ final class PackedRecurrentWeight {
         precondition(T.self == Float.self, "PackedRecurrentWeight: float32 only, got \(T.self)")
         precondition(stride >= rows && resultStride >= columns && (addend == nil || addendStride >= columns),
                      "PackedRecurrentWeight: strides \(stride), \(resultStride), \(addendStride) narrower than \(rows) x \(columns)")
-        strata_sgemm_packed_f32(m, columns, rows, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), stride, packed,
+        strata_sgemm_packed_f32(m, columns, rows, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), stride,
+                                layout.elementPointer(as: Float.self),
                                 addend.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, addendStride,
                                 UnsafeMutableRawPointer(result).assumingMemoryBound(to: Float.self), resultStride)
     }
